@@ -1,0 +1,192 @@
+import { z } from 'zod';
+import { TABLES, type TableNames } from './store/tables';
+
+/** Environment variable names the Lambdas read; the CDK stack sets them. */
+export const ENV = {
+  policiesTable: TABLES.policies.envVar,
+  depthTable: TABLES.depth.envVar,
+  jobsTable: TABLES.jobs.envVar,
+  scalerStateTable: TABLES.scalerState.envVar,
+  tokenBucketsTable: TABLES.tokenBuckets.envVar,
+  activitiesTable: TABLES.activities.envVar,
+  /** URL of the events queue the evaluator fans `pool.evaluate` messages out to. */
+  queueUrl: 'QUEUE_URL',
+  /** When set, every pool is reached at this endpoint instead of its policy's (private endpoints, local runs). */
+  modelArtsEndpoint: 'MODELARTS_ENDPOINT',
+  /** When set, overrides the project id of every policy. */
+  modelArtsProjectId: 'MODELARTS_PROJECT_ID',
+  /** Secrets Manager secret holding `{"ak": "...", "sk": "..."}`. Without it, AK/SK come from the env below. */
+  modelArtsSecretArn: 'MODELARTS_SECRET_ARN',
+  /** Huawei SDK convention, for local runs only. */
+  huaweiAk: 'HUAWEICLOUD_SDK_AK',
+  huaweiSk: 'HUAWEICLOUD_SDK_SK',
+  /** Sustained ModelArts request rate across all Lambdas, per endpoint and project. */
+  modelArtsRequestsPerSecond: 'MODELARTS_REQUESTS_PER_SECOND',
+  /** Tokens the bucket holds when full. */
+  modelArtsBurst: 'MODELARTS_BURST',
+  modelArtsTimeoutMs: 'MODELARTS_TIMEOUT_MS',
+  modelArtsMaxRetries: 'MODELARTS_MAX_RETRIES',
+  /** `true`: the evaluator evaluates every pool itself instead of fanning out messages. */
+  evaluateInProcess: 'EVALUATE_IN_PROCESS',
+  activityRetentionDays: 'ACTIVITY_RETENTION_DAYS',
+  jobRetentionDays: 'JOB_RETENTION_DAYS',
+  /** How long an evaluator holds a pool; longer than one evaluation with retries. */
+  leaseSeconds: 'LEASE_SECONDS',
+  /** Endpoint overrides for DynamoDB Local and the SQS emulator. */
+  dynamoDbEndpoint: 'DYNAMODB_ENDPOINT',
+  sqsEndpoint: 'SQS_ENDPOINT',
+  awsRegion: 'AWS_REGION',
+  powertoolsServiceName: 'POWERTOOLS_SERVICE_NAME',
+  powertoolsMetricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
+  powertoolsLogLevel: 'POWERTOOLS_LOG_LEVEL',
+} as const;
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', ''])
+  .default('false')
+  .transform((value) => value === 'true' || value === '1');
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
+const positiveNumber = (fallback: number) => z.coerce.number().positive().default(fallback);
+
+/** Endpoint URL that must be https unless it is a loopback address. */
+const endpointUrl = optionalText.refine(
+  (value) => {
+    if (value === undefined) return true;
+    try {
+      const url = new URL(value);
+      return url.protocol === 'https:' || ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an https URL (http only for loopback)' },
+);
+
+const tableName = z.string().min(3, 'must name a DynamoDB table');
+
+/** The Lambdas' environment, validated; errors name the variable. */
+export const PipelineEnvSchema = z.object({
+  [ENV.policiesTable]: tableName,
+  [ENV.depthTable]: tableName,
+  [ENV.jobsTable]: tableName,
+  [ENV.scalerStateTable]: tableName,
+  [ENV.tokenBucketsTable]: tableName,
+  [ENV.activitiesTable]: tableName,
+  [ENV.queueUrl]: optionalText,
+  [ENV.modelArtsEndpoint]: endpointUrl,
+  [ENV.modelArtsProjectId]: optionalText,
+  [ENV.modelArtsSecretArn]: optionalText,
+  [ENV.huaweiAk]: optionalText,
+  [ENV.huaweiSk]: optionalText,
+  [ENV.modelArtsRequestsPerSecond]: positiveNumber(5),
+  [ENV.modelArtsBurst]: positiveNumber(10),
+  [ENV.modelArtsTimeoutMs]: positiveNumber(10_000),
+  [ENV.modelArtsMaxRetries]: z.coerce.number().int().min(0).max(10).default(3),
+  [ENV.evaluateInProcess]: booleanFlag,
+  [ENV.activityRetentionDays]: positiveNumber(30),
+  [ENV.jobRetentionDays]: positiveNumber(7),
+  [ENV.leaseSeconds]: positiveNumber(60),
+  [ENV.dynamoDbEndpoint]: endpointUrl,
+  [ENV.sqsEndpoint]: endpointUrl,
+  [ENV.awsRegion]: optionalText,
+  [ENV.powertoolsServiceName]: z.string().default('pool-autoscaler'),
+  [ENV.powertoolsMetricsNamespace]: z.string().default('PoolAutoscaler'),
+  [ENV.powertoolsLogLevel]: z.string().default('INFO'),
+});
+
+export type PipelineEnv = z.infer<typeof PipelineEnvSchema>;
+
+export interface PipelineConfig {
+  tables: TableNames;
+  queueUrl: string | undefined;
+  modelArts: {
+    endpointOverride: string | undefined;
+    projectIdOverride: string | undefined;
+    secretArn: string | undefined;
+    /** Only for local runs; never logged. */
+    localCredentials: { ak: string; sk: string } | undefined;
+    requestsPerSecond: number;
+    burst: number;
+    timeoutMs: number;
+    maxRetries: number;
+  };
+  evaluateInProcess: boolean;
+  activityRetentionDays: number;
+  jobRetentionDays: number;
+  leaseSeconds: number;
+  dynamoDbEndpoint: string | undefined;
+  sqsEndpoint: string | undefined;
+  region: string | undefined;
+  serviceName: string;
+  metricsNamespace: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`environment variable ${variable}: ${message}`);
+  }
+}
+
+/** Parses and validates the environment. Throws `ConfigError` naming the first bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): PipelineConfig {
+  const parsed = PipelineEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = String(issue?.path[0] ?? 'environment');
+    throw new ConfigError(variable, issue?.message ?? 'invalid');
+  }
+  const e = parsed.data;
+  const ak = e[ENV.huaweiAk];
+  const sk = e[ENV.huaweiSk];
+  return {
+    tables: {
+      policies: e[ENV.policiesTable],
+      depth: e[ENV.depthTable],
+      jobs: e[ENV.jobsTable],
+      scalerState: e[ENV.scalerStateTable],
+      tokenBuckets: e[ENV.tokenBucketsTable],
+      activities: e[ENV.activitiesTable],
+    },
+    queueUrl: e[ENV.queueUrl],
+    modelArts: {
+      endpointOverride: e[ENV.modelArtsEndpoint],
+      projectIdOverride: e[ENV.modelArtsProjectId],
+      secretArn: e[ENV.modelArtsSecretArn],
+      localCredentials: ak !== undefined && sk !== undefined ? { ak, sk } : undefined,
+      requestsPerSecond: e[ENV.modelArtsRequestsPerSecond],
+      burst: e[ENV.modelArtsBurst],
+      timeoutMs: e[ENV.modelArtsTimeoutMs],
+      maxRetries: e[ENV.modelArtsMaxRetries],
+    },
+    evaluateInProcess: e[ENV.evaluateInProcess],
+    activityRetentionDays: e[ENV.activityRetentionDays],
+    jobRetentionDays: e[ENV.jobRetentionDays],
+    leaseSeconds: e[ENV.leaseSeconds],
+    dynamoDbEndpoint: e[ENV.dynamoDbEndpoint],
+    sqsEndpoint: e[ENV.sqsEndpoint],
+    region: e[ENV.awsRegion],
+    serviceName: e[ENV.powertoolsServiceName],
+    metricsNamespace: e[ENV.powertoolsMetricsNamespace],
+  };
+}
+
+/** Environment entries for the table names, for the stack and the local runner. */
+export function tableEnvironment(names: TableNames): Record<string, string> {
+  return {
+    [ENV.policiesTable]: names.policies,
+    [ENV.depthTable]: names.depth,
+    [ENV.jobsTable]: names.jobs,
+    [ENV.scalerStateTable]: names.scalerState,
+    [ENV.tokenBucketsTable]: names.tokenBuckets,
+    [ENV.activitiesTable]: names.activities,
+  };
+}
