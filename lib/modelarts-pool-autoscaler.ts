@@ -1,0 +1,393 @@
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ENV, tableEnvironment } from '../functions/shared/config';
+import { TABLES } from '../functions/shared/store/tables';
+import { AutoscalerFunction } from './autoscaler-function';
+import { AutoscalerMonitoring } from './autoscaler-monitoring';
+import {
+  grantTableActions,
+  resolveAutoscalerTables,
+  tableNamesOf,
+  type AutoscalerTables,
+} from './autoscaler-tables';
+import { CONSUMER_TABLE_ACCESS, EVALUATOR_TABLE_ACCESS, grantTableAccess } from './table-access';
+
+const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Log levels Powertools Logger understands. */
+export type AutoscalerLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+
+export interface ModelArtsPoolAutoscalerProps {
+  /**
+   * Secrets Manager secret holding the Huawei Cloud access key pair as JSON: `{"ak": "...", "sk": "..."}`.
+   * Only the functions that call ModelArts may read it.
+   */
+  readonly credentialsSecret: secretsmanager.ISecret;
+
+  /**
+   * ModelArts endpoint for every pool, e.g. `https://modelarts.cn-north-4.myhuaweicloud.com` (https only).
+   * @default - each policy's own `endpoint`
+   */
+  readonly modelArtsEndpoint?: string;
+
+  /**
+   * Huawei Cloud project id for every pool.
+   * @default - each policy's own `projectId`
+   */
+  readonly projectId?: string;
+
+  /**
+   * Sustained ModelArts request rate shared by every concurrent function, per endpoint and project.
+   * @default 5
+   */
+  readonly requestsPerSecond?: number;
+
+  /**
+   * Requests the shared token bucket allows in a burst above `requestsPerSecond`.
+   * @default 10
+   */
+  readonly requestBurst?: number;
+
+  /**
+   * Tables to use instead of creating them, by the name the code uses (`policies`, `depth`, `jobs`,
+   * `scalerState`, `tokenBuckets`, `activities`). They must have the keys, indexes and TTL attribute of
+   * `functions/shared/store/tables.ts`. Any table not given here is created.
+   * @default - every table is created
+   */
+  readonly existingTables?: Partial<AutoscalerTables>;
+
+  /**
+   * How often the evaluator sweeps every enabled pool (at least one minute).
+   * @default Duration.minutes(1)
+   */
+  readonly scheduleRate?: Duration;
+
+  /**
+   * Events the consumer receives per invocation (1 to 10,000; above 10 needs a batching window).
+   * @default 10
+   */
+  readonly batchSize?: number;
+
+  /**
+   * How long SQS gathers events before invoking the consumer (0 to 300 seconds).
+   * @default Duration.seconds(1)
+   */
+  readonly maxBatchingWindow?: Duration;
+
+  /**
+   * Most concurrent consumer invocations the SQS event source starts (2 to 1,000).
+   * @default 10
+   */
+  readonly maxConcurrency?: number;
+
+  /**
+   * Receives of one event before it moves to the dead-letter queue.
+   * @default 5
+   */
+  readonly maxReceiveCount?: number;
+
+  /**
+   * Days activities are kept before DynamoDB expires them.
+   * @default 30
+   */
+  readonly activityRetentionDays?: number;
+
+  /**
+   * Days a finished job's state is kept to absorb late duplicates.
+   * @default 7
+   */
+  readonly jobRetentionDays?: number;
+
+  /**
+   * `true`: the evaluator evaluates every pool itself instead of fanning out one `pool.evaluate` event per pool
+   * to the queue. It then also gets the consumer's ModelArts and state permissions.
+   * @default false
+   */
+  readonly evaluateInProcess?: boolean;
+
+  /**
+   * SNS topic every alarm notifies (on alarm and back to OK).
+   * @default - alarms are created without actions
+   */
+  readonly alarmTopic?: sns.ITopic;
+
+  /**
+   * What happens to the tables and log groups when they leave the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * DynamoDB deletion protection on the created tables.
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
+
+  /**
+   * Retention of the functions' log groups.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * Powertools log level of both functions.
+   * @default 'INFO'
+   */
+  readonly logLevel?: AutoscalerLogLevel;
+
+  /**
+   * Powertools service name (`service` in logs, a dimension of every metric).
+   * @default 'pool-autoscaler'
+   */
+  readonly serviceName?: string;
+
+  /**
+   * CloudWatch namespace of the functions' embedded metrics.
+   * @default 'PoolAutoscaler'
+   */
+  readonly metricsNamespace?: string;
+
+  /**
+   * Consumer timeout; the queue's visibility timeout is six times this plus the batching window.
+   * @default Duration.seconds(60)
+   */
+  readonly consumerTimeout?: Duration;
+
+  /**
+   * Evaluator timeout.
+   * @default Duration.seconds(120)
+   */
+  readonly evaluatorTimeout?: Duration;
+
+  /**
+   * Memory of each function, in MiB.
+   * @default 512
+   */
+  readonly memorySize?: number;
+
+  /**
+   * Seconds an evaluation holds its pool's lease; longer than one evaluation with its retries.
+   * @default 60
+   */
+  readonly leaseSeconds?: number;
+
+  /**
+   * Depth older than this raises the stale-depth alarm (no events and no snapshots for the pool).
+   * @default Duration.minutes(15)
+   */
+  readonly staleDepthAfter?: Duration;
+
+  /**
+   * Failed PATCH requests for one pool within 15 minutes that raise the PATCH-failure alarm.
+   * @default 3
+   */
+  readonly patchFailureThreshold?: number;
+
+  /**
+   * Name of the CloudWatch dashboard.
+   * @default - `<stack name>-pool-autoscaler`
+   */
+  readonly dashboardName?: string;
+
+  /**
+   * Handler module of the consumer.
+   * @default - `functions/consumer/handler.ts` of this package
+   */
+  readonly consumerEntry?: string;
+
+  /**
+   * Handler module of the evaluator.
+   * @default - `functions/evaluator/handler.ts` of this package
+   */
+  readonly evaluatorEntry?: string;
+
+  /**
+   * Directory with `package-lock.json` and `node_modules` that esbuild bundles from.
+   * @default - this package's root
+   */
+  readonly projectRoot?: string;
+}
+
+/**
+ * The ModelArts pool autoscaler: an events queue with a dead-letter queue, the consumer that folds job events
+ * into demand and scales pools, the evaluator that sweeps every pool on a schedule, the state tables, and a
+ * dashboard with alarms.
+ */
+export class ModelArtsPoolAutoscaler extends Construct {
+  /** Queue producers send job events (`job.*`, `depth.snapshot`, `pool.evaluate`) to. */
+  readonly queue: sqs.Queue;
+  /** Events that failed `maxReceiveCount` times. */
+  readonly deadLetterQueue: sqs.Queue;
+  /** The state tables, created or given. */
+  readonly tables: AutoscalerTables;
+  /** Processes queue events in partial batches. */
+  readonly consumer: lambda.IFunction;
+  /** Sweeps every enabled pool on the schedule. */
+  readonly evaluator: lambda.IFunction;
+  /** The rule that invokes the evaluator. */
+  readonly schedule: events.Rule;
+  /** Dashboard and alarms. */
+  readonly monitoring: AutoscalerMonitoring;
+  /** Secret with the ModelArts access key pair. */
+  readonly credentialsSecret: secretsmanager.ISecret;
+
+  constructor(scope: Construct, id: string, props: ModelArtsPoolAutoscalerProps) {
+    super(scope, id);
+
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const consumerTimeout = props.consumerTimeout ?? Duration.seconds(60);
+    const evaluatorTimeout = props.evaluatorTimeout ?? Duration.seconds(120);
+    const maxBatchingWindow = props.maxBatchingWindow ?? Duration.seconds(1);
+    const evaluateInProcess = props.evaluateInProcess ?? false;
+    const projectRoot = props.projectRoot ?? PROJECT_ROOT;
+    const serviceName = props.serviceName ?? 'pool-autoscaler';
+    const metricsNamespace = props.metricsNamespace ?? 'PoolAutoscaler';
+    this.credentialsSecret = props.credentialsSecret;
+
+    this.tables = resolveAutoscalerTables(this, props.existingTables ?? {}, {
+      removalPolicy,
+      deletionProtection: props.deletionProtection ?? true,
+    });
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.queue = new sqs.Queue(this, 'EventsQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(4),
+      // AWS guidance for SQS event sources: six times the function timeout plus the batching window, so a
+      // throttled or retried batch never becomes visible again while a consumer still works on it.
+      visibilityTimeout: Duration.seconds(6 * consumerTimeout.toSeconds() + maxBatchingWindow.toSeconds()),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 5 },
+    });
+
+    const environment: Record<string, string> = {
+      ...tableEnvironment(tableNamesOf(this.tables)),
+      [ENV.queueUrl]: this.queue.queueUrl,
+      [ENV.modelArtsSecretArn]: props.credentialsSecret.secretArn,
+      [ENV.modelArtsRequestsPerSecond]: String(props.requestsPerSecond ?? 5),
+      [ENV.modelArtsBurst]: String(props.requestBurst ?? 10),
+      [ENV.evaluateInProcess]: String(evaluateInProcess),
+      [ENV.activityRetentionDays]: String(props.activityRetentionDays ?? 30),
+      [ENV.jobRetentionDays]: String(props.jobRetentionDays ?? 7),
+      [ENV.leaseSeconds]: String(props.leaseSeconds ?? 60),
+      [ENV.powertoolsServiceName]: serviceName,
+      [ENV.powertoolsMetricsNamespace]: metricsNamespace,
+      [ENV.powertoolsLogLevel]: props.logLevel ?? 'INFO',
+      ...(props.modelArtsEndpoint !== undefined ? { [ENV.modelArtsEndpoint]: props.modelArtsEndpoint } : {}),
+      ...(props.projectId !== undefined ? { [ENV.modelArtsProjectId]: props.projectId } : {}),
+    };
+
+    const functionDefaults = {
+      memorySize: props.memorySize ?? 512,
+      environment,
+      logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy,
+      projectRoot,
+    };
+    const consumer = new AutoscalerFunction(this, 'Consumer', {
+      ...functionDefaults,
+      entry: props.consumerEntry ?? path.join(PROJECT_ROOT, 'functions/consumer/handler.ts'),
+      description: 'pool-autoscaler: folds job events into demand and scales ModelArts pools',
+      timeout: consumerTimeout,
+    });
+    const evaluator = new AutoscalerFunction(this, 'Evaluator', {
+      ...functionDefaults,
+      entry: props.evaluatorEntry ?? path.join(PROJECT_ROOT, 'functions/evaluator/handler.ts'),
+      description: 'pool-autoscaler: sweeps every enabled pool on a schedule',
+      timeout: evaluatorTimeout,
+    });
+    this.consumer = consumer.function;
+    this.evaluator = evaluator.function;
+
+    consumer.function.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: props.batchSize ?? 10,
+        maxBatchingWindow,
+        maxConcurrency: props.maxConcurrency ?? 10,
+        reportBatchItemFailures: true,
+      }),
+    );
+
+    this.schedule = new events.Rule(this, 'EvaluationSchedule', {
+      description: 'pool-autoscaler: periodic sweep of every enabled pool',
+      schedule: events.Schedule.rate(props.scheduleRate ?? Duration.minutes(1)),
+    });
+    this.schedule.addTarget(
+      new targets.LambdaFunction(evaluator.function, {
+        // A sweep that could not start before the next one is worthless: the next sweep covers it.
+        maxEventAge: Duration.seconds(Math.max(60, (props.scheduleRate ?? Duration.minutes(1)).toSeconds())),
+        retryAttempts: 2,
+      }),
+    );
+
+    grantTableAccess(consumer.role, this.tables, CONSUMER_TABLE_ACCESS);
+    grantTableAccess(evaluator.role, this.tables, EVALUATOR_TABLE_ACCESS);
+    props.credentialsSecret.grantRead(consumer.role);
+    this.queue.grantSendMessages(evaluator.role);
+    if (evaluateInProcess) {
+      grantTableAccess(evaluator.role, this.tables, CONSUMER_TABLE_ACCESS);
+      props.credentialsSecret.grantRead(evaluator.role);
+    }
+
+    this.monitoring = new AutoscalerMonitoring(this, 'Monitoring', {
+      dashboardName: props.dashboardName ?? `${Stack.of(this).stackName}-pool-autoscaler`,
+      metricsNamespace,
+      serviceName,
+      queue: this.queue,
+      deadLetterQueue: this.deadLetterQueue,
+      functions: { consumer: consumer.function, evaluator: evaluator.function },
+      staleDepthAfter: props.staleDepthAfter ?? Duration.minutes(15),
+      patchFailureThreshold: props.patchFailureThreshold ?? 3,
+      ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
+    });
+  }
+
+  /** Lets `grantee` create, replace, pause and delete policies (operators, CI pipelines). */
+  grantPolicyWrite(grantee: iam.IGrantable): iam.Grant {
+    return grantTableActions(grantee, this.tables.policies, TABLES.policies, [
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:Scan',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+    ]);
+  }
+
+  /** Lets `grantee` read policies. */
+  grantPolicyRead(grantee: iam.IGrantable): iam.Grant {
+    return grantTableActions(grantee, this.tables.policies, TABLES.policies, [
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:Scan',
+    ]);
+  }
+
+  /** Lets `grantee` read the activity history of every pool. */
+  grantActivitiesRead(grantee: iam.IGrantable): iam.Grant {
+    return grantTableActions(grantee, this.tables.activities, TABLES.activities, [
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+    ]);
+  }
+
+  /** Lets a job producer send events to the queue. */
+  grantSendEvents(grantee: iam.IGrantable): iam.Grant {
+    return this.queue.grantSendMessages(grantee);
+  }
+}

@@ -1,0 +1,111 @@
+import { z } from 'zod';
+
+/**
+ * Deployment settings of the stack, each read from CDK context (`cdk deploy -c key=value` or `cdk.json`) and
+ * otherwise from the environment variable `POOL_AUTOSCALER_<KEY_IN_UPPER_SNAKE_CASE>`.
+ */
+export const STACK_SETTING_KEYS = [
+  'stackName',
+  'modelArtsEndpoint',
+  'projectId',
+  'credentialsSecretName',
+  'credentialsSecretArn',
+  'requestsPerSecond',
+  'requestBurst',
+  'scheduleRateMinutes',
+  'batchSize',
+  'maxBatchingWindowSeconds',
+  'maxConcurrency',
+  'maxReceiveCount',
+  'activityRetentionDays',
+  'alarmEmail',
+  'alarmTopicArn',
+  'removalPolicy',
+  'deletionProtection',
+  'evaluateInProcess',
+  'logLevel',
+] as const;
+
+export type StackSettingKey = (typeof STACK_SETTING_KEYS)[number];
+
+const text = z.string().trim().min(1);
+const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')]);
+const count = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const StackSettingsSchema = z
+  .object({
+    stackName: text
+      .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'must be a CloudFormation stack name')
+      .default('PoolAutoscaler'),
+    modelArtsEndpoint: z.url({ protocol: /^https$/, error: 'must be an https URL' }).optional(),
+    projectId: text.optional(),
+    credentialsSecretName: text.optional(),
+    credentialsSecretArn: text
+      .regex(
+        /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/,
+        'must be a complete secret ARN',
+      )
+      .optional(),
+    requestsPerSecond: z.coerce.number().positive().max(1000).optional(),
+    requestBurst: z.coerce.number().positive().max(10_000).optional(),
+    scheduleRateMinutes: count(1, 1440).optional(),
+    batchSize: count(1, 10_000).optional(),
+    maxBatchingWindowSeconds: count(0, 300).optional(),
+    maxConcurrency: count(2, 1000).optional(),
+    maxReceiveCount: count(1, 1000).optional(),
+    activityRetentionDays: count(1, 3650).optional(),
+    alarmEmail: z.email().optional(),
+    alarmTopicArn: text
+      .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:.+$/, 'must be an SNS topic ARN')
+      .optional(),
+    removalPolicy: z.enum(['retain', 'destroy', 'snapshot']).default('retain'),
+    deletionProtection: flag.default(true),
+    evaluateInProcess: flag.default(false),
+    logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  })
+  .refine((s) => !(s.credentialsSecretName && s.credentialsSecretArn), {
+    message: 'set credentialsSecretName or credentialsSecretArn, not both',
+    path: ['credentialsSecretArn'],
+  })
+  .refine((s) => !(s.alarmEmail && s.alarmTopicArn), {
+    message: 'set alarmEmail or alarmTopicArn, not both',
+    path: ['alarmTopicArn'],
+  });
+
+export type StackSettings = z.infer<typeof StackSettingsSchema>;
+
+export class StackSettingsError extends Error {
+  override readonly name = 'StackSettingsError';
+  constructor(
+    readonly setting: string,
+    message: string,
+  ) {
+    super(`setting ${setting} (context "${setting}" or ${environmentVariableOf(setting)}): ${message}`);
+  }
+}
+
+/** `requestsPerSecond` -> `POOL_AUTOSCALER_REQUESTS_PER_SECOND`. */
+export function environmentVariableOf(key: string): string {
+  return `POOL_AUTOSCALER_${key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
+}
+
+/**
+ * Reads every setting from `context` first, then the environment; validates them all. Throws
+ * `StackSettingsError` naming the first bad setting.
+ */
+export function readStackSettings(
+  context: (key: string) => unknown,
+  env: Record<string, string | undefined> = process.env,
+): StackSettings {
+  const raw: Record<string, unknown> = {};
+  for (const key of STACK_SETTING_KEYS) {
+    const value = context(key) ?? env[environmentVariableOf(key)];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const parsed = StackSettingsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new StackSettingsError(String(issue?.path[0] ?? 'settings'), issue?.message ?? 'invalid');
+  }
+  return parsed.data;
+}
