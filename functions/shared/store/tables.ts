@@ -48,13 +48,16 @@ export const POLICIES_TABLE = {
   billingMode: 'PAY_PER_REQUEST',
 } as const satisfies TableDefinition;
 
-/** Queue depth per pool and flavor: pendingUnits, runningUnits, updatedAt, snapshotAt. */
+/**
+ * Queue depth: ONE item per pool with top-level counters per flavor (`pending#<flavor>`, `running#<flavor>`,
+ * `updatedAt#<flavor>`, `snapshotAt#<flavor>`). Top-level attributes accept atomic ADD, and one item per pool
+ * lets an evaluation read policy and depth in a single BatchGetItem.
+ */
 export const DEPTH_TABLE = {
   logicalName: 'Depth',
   envVar: 'DEPTH_TABLE',
-  description: 'Demand counters per pool and flavor, moved only on valid job state transitions',
+  description: 'Demand counters per pool (per-flavor attributes), moved only on valid job state transitions',
   partitionKey: { name: 'pool', type: 'S' },
-  sortKey: { name: 'flavor', type: 'S' },
   globalSecondaryIndexes: [],
   billingMode: 'PAY_PER_REQUEST',
 } as const satisfies TableDefinition;
