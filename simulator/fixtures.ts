@@ -1,0 +1,119 @@
+/*
+ * Request bodies from the seed documents, fixed where the seed is not valid JSON, and a demo pool for the
+ * local runner and the `sim --demo` command.
+ */
+
+/** Seed `create-pool-api.txt`, "Create a physical pool" (its trailing comma after `flavor` removed). */
+export function seedCreatePhysicalPoolRequest() {
+  return {
+    kind: 'Pool',
+    apiVersion: 'v2',
+    metadata: {
+      annotations: { 'os.modelarts/description': '' },
+      labels: { 'os.modelarts/name': 'pool-ae01', 'os.modelarts/workspace.id': '0' },
+    },
+    spec: {
+      type: 'Dedicate',
+      scope: ['Train'],
+      network: { name: 'network-21e1-6f5da086876d4cd084d36f8bd3346036' },
+      resources: [{ count: 1, flavor: 'modelarts.vm.cpu.8ud' }],
+    },
+  };
+}
+
+/** Seed `create-pool-api.txt`, "Create a logical pool", as printed (`apiVersion: v1`, numeric billing mode). */
+export function seedCreateLogicalPoolRequest() {
+  return {
+    kind: 'Pool',
+    apiVersion: 'v1',
+    metadata: {
+      labels: { 'os.modelarts/name': 'pool-logic-01' },
+      annotations: {
+        'os.modelarts/description': '',
+        'os.modelarts/billing.mode': 0,
+        'os.modelarts/product.id': 'xxx',
+      },
+    },
+    spec: { type: 'Logical', scope: ['Train'], resources: [{ flavor: 'modelarts.vm.gpu.tnt004', count: 2 }] },
+  };
+}
+
+/** Seed `update-pool-api.rst`, "Expand the capacity of a resource pool". */
+export function seedUpdatePoolRequest() {
+  return { spec: { resources: [{ flavor: 'modelarts.vm.cpu.4ud', count: 3 }] } };
+}
+
+/**
+ * A physical pool shaped like the one the seed's update example expands (`auto-pool-os`, one flavor
+ * `modelarts.vm.cpu.4ud` at 2 nodes), so the update example can be replayed against it.
+ */
+export function seedUpdateTargetPoolRequest() {
+  return {
+    kind: 'Pool',
+    apiVersion: 'v2',
+    metadata: {
+      labels: { 'os.modelarts/name': 'auto-pool-os' },
+      annotations: { 'os.modelarts/description': '', 'os.modelarts/billing.mode': '0' },
+    },
+    spec: {
+      type: 'Dedicate',
+      scope: ['Train', 'Infer'],
+      network: { name: 'network-maos-86c13962597848eeb29c5861153a391f' },
+      resources: [{ flavor: 'modelarts.vm.cpu.4ud', count: 2 }],
+    },
+  };
+}
+
+export const DEMO_POOL_LABEL = 'pool-demo';
+export const DEMO_FLAVORS = { gpu: 'modelarts.vm.gpu.8v100', npu: 'modelarts.vm.npu.8snt9b' } as const;
+
+/**
+ * The demo pool: a physical pool with two flavors spread over two AZs, carrying the per-entry fields
+ * (tags, disks, extendParams) an autoscaler must send back untouched.
+ */
+export function demoPool(azs: [string, string] = ['cn-north-4a', 'cn-north-4b']) {
+  const [first, second] = azs;
+  return {
+    kind: 'Pool',
+    apiVersion: 'v2',
+    metadata: {
+      labels: { 'os.modelarts/name': DEMO_POOL_LABEL, 'os.modelarts/workspace.id': '0' },
+      annotations: {
+        'os.modelarts/description': 'demo pool for the autoscaler',
+        'os.modelarts/billing.mode': '0',
+      },
+    },
+    spec: {
+      type: 'Dedicate',
+      scope: ['Train'],
+      network: { name: 'network-demo-6f5da086876d4cd084d36f8bd3346036' },
+      resources: [
+        {
+          flavor: DEMO_FLAVORS.gpu,
+          count: 2,
+          maxCount: 2,
+          azs: [
+            { az: first, count: 1 },
+            { az: second, count: 1 },
+          ],
+          tags: [{ key: 'team', value: 'ml-platform' }],
+          extendParams: { dockerBaseSize: '100' },
+          rootVolume: { volumeType: 'SSD', size: '100' },
+        },
+        {
+          flavor: DEMO_FLAVORS.npu,
+          count: 2,
+          maxCount: 2,
+          azs: [
+            { az: first, count: 1 },
+            { az: second, count: 1 },
+          ],
+          dataVolumes: [
+            { volumeType: 'SSD', size: '500Gi', count: 1, extendParams: { volumeGroup: 'vgpaas' } },
+          ],
+          volumeGroupConfigs: [{ volumeGroup: 'vgpaas', dockerThinPool: 50, types: ['volume'] }],
+        },
+      ],
+    },
+  };
+}

@@ -1,0 +1,78 @@
+/*
+ * Node lifecycle, computed lazily from timestamps so that a test advancing the clock sees exactly the state
+ * the timestamps imply, whatever the order of requests:
+ *   requested ──(capacity found: placedAt)──► creating ──(placedAt + provisioningDelayMs)──► available
+ *   requested, no capacity: creating, or abnormal from requestedAt + abnormalAfterMs when that is set
+ *   any state ──(scale-in: deletingAt)──► deleting ──(deletingAt + deletionDelayMs)──► gone
+ */
+
+export type NodeState = 'creating' | 'available' | 'abnormal' | 'deleting' | 'gone';
+
+export interface SimNode {
+  name: string;
+  /** Flavor entry the node belongs to (see `resourceEntryKey`). */
+  entryKey: string;
+  flavor: string;
+  nodePool?: string;
+  az: string;
+  requestedAt: number;
+  /** When capacity was found for it; absent while it waits for capacity. */
+  placedAt?: number;
+  deletingAt?: number;
+  /** Requested by the pool's creation (rather than a later scale-out). */
+  initial: boolean;
+}
+
+export interface LifecycleTiming {
+  provisioningDelayMs: number;
+  deletionDelayMs: number;
+  abnormalAfterMs?: number;
+}
+
+export function nodeState(node: SimNode, now: number, timing: LifecycleTiming): NodeState {
+  if (node.deletingAt !== undefined) {
+    return now >= node.deletingAt + timing.deletionDelayMs ? 'gone' : 'deleting';
+  }
+  if (node.placedAt !== undefined) {
+    return now >= node.placedAt + timing.provisioningDelayMs ? 'available' : 'creating';
+  }
+  return isAbnormalAt(node, now, timing) ? 'abnormal' : 'creating';
+}
+
+/** A node that never found capacity turns abnormal after `abnormalAfterMs`, and stays so. */
+export function isAbnormalAt(node: SimNode, at: number, timing: LifecycleTiming): boolean {
+  return (
+    node.placedAt === undefined &&
+    timing.abnormalAfterMs !== undefined &&
+    at >= node.requestedAt + timing.abnormalAfterMs
+  );
+}
+
+/** Nodes that count towards an entry's `count`: everything not on its way out. */
+export function isLive(node: SimNode, now: number, timing: LifecycleTiming): boolean {
+  const state = nodeState(node, now, timing);
+  return state === 'creating' || state === 'available' || state === 'abnormal';
+}
+
+/** Nodes holding capacity in their AZ: placed and not yet gone (deleting nodes still occupy their slot). */
+export function holdsCapacity(node: SimNode, now: number, timing: LifecycleTiming): boolean {
+  return node.placedAt !== undefined && nodeState(node, now, timing) !== 'gone';
+}
+
+/**
+ * Order in which scale-in picks victims inside one AZ: nodes still waiting for capacity, then creating ones,
+ * then abnormal, then available; newest first within each group. Running jobs are not protected, as the
+ * service documents for scale-in by PATCH.
+ */
+export function victimOrder(nodes: SimNode[], now: number, timing: LifecycleTiming): SimNode[] {
+  const rank = (node: SimNode): number => {
+    if (node.placedAt === undefined && !isAbnormalAt(node, now, timing)) return 0;
+    const state = nodeState(node, now, timing);
+    if (state === 'creating') return 1;
+    if (state === 'abnormal') return 2;
+    return 3;
+  };
+  return [...nodes].sort(
+    (a, b) => rank(a) - rank(b) || b.requestedAt - a.requestedAt || (a.name < b.name ? 1 : -1),
+  );
+}
