@@ -1,0 +1,71 @@
+import type { FlavorPolicy } from './policy';
+import type { FlavorDepth } from './types';
+
+export interface DemandRecommendation {
+  /** Pending plus running units (0 when unknown). */
+  demandUnits: number;
+  /** Nodes the demand asks for, never below `runningNodes`; `minCount` fallback is left to the bounds. */
+  nodes: number;
+  /** Nodes the running jobs occupy: scale-down never goes below them. */
+  runningNodes: number;
+  /** Depth missing or stale: keep at least the current count. */
+  hold: boolean;
+  reasons: string[];
+}
+
+function formatUnits(units: number): string {
+  return Number.isInteger(units) ? String(units) : units.toFixed(2);
+}
+
+/** Turns the demand of one flavor into the nodes it needs (ARCHITECTURE.md 3.1). */
+export function recommendNodes(
+  flavor: FlavorPolicy,
+  depth: FlavorDepth | undefined,
+  now: number,
+  staleAfterSeconds: number,
+): DemandRecommendation {
+  if (depth === undefined) {
+    return {
+      demandUnits: 0,
+      nodes: 0,
+      runningNodes: 0,
+      hold: true,
+      reasons: ['no depth reported for this flavor: holding, no scale-down'],
+    };
+  }
+  const pending = Math.max(0, depth.pendingUnits);
+  const running = Math.max(0, depth.runningUnits);
+  const demandUnits = pending + running;
+  const runningNodes = Math.ceil(running / flavor.unitsPerNode);
+  const reasons: string[] = [];
+  const ageSeconds = Math.max(0, (now - depth.updatedAt) / 1000);
+  const hold = ageSeconds > staleAfterSeconds;
+  if (hold) {
+    reasons.push(
+      `depth is ${Math.round(ageSeconds)} s old (staleAfterSeconds ${staleAfterSeconds}): holding, no scale-down`,
+    );
+  }
+
+  let nodes: number;
+  if (demandUnits < flavor.activationUnits) {
+    nodes = 0;
+    reasons.push(
+      `idle: demand ${formatUnits(demandUnits)} units below activationUnits ${formatUnits(flavor.activationUnits)} → fall back to minCount`,
+    );
+  } else {
+    const perNode = flavor.unitsPerNode * flavor.targetUtilization;
+    nodes = Math.ceil(demandUnits / perNode - 1e-9);
+    const divisor =
+      flavor.targetUtilization === 1
+        ? `${formatUnits(flavor.unitsPerNode)} per node`
+        : `(${formatUnits(flavor.unitsPerNode)} per node × ${flavor.targetUtilization} utilization)`;
+    reasons.push(
+      `demand ${formatUnits(demandUnits)} units (${formatUnits(pending)} pending + ${formatUnits(running)} running) / ${divisor} → ${nodes} nodes`,
+    );
+  }
+  if (runningNodes > nodes) {
+    nodes = runningNodes;
+    reasons.push(`running jobs need ${runningNodes} nodes → ${runningNodes} nodes`);
+  }
+  return { demandUnits, nodes, runningNodes, hold, reasons };
+}

@@ -1,0 +1,37 @@
+export { decide } from './decide';
+export { buildPatchBody, sizeChanged } from './patch-body';
+export {
+  PolicySchema,
+  FlavorPolicySchema,
+  SchedulePolicySchema,
+  ScalingRatePolicySchema,
+  DEFAULT_SCALE_UP,
+  DEFAULT_SCALE_DOWN,
+  parsePolicy,
+  policyJsonSchema,
+  formatFieldPath,
+} from './policy';
+export type {
+  Policy,
+  PolicyInput,
+  FlavorPolicy,
+  ScalingRules,
+  ScalingRatePolicy,
+  SelectPolicy,
+  SchedulePolicy,
+  AzBackoffPolicy,
+} from './policy';
+export { ScalerStateSchema, initialScalerState, parseScalerState } from './state';
+export type { ScalerState, FlavorScalerState, TimedRecommendation, ScaleEvent, AzHealth } from './state';
+export { PolicyValidationError, FlavorEntryNotFoundError, InvalidTargetError } from './errors';
+export type { PolicyIssue } from './errors';
+export type {
+  Decision,
+  DecisionAction,
+  DecisionInput,
+  FlavorDecision,
+  FlavorDepth,
+  FlavorOutcome,
+  FlavorSize,
+  FlavorTarget,
+} from './types';

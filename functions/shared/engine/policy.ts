@@ -1,0 +1,238 @@
+import { CronExpressionParser } from 'cron-parser';
+import { z } from 'zod';
+import { PolicyValidationError, type PolicyIssue } from './errors';
+
+/**
+ * The policy item (ARCHITECTURE.md 3.1): one per pool, written by operators. Objects are strict so that a
+ * misspelt field fails loudly instead of silently falling back to a default.
+ */
+
+const seconds = z.int().min(0);
+
+/** One rate policy of the Kubernetes HPA `behavior` field, with `Pods` renamed to `Nodes`. */
+export const ScalingRatePolicySchema = z.strictObject({
+  type: z.enum(['Nodes', 'Percent']),
+  /** Nodes to add or remove, or the percentage of the nodes at the start of the period. */
+  value: z.int().min(1),
+  /** The window the change is counted over (Kubernetes allows 1 to 1800). */
+  periodSeconds: z.int().min(1).max(1800),
+});
+
+export const SelectPolicySchema = z.enum(['Max', 'Min', 'Disabled']);
+
+/** Kubernetes HPA defaults: scale up by the larger of 100 % or 4 nodes per 15 s, with no stabilization. */
+export const DEFAULT_SCALE_UP = {
+  stabilizationSeconds: 0,
+  policies: [
+    { type: 'Percent', value: 100, periodSeconds: 15 },
+    { type: 'Nodes', value: 4, periodSeconds: 15 },
+  ],
+  select: 'Max',
+} as const;
+
+/** Kubernetes HPA defaults: scale down by up to 100 % per 15 s after a 300 s stabilization window. */
+export const DEFAULT_SCALE_DOWN = {
+  stabilizationSeconds: 300,
+  policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
+  select: 'Max',
+} as const;
+
+function scalingRulesSchema(defaults: typeof DEFAULT_SCALE_UP | typeof DEFAULT_SCALE_DOWN) {
+  return z
+    .strictObject({
+      /** Past recommendations considered (Kubernetes allows 0 to 3600). */
+      stabilizationSeconds: seconds.max(3600).default(defaults.stabilizationSeconds),
+      policies: z
+        .array(ScalingRatePolicySchema)
+        .min(1)
+        .default(() => defaults.policies.map((policy) => ({ ...policy }))),
+      select: SelectPolicySchema.default(defaults.select),
+    })
+    .prefault({});
+}
+
+export const ScaleUpRulesSchema = scalingRulesSchema(DEFAULT_SCALE_UP);
+export const ScaleDownRulesSchema = scalingRulesSchema(DEFAULT_SCALE_DOWN);
+
+function isValidTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isValidCron(expression: string): boolean {
+  try {
+    CronExpressionParser.parse(expression, { strict: false });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A recurring window (cron start + duration) that overrides the bounds while it is active. */
+export const SchedulePolicySchema = z.strictObject({
+  /** Five-field (or six with seconds) cron expression marking the start of each window. */
+  cron: z.string().min(1).refine(isValidCron, { message: 'is not a valid cron expression' }),
+  /** IANA time zone the cron expression is read in. */
+  timezone: z.string().default('UTC').refine(isValidTimeZone, { message: 'is not a known IANA time zone' }),
+  durationSeconds: z.int().min(1),
+  minCount: z.int().min(0).optional(),
+  maxCount: z.int().min(1).optional(),
+  /** Shown in reason trails. */
+  name: z.string().min(1).optional(),
+});
+
+/** Karpenter-style steering around an AZ whose nodes stay `creating` or turn `abnormal`. */
+export const AzBackoffSchema = z
+  .strictObject({
+    /** How long an AZ may keep nodes creating without one becoming available, or keep abnormal nodes. */
+    afterSeconds: z.int().min(1).default(1200),
+    /** How long new nodes avoid the AZ once it is backed off. */
+    durationSeconds: z.int().min(1).default(600),
+  })
+  .prefault({});
+
+export const FlavorPolicySchema = z
+  .strictObject({
+    minCount: z.int().min(0).default(1),
+    maxCount: z.int().min(1),
+    /** Capacity units (GPUs, NPUs, or 1 for whole nodes) one node provides. */
+    unitsPerNode: z.number().positive().default(1),
+    /** Share of each node's units the demand may fill: 0.8 keeps 20 % headroom. */
+    targetUtilization: z.number().gt(0).max(1).default(1),
+    /** Demand below which an idle flavor falls back to minCount (0 with allowZero). */
+    activationUnits: z.number().min(0).default(1),
+    /** ModelArts refuses 0-node entries; only pools or simulators that accept them may scale to zero. */
+    allowZero: z.boolean().default(false),
+    /** AZ weights; without them nodes spread evenly over the AZs the flavor already uses. */
+    azs: z.record(z.string().min(1), z.number().min(0)).optional(),
+    scaleUp: ScaleUpRulesSchema,
+    scaleDown: ScaleDownRulesSchema,
+    schedules: z.array(SchedulePolicySchema).default([]),
+    azBackoff: AzBackoffSchema,
+  })
+  .superRefine((flavor, ctx) => {
+    const floor = flavor.allowZero ? 0 : 1;
+    if (flavor.minCount < floor) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['minCount'],
+        message: 'must be at least 1 unless allowZero is true',
+      });
+    }
+    if (flavor.minCount > flavor.maxCount) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['minCount'],
+        message: `must not exceed maxCount ${flavor.maxCount}`,
+      });
+    }
+    if (flavor.azs !== undefined && !Object.values(flavor.azs).some((weight) => weight > 0)) {
+      ctx.addIssue({ code: 'custom', path: ['azs'], message: 'needs at least one AZ with a weight above 0' });
+    }
+    flavor.schedules.forEach((schedule, index) => {
+      if (schedule.minCount === undefined && schedule.maxCount === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['schedules', index],
+          message: 'must override minCount, maxCount or both',
+        });
+      }
+      if (schedule.minCount !== undefined && schedule.minCount < floor) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['schedules', index, 'minCount'],
+          message: 'must be at least 1 unless allowZero is true',
+        });
+      }
+      const ceiling = schedule.maxCount ?? flavor.maxCount;
+      if (schedule.minCount !== undefined && schedule.minCount > ceiling) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['schedules', index, 'minCount'],
+          message: `must not exceed the maxCount in force (${ceiling})`,
+        });
+      }
+      if (schedule.maxCount !== undefined && schedule.maxCount < (schedule.minCount ?? floor)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['schedules', index, 'maxCount'],
+          message: 'must not be below the schedule minCount',
+        });
+      }
+    });
+  });
+
+export const PoolPhaseNameSchema = z.enum([
+  'Creating',
+  'Running',
+  'Abnormal',
+  'Deleting',
+  'Error',
+  'CreationFailed',
+  'ScalingFailed',
+  'Waiting',
+]);
+
+export const PolicySchema = z.strictObject({
+  /** The pool's `metadata.name`. */
+  pool: z.string().min(1),
+  projectId: z.string().min(1).optional(),
+  region: z.string().min(1).optional(),
+  endpoint: z.url({ protocol: /^https?$/ }).optional(),
+  /** `false` pauses the pool: decisions are reported as `disabled` and nothing is patched. */
+  enabled: z.boolean().default(true),
+  /** Decide and report the would-be PATCH without sending it. */
+  dryRun: z.boolean().default(false),
+  /** Quiet time after a flavor was scaled before it is scaled again. */
+  cooldownSeconds: seconds.default(60),
+  /** Depth older than this is not trusted to scale down. */
+  staleAfterSeconds: z.int().min(1).default(300),
+  /**
+   * `false` (default): no PATCH while any flavor of the pool has nodes creating or deleting (one change in flight
+   * per pool). `true`: scale anyway, counting the creating nodes as capacity on its way.
+   */
+  scaleWhileChanging: z.boolean().default(false),
+  /** Pool phases in which the pool may be resized; the service documents only `Running`. */
+  resizablePhases: z.array(PoolPhaseNameSchema).min(1).default(['Running']),
+  flavors: z.record(z.string().min(1), FlavorPolicySchema),
+});
+
+export type Policy = z.output<typeof PolicySchema>;
+export type PolicyInput = z.input<typeof PolicySchema>;
+export type FlavorPolicy = z.output<typeof FlavorPolicySchema>;
+export type ScalingRules = z.output<typeof ScaleUpRulesSchema>;
+export type ScalingRatePolicy = z.output<typeof ScalingRatePolicySchema>;
+export type SelectPolicy = z.output<typeof SelectPolicySchema>;
+export type SchedulePolicy = z.output<typeof SchedulePolicySchema>;
+export type AzBackoffPolicy = z.output<typeof AzBackoffSchema>;
+
+/** Dotted path with array indices in brackets: `flavors.f.scaleUp.policies[0].type`. */
+export function formatFieldPath(path: readonly PropertyKey[]): string {
+  let text = '';
+  for (const key of path) {
+    if (typeof key === 'number') text += `[${key}]`;
+    else text += text === '' ? String(key) : `.${String(key)}`;
+  }
+  return text === '' ? '(policy)' : text;
+}
+
+/** Validates a policy item and fills the defaults; throws `PolicyValidationError` naming the field. */
+export function parsePolicy(input: unknown): Policy {
+  const result = PolicySchema.safeParse(input);
+  if (result.success) return result.data;
+  const issues: PolicyIssue[] = result.error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ field: formatFieldPath([...issue.path, key]), message: 'unknown field' }))
+      : [{ field: formatFieldPath(issue.path), message: issue.message }],
+  );
+  throw new PolicyValidationError(issues);
+}
+
+/** The policy's JSON Schema (input side: fields with defaults are optional), for editors and `policy validate`. */
+export function policyJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(PolicySchema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+}

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+/**
+ * What the engine remembers between evaluations of one pool. Plain JSON (epoch milliseconds, no Dates, no
+ * undefined values) so the pipeline can store it as one DynamoDB attribute and hand it back unchanged.
+ */
+
+/** An unstabilized recommendation, as the HPA keeps them for its stabilization windows. */
+export const TimedRecommendationSchema = z.object({ at: z.number(), nodes: z.int().min(0) });
+
+/** A scale applied to a flavor; `change` is the number of nodes added or removed (always positive). */
+export const ScaleEventSchema = z.object({ at: z.number(), change: z.int().min(1) });
+
+/** Health tracking of one AZ of a flavor, for the Karpenter-style back-off. */
+export const AzHealthSchema = z.object({
+  /** Since when nodes are creating without progress, or abnormal. */
+  troubleSince: z.number().optional(),
+  /** Available nodes seen at the last evaluation: an increase is progress. */
+  lastAvailable: z.int().min(0).optional(),
+  /** New nodes avoid this AZ until then. */
+  backoffUntil: z.number().optional(),
+});
+
+export const FlavorScalerStateSchema = z.object({
+  recommendations: z.array(TimedRecommendationSchema).default([]),
+  scaleUpEvents: z.array(ScaleEventSchema).default([]),
+  scaleDownEvents: z.array(ScaleEventSchema).default([]),
+  lastScaleAt: z.number().optional(),
+  azs: z.record(z.string(), AzHealthSchema).default({}),
+});
+
+export const ScalerStateSchema = z.object({
+  version: z.literal(1).default(1),
+  flavors: z.record(z.string(), FlavorScalerStateSchema).default({}),
+});
+
+export type TimedRecommendation = z.output<typeof TimedRecommendationSchema>;
+export type ScaleEvent = z.output<typeof ScaleEventSchema>;
+export type AzHealth = z.output<typeof AzHealthSchema>;
+export type FlavorScalerState = z.output<typeof FlavorScalerStateSchema>;
+export type ScalerState = z.output<typeof ScalerStateSchema>;
+
+export function initialScalerState(): ScalerState {
+  return { version: 1, flavors: {} };
+}
+
+export function emptyFlavorState(): FlavorScalerState {
+  return { recommendations: [], scaleUpEvents: [], scaleDownEvents: [], azs: {} };
+}
+
+/** Reads a stored state; anything unreadable starts afresh (the windows refill within minutes). */
+export function parseScalerState(input: unknown): ScalerState {
+  const result = ScalerStateSchema.safeParse(input ?? {});
+  return result.success ? result.data : initialScalerState();
+}

@@ -1,0 +1,76 @@
+import type { Pool, PoolNodeAz, UpdatePoolRequest } from '../modelarts/schemas';
+import type { Policy } from './policy';
+import type { ScalerState } from './state';
+
+/** Demand of one flavor in capacity units, as the pipeline counts it from job events. */
+export interface FlavorDepth {
+  pendingUnits: number;
+  runningUnits: number;
+  /** When the counters were last updated, epoch ms. */
+  updatedAt: number;
+}
+
+export interface DecisionInput {
+  policy: Policy;
+  /** The pool as just read with GET (spec and status). */
+  pool: Pool;
+  /** Depth per flavor; a flavor without an entry is treated as unknown demand (hold). */
+  depth: Record<string, FlavorDepth>;
+  state: ScalerState;
+  /** Epoch ms: the engine reads no clock of its own. */
+  now: number;
+}
+
+export type DecisionAction = 'scale' | 'none' | 'skip' | 'dry-run' | 'disabled';
+
+/** The sizing fields of one flavor entry: the only fields the autoscaler ever changes. */
+export interface FlavorSize {
+  count: number;
+  maxCount?: number;
+  azs?: PoolNodeAz[];
+}
+
+/** What the engine wants one flavor entry to become. */
+export interface FlavorTarget extends FlavorSize {
+  flavor: string;
+  /** Identifies the entry when several share a flavor. */
+  nodePool?: string;
+}
+
+export type FlavorOutcome =
+  /** The entry changes. */
+  | 'scale'
+  /** The rules leave the entry as it is. */
+  | 'unchanged'
+  /** The policy names a flavor the pool does not have: reported, never created. */
+  | 'absent'
+  /** The flavor cannot be handled (ambiguous entries, no legal count). */
+  | 'skipped';
+
+export interface FlavorDecision {
+  flavor: string;
+  outcome: FlavorOutcome;
+  before: FlavorSize;
+  after: FlavorSize;
+  /** Nodes the demand asks for, before stabilization, rate limits and cooldown. */
+  desired: number;
+  /** Pending plus running units. */
+  demandUnits: number;
+  /** Which rule bound the result, in order. */
+  reasons: string[];
+}
+
+export interface Decision {
+  pool: string;
+  action: DecisionAction;
+  flavors: FlavorDecision[];
+  /** Merge-patch body to send (or that would be sent, for `dry-run`); null when nothing changes. */
+  patch: UpdatePoolRequest | null;
+  reasons: string[];
+  /** Next scaler state once `patch` is applied (or when there is none): store it after a successful PATCH. */
+  state: ScalerState;
+  /** Next scaler state when the PATCH is not applied (failed, or dry run): recommendations kept, no scale recorded. */
+  stateIfNotApplied: ScalerState;
+  /** Epoch ms when a time-based rule (cooldown, window, schedule, back-off) next changes the outcome. */
+  nextEvaluationAt?: number;
+}
