@@ -1,6 +1,6 @@
 import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DepthSnapshotEvent, JobEvent } from '../events';
-import { type StoreContext, isConditionFailure } from './document-client';
+import { type StoreContext, conditionFailureItem, isConditionFailure } from './document-client';
 import { type JobState, type JobTransition, jobStateOf, jobTransition } from './job-transitions';
 
 /** Demand of one flavor as the engine reads it. */
@@ -232,28 +232,4 @@ export class DepthRepository {
       }),
     );
   }
-}
-
-/** The job item a cancelled transaction reported for its failed condition, when DynamoDB returned it. */
-function conditionFailureItem(error: unknown): Record<string, unknown> | undefined {
-  const reasons = (
-    error as { CancellationReasons?: Array<{ Code?: string; Item?: Record<string, unknown> }> }
-  ).CancellationReasons;
-  const first = reasons?.[0];
-  if (first?.Code !== 'ConditionalCheckFailed' || !first.Item) return undefined;
-  return unmarshallLoose(first.Item);
-}
-
-/** Cancellation reasons come back in wire format even through the document client. */
-function unmarshallLoose(item: Record<string, unknown>): Record<string, unknown> {
-  const plain: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(item)) {
-    if (value && typeof value === 'object' && ('S' in value || 'N' in value)) {
-      const typed = value as { S?: string; N?: string };
-      plain[key] = typed.S ?? Number(typed.N);
-    } else {
-      plain[key] = value;
-    }
-  }
-  return plain;
 }

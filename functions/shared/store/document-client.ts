@@ -26,3 +26,39 @@ export function isConditionFailure(error: unknown): boolean {
     (error.name === 'ConditionalCheckFailedException' || error.name === 'TransactionCanceledException')
   );
 }
+
+/**
+ * Scalar attributes of an item DynamoDB returned in wire format (cancellation reasons and condition-failure
+ * items bypass the document client's unmarshalling). Only strings and numbers are needed from them.
+ */
+export function scalarAttributes(item: Record<string, unknown> | undefined): Record<string, string | number> {
+  const plain: Record<string, string | number> = {};
+  for (const [key, value] of Object.entries(item ?? {})) {
+    if (typeof value === 'string' || typeof value === 'number') plain[key] = value;
+    else if (value && typeof value === 'object') {
+      const typed = value as { S?: unknown; N?: unknown };
+      if (typeof typed.S === 'string') plain[key] = typed.S;
+      else if (typeof typed.N === 'string') plain[key] = Number(typed.N);
+    }
+  }
+  return plain;
+}
+
+/** The item a failed condition reported (ReturnValuesOnConditionCheckFailure = ALL_OLD), if any. */
+export function conditionFailureItem(
+  error: unknown,
+  transactIndex = 0,
+): Record<string, string | number> | undefined {
+  if (!(error instanceof Error)) return undefined;
+  if (error.name === 'TransactionCanceledException') {
+    const reasons = (
+      error as { CancellationReasons?: Array<{ Code?: string; Item?: Record<string, unknown> }> }
+    ).CancellationReasons;
+    const reason = reasons?.[transactIndex];
+    return reason?.Code === 'ConditionalCheckFailed' && reason.Item
+      ? scalarAttributes(reason.Item)
+      : undefined;
+  }
+  const item = (error as { Item?: Record<string, unknown> }).Item;
+  return item ? scalarAttributes(item) : undefined;
+}

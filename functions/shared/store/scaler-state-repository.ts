@@ -1,0 +1,152 @@
+import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type StoreContext, conditionFailureItem, isConditionFailure } from './document-client';
+
+export type TransactWriteItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/**
+ * The pipeline's record of one pool: the engine's opaque state plus what the pipeline itself tracks (failure
+ * back-off, the evaluation lease, a version that grows with every save).
+ */
+export interface ScalerRecord {
+  pool: string;
+  /** The engine's `ScalerState`, stored as given and parsed by the engine. */
+  engineState?: unknown;
+  /** Consecutive failed evaluations; 0 after a success. */
+  failures: number;
+  /** Epoch ms before which evaluations are skipped after failures. */
+  backoffUntil: number;
+  /** Evaluator currently holding the pool, and until when (epoch ms). */
+  leaseOwner?: string;
+  leaseExpiresAt?: number;
+  version: number;
+  updatedAt?: number;
+  lastEvaluatedAt?: number;
+  lastStatus?: string;
+  nextEvaluationAt?: number;
+}
+
+export type LeaseResult =
+  | { acquired: true; record: ScalerRecord }
+  | { acquired: false; holder: string | undefined; expiresAt: number | undefined };
+
+/** What an evaluation saves when it finishes. */
+export interface ScalerStateUpdate {
+  engineState: unknown;
+  failures: number;
+  backoffUntil: number;
+  lastStatus: string;
+  nextEvaluationAt?: number;
+}
+
+export class LeaseLostError extends Error {
+  override readonly name = 'LeaseLostError';
+  constructor(
+    readonly pool: string,
+    readonly owner: string,
+  ) {
+    super(`pool ${pool}: lease of ${owner} expired or was taken over before the state was saved`);
+  }
+}
+
+function recordFromItem(pool: string, item: Record<string, unknown> | undefined): ScalerRecord {
+  const number = (value: unknown, fallback: number) => (typeof value === 'number' ? value : fallback);
+  return {
+    ...(item ?? {}),
+    pool,
+    failures: number(item?.failures, 0),
+    backoffUntil: number(item?.backoffUntil, 0),
+    version: number(item?.version, 0),
+  } as ScalerRecord;
+}
+
+export class ScalerStateRepository {
+  constructor(private readonly store: StoreContext) {}
+
+  async get(pool: string): Promise<ScalerRecord> {
+    const result = await this.store.doc.send(
+      new GetCommand({ TableName: this.store.tables.scalerState, Key: { pool }, ConsistentRead: true }),
+    );
+    return recordFromItem(pool, result.Item);
+  }
+
+  /**
+   * Takes the pool for `leaseMs` unless another owner holds an unexpired lease. One conditional write that
+   * also returns the whole record, so the evaluation needs no separate read of its state.
+   */
+  async acquireLease(pool: string, owner: string, now: number, leaseMs: number): Promise<LeaseResult> {
+    try {
+      const result = await this.store.doc.send(
+        new UpdateCommand({
+          TableName: this.store.tables.scalerState,
+          Key: { pool },
+          UpdateExpression: 'SET leaseOwner = :owner, leaseExpiresAt = :expires',
+          ConditionExpression:
+            'attribute_not_exists(leaseExpiresAt) OR leaseExpiresAt <= :now OR leaseOwner = :owner',
+          ExpressionAttributeValues: { ':owner': owner, ':expires': now + leaseMs, ':now': now },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { acquired: true, record: recordFromItem(pool, result.Attributes) };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const held = conditionFailureItem(error);
+      const holder = held?.leaseOwner;
+      const expiresAt = held?.leaseExpiresAt;
+      return {
+        acquired: false,
+        holder: typeof holder === 'string' ? holder : undefined,
+        expiresAt: typeof expiresAt === 'number' ? expiresAt : undefined,
+      };
+    }
+  }
+
+  /**
+   * The transaction item that saves an evaluation's outcome and releases the lease, valid only while `owner`
+   * still holds it: an evaluator whose lease expired mid-way can never overwrite a newer state.
+   */
+  saveAndReleaseItem(pool: string, owner: string, update: ScalerStateUpdate, now: number): TransactWriteItem {
+    return {
+      Update: {
+        TableName: this.store.tables.scalerState,
+        Key: { pool },
+        UpdateExpression:
+          'SET engineState = :engineState, failures = :failures, backoffUntil = :backoffUntil, ' +
+          'lastStatus = :lastStatus, lastEvaluatedAt = :now, updatedAt = :now' +
+          (update.nextEvaluationAt !== undefined ? ', nextEvaluationAt = :next' : '') +
+          ' REMOVE leaseOwner, leaseExpiresAt' +
+          (update.nextEvaluationAt === undefined ? ', nextEvaluationAt' : '') +
+          ' ADD version :one',
+        ConditionExpression: 'leaseOwner = :owner',
+        ExpressionAttributeValues: {
+          ':engineState': update.engineState ?? {},
+          ':failures': update.failures,
+          ':backoffUntil': update.backoffUntil,
+          ':lastStatus': update.lastStatus,
+          ':now': now,
+          ':owner': owner,
+          ':one': 1,
+          ...(update.nextEvaluationAt !== undefined ? { ':next': update.nextEvaluationAt } : {}),
+        },
+      },
+    };
+  }
+
+  /** Gives the pool back without saving anything (nothing was decided). A lost lease is not an error here. */
+  async releaseLease(pool: string, owner: string): Promise<void> {
+    try {
+      await this.store.doc.send(
+        new UpdateCommand({
+          TableName: this.store.tables.scalerState,
+          Key: { pool },
+          UpdateExpression: 'REMOVE leaseOwner, leaseExpiresAt',
+          ConditionExpression: 'leaseOwner = :owner',
+          ExpressionAttributeValues: { ':owner': owner },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+}
