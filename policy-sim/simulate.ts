@@ -1,0 +1,252 @@
+import type { Policy } from '../functions/shared/engine';
+import { checkTraceAgainstFlavors, flavorSetupsFromPolicy } from './flavor-setup';
+import { jobWaits, roundFigure, unfinishedJobs, waitStats } from './metrics';
+import { replay, type ReplayResult } from './replay';
+import { deriveSeed, seededRandom } from './rng';
+import { HpaStrategy } from './strategies/hpa';
+import { KedaStrategy } from './strategies/keda';
+import { oracleFlavor, traceEndS, type OracleFlavor } from './strategies/oracle';
+import { PolicyStrategy } from './strategies/policy';
+import { StaticStrategy } from './strategies/static';
+import type { ScalingStrategy } from './strategies/strategy';
+import type { TraceJob } from './trace';
+import {
+  BASELINES,
+  type BaselineName,
+  type FlavorResult,
+  type FlavorSetup,
+  type StrategyName,
+  type StrategyResult,
+  type TimelineRow,
+} from './types';
+
+export interface SimulationOptions {
+  /** Seconds from a node's request until it is available (ARCHITECTURE 3.4 default: 300). */
+  provisionDelaySeconds?: number;
+  /** Per flavor and AZ delays that override `provisionDelaySeconds`. */
+  provisionDelayOverrides?: Record<string, Record<string, number>>;
+  /** Each new node's delay moves by up to this many seconds either way, drawn from the seeded RNG. */
+  provisionJitterSeconds?: number;
+  baselines?: readonly BaselineName[];
+  /** The evaluator's schedule (default 60 s). */
+  sweepSeconds?: number;
+  /** From a job event to the evaluation it triggers (default 1 s). */
+  eventLatencySeconds?: number;
+  seed?: number;
+  /** How long the replay runs past the end the trace would have without waits (default 3600 s). */
+  tailSeconds?: number;
+  /** Epoch ms of the trace's second 0 (default 2026-01-05T00:00:00Z, a Monday), for the policy's schedules. */
+  startEpochMs?: number;
+}
+
+export interface SimulationSettings {
+  provision_delay_s: number;
+  provision_jitter_s: number;
+  sweep_seconds: number;
+  event_latency_s: number;
+  seed: number;
+  tail_s: number;
+  horizon_s: number;
+  start: string;
+  baselines: BaselineName[];
+}
+
+export interface SimulationResult {
+  pool: string;
+  jobs: number;
+  /** Jobs whose `pool` column names another pool: not replayed. */
+  skippedJobs: number;
+  flavors: FlavorSetup[];
+  settings: SimulationSettings;
+  results: StrategyResult[];
+  timeline: TimelineRow[];
+  /** Waits in seconds per strategy and flavor, in trace order (for the report's distribution charts). */
+  waits: Partial<Record<StrategyName, Record<string, number[]>>>;
+}
+
+export const DEFAULT_PROVISION_DELAY_S = 300;
+export const DEFAULT_SWEEP_SECONDS = 60;
+export const DEFAULT_EVENT_LATENCY_S = 1;
+export const DEFAULT_TAIL_S = 3600;
+export const DEFAULT_START_EPOCH_MS = Date.UTC(2026, 0, 5);
+
+/** Replays the trace against the policy, the chosen baselines and the oracle. Deterministic for given inputs. */
+export function simulate(
+  allJobs: readonly TraceJob[],
+  policy: Policy,
+  options: SimulationOptions = {},
+): SimulationResult {
+  const flavors = flavorSetupsFromPolicy(policy);
+  const jobs = allJobs.filter((job) => job.pool === undefined || job.pool === policy.pool);
+  checkTraceAgainstFlavors(jobs, flavors);
+  const baselines = options.baselines ?? BASELINES;
+  const seed = options.seed ?? 1;
+  const delay = options.provisionDelaySeconds ?? DEFAULT_PROVISION_DELAY_S;
+  const tailS = options.tailSeconds ?? DEFAULT_TAIL_S;
+  const horizonS = traceEndS(jobs) + tailS;
+  const startEpochMs = options.startEpochMs ?? DEFAULT_START_EPOCH_MS;
+  const settings: SimulationSettings = {
+    provision_delay_s: delay,
+    provision_jitter_s: options.provisionJitterSeconds ?? 0,
+    sweep_seconds: options.sweepSeconds ?? DEFAULT_SWEEP_SECONDS,
+    event_latency_s: options.eventLatencySeconds ?? DEFAULT_EVENT_LATENCY_S,
+    seed,
+    tail_s: tailS,
+    horizon_s: horizonS,
+    start: new Date(startEpochMs).toISOString(),
+    baselines: [...baselines],
+  };
+
+  const oracle = new Map<string, OracleFlavor>(
+    flavors.map((setup) => [setup.flavor, oracleFlavor(jobs, setup, horizonS)]),
+  );
+  const peaks = Object.fromEntries([...oracle].map(([flavor, result]) => [flavor, result.peakNodes]));
+  const strategies: ScalingStrategy[] = [
+    new PolicyStrategy({
+      policy,
+      flavors,
+      sweepSeconds: settings.sweep_seconds,
+      eventLatencySeconds: settings.event_latency_s,
+      startEpochMs,
+    }),
+  ];
+  for (const baseline of baselines) {
+    if (baseline === 'static') strategies.push(new StaticStrategy(flavors, peaks));
+    if (baseline === 'keda') strategies.push(new KedaStrategy(flavors));
+    if (baseline === 'hpa') strategies.push(new HpaStrategy(flavors));
+  }
+
+  const oracleSeconds = [...oracle.values()].reduce((sum, result) => sum + result.nodeSeconds, 0);
+  const results: StrategyResult[] = [];
+  const timeline: TimelineRow[] = [];
+  const waits: SimulationResult['waits'] = {};
+  for (const strategy of strategies) {
+    const run = replay({
+      jobs,
+      flavors,
+      strategy,
+      horizonS,
+      provisionDelayS: (flavor, az) => options.provisionDelayOverrides?.[flavor]?.[az] ?? delay,
+      jitterS: settings.provision_jitter_s,
+      random: seededRandom(deriveSeed(seed, strategy.name)),
+    });
+    results.push(strategyResult(strategy.name, run, flavors, horizonS, oracleSeconds));
+    timeline.push(...run.timeline);
+    waits[strategy.name] = waitsByFlavor(run, flavors, horizonS);
+  }
+  results.push(oracleResult(oracle, flavors, oracleSeconds, jobs));
+  timeline.push(...oracleTimeline(oracle));
+  waits.oracle = Object.fromEntries(
+    flavors.map((setup) => [setup.flavor, jobs.filter((job) => job.flavor === setup.flavor).map(() => 0)]),
+  );
+
+  return {
+    pool: policy.pool,
+    jobs: jobs.length,
+    skippedJobs: allJobs.length - jobs.length,
+    flavors,
+    settings,
+    results,
+    // Stable: rows of one instant keep the strategy order, then flavor and AZ order.
+    timeline: timeline.sort((a, b) => a.tS - b.tS),
+    waits,
+  };
+}
+
+function waitsByFlavor(run: ReplayResult, flavors: readonly FlavorSetup[], horizonS: number) {
+  return Object.fromEntries(
+    flavors.map((setup) => {
+      const outcomes = run.outcomes.filter((outcome) => outcome.job.flavor === setup.flavor);
+      return [setup.flavor, jobWaits(outcomes, horizonS)];
+    }),
+  );
+}
+
+function strategyResult(
+  name: StrategyName,
+  run: ReplayResult,
+  flavors: readonly FlavorSetup[],
+  horizonS: number,
+  oracleSeconds: number,
+): StrategyResult {
+  const flavorResults: Record<string, FlavorResult> = {};
+  for (const setup of flavors) {
+    const outcomes = run.outcomes.filter((outcome) => outcome.job.flavor === setup.flavor);
+    flavorResults[setup.flavor] = {
+      node_seconds: roundFigure(run.nodeSeconds[setup.flavor] ?? 0),
+      wait_s: waitStats(jobWaits(outcomes, horizonS)),
+      jobs: outcomes.length,
+      preempted_jobs: run.preemptedJobs[setup.flavor] ?? 0,
+      unfinished_jobs: unfinishedJobs(outcomes),
+      reversals: run.reversals[setup.flavor] ?? 0,
+      peak_nodes: run.peakNodes[setup.flavor] ?? 0,
+    };
+  }
+  const nodeSeconds = Object.values(run.nodeSeconds).reduce((sum, seconds) => sum + seconds, 0);
+  return {
+    strategy: name,
+    node_seconds: roundFigure(nodeSeconds),
+    node_hours: roundFigure(nodeSeconds / 3600),
+    oracle_ratio: roundFigure(oracleSeconds > 0 ? nodeSeconds / oracleSeconds : 0),
+    wait_s: waitStats(jobWaits(run.outcomes, horizonS)),
+    patches: run.patches,
+    reversals: Object.values(run.reversals).reduce((sum, count) => sum + count, 0),
+    preempted_jobs: Object.values(run.preemptedJobs).reduce((sum, count) => sum + count, 0),
+    unfinished_jobs: unfinishedJobs(run.outcomes),
+    flavors: flavorResults,
+  };
+}
+
+function oracleResult(
+  oracle: Map<string, OracleFlavor>,
+  flavors: readonly FlavorSetup[],
+  oracleSeconds: number,
+  jobs: readonly TraceJob[],
+): StrategyResult {
+  const noWait = waitStats([]);
+  const flavorResults: Record<string, FlavorResult> = {};
+  for (const setup of flavors) {
+    const result = oracle.get(setup.flavor)!;
+    flavorResults[setup.flavor] = {
+      node_seconds: roundFigure(result.nodeSeconds),
+      wait_s: noWait,
+      jobs: jobs.filter((job) => job.flavor === setup.flavor).length,
+      preempted_jobs: 0,
+      unfinished_jobs: 0,
+      reversals: 0,
+      peak_nodes: result.peakNodes,
+    };
+  }
+  return {
+    strategy: 'oracle',
+    node_seconds: roundFigure(oracleSeconds),
+    node_hours: roundFigure(oracleSeconds / 3600),
+    oracle_ratio: oracleSeconds > 0 ? 1 : 0,
+    wait_s: noWait,
+    patches: 0,
+    reversals: 0,
+    preempted_jobs: 0,
+    unfinished_jobs: 0,
+    flavors: flavorResults,
+  };
+}
+
+function oracleTimeline(oracle: Map<string, OracleFlavor>): TimelineRow[] {
+  const rows: TimelineRow[] = [];
+  for (const [flavor, result] of oracle) {
+    for (const step of result.steps) {
+      rows.push({
+        tS: step.tS,
+        strategy: 'oracle',
+        flavor,
+        az: '*',
+        demandUnits: step.runningUnits,
+        target: step.nodes,
+        count: step.nodes,
+        available: step.nodes,
+        creating: 0,
+      });
+    }
+  }
+  return rows;
+}

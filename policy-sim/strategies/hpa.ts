@@ -1,0 +1,67 @@
+import type { AzCounts, FlavorSetup } from '../types';
+import { splitOverAzs } from './az-split';
+import { HPA_SYNC_PERIOD_S, HpaController } from './hpa-controller';
+import { minimumNodes, type PoolView, type ScalingStrategy, type StrategyStep } from './strategy';
+
+/**
+ * The queue metric every baseline scales on: the flavor's pending plus running capacity units (the SQS
+ * "queue length including in-flight messages" with one message per unit), against a per-node target of
+ * unitsPerNode x targetUtilization, the same sizing the policy uses.
+ */
+export function queueMetric(
+  view: PoolView,
+  setup: FlavorSetup,
+): { metric: number; target: number; nodes: number } {
+  const snapshot = view.snapshot(setup.flavor);
+  const nodes = Object.values(snapshot.nodes).reduce((sum, count) => sum + count, 0);
+  return {
+    metric: snapshot.pendingUnits + snapshot.runningUnits,
+    target: setup.unitsPerNode * setup.targetUtilization,
+    nodes,
+  };
+}
+
+/** One HPA per flavor with the Kubernetes defaults (see hpa-controller.ts), reconciling every 15 s. */
+export class HpaStrategy implements ScalingStrategy {
+  readonly name = 'hpa' as const;
+  readonly initialNodes: Record<string, AzCounts>;
+  private readonly controllers = new Map<string, HpaController>();
+  private nextSync = 0;
+
+  constructor(private readonly flavors: readonly FlavorSetup[]) {
+    this.initialNodes = minimumNodes(flavors);
+    for (const setup of flavors) {
+      this.controllers.set(
+        setup.flavor,
+        new HpaController({ minReplicas: setup.minCount, maxReplicas: setup.maxCount }),
+      );
+    }
+  }
+
+  nextWakeAt(): number {
+    return this.nextSync;
+  }
+
+  // The HPA polls its metric; job events do not wake it.
+  onJobEvents(): void {}
+
+  evaluate(t: number, view: PoolView): StrategyStep {
+    while (this.nextSync <= t) this.nextSync += HPA_SYNC_PERIOD_S;
+    const step: StrategyStep = { resize: {}, desired: {}, patched: false };
+    for (const setup of this.flavors) {
+      const { metric, target, nodes } = queueMetric(view, setup);
+      const controller = this.controllers.get(setup.flavor)!;
+      step.desired[setup.flavor] = Math.ceil(metric / target);
+      const replicas = controller.reconcile(t, nodes, metric, target);
+      if (replicas !== nodes) {
+        step.resize[setup.flavor] = splitOverAzs(
+          replicas,
+          setup.azWeights,
+          view.snapshot(setup.flavor).nodes,
+        );
+        step.patched = true;
+      }
+    }
+    return step;
+  }
+}

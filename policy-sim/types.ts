@@ -1,0 +1,79 @@
+import type { TraceJob } from './trace';
+
+/** What the simulator needs to know about one flavor, taken from the policy under test. */
+export interface FlavorSetup {
+  flavor: string;
+  unitsPerNode: number;
+  targetUtilization: number;
+  minCount: number;
+  maxCount: number;
+  /** AZs in a fixed order, with the policy's weights (equal weights when the policy names none). */
+  azs: string[];
+  azWeights: Record<string, number>;
+  /** The policy's scale-down stabilization window: the window in which a direction change counts as a reversal. */
+  reversalWindowS: number;
+}
+
+/** Node count per AZ of one flavor. */
+export type AzCounts = Record<string, number>;
+
+/** The strategies one run compares; `policy` is the real engine. */
+export type StrategyName = 'policy' | 'static' | 'keda' | 'hpa' | 'oracle';
+export type BaselineName = 'static' | 'keda' | 'hpa';
+export const BASELINES: readonly BaselineName[] = ['static', 'keda', 'hpa'];
+
+/** A job's life in one strategy's replay. */
+export interface JobOutcome {
+  job: TraceJob;
+  /** First start; undefined when it never started before the horizon. */
+  startS?: number;
+  finishS?: number;
+  preemptions: number;
+}
+
+/** One line of `timeline.csv` (ARCHITECTURE 3.4). `demandUnits` is per flavor, so AZ rows leave it empty. */
+export interface TimelineRow {
+  tS: number;
+  strategy: StrategyName;
+  flavor: string;
+  az: string;
+  demandUnits: number | undefined;
+  target: number;
+  count: number;
+  available: number;
+  creating: number;
+}
+
+/** Distribution of job waits in seconds. */
+export interface WaitStats {
+  mean: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+/** Figures for one flavor of one strategy. */
+export interface FlavorResult {
+  node_seconds: number;
+  wait_s: WaitStats;
+  jobs: number;
+  preempted_jobs: number;
+  unfinished_jobs: number;
+  reversals: number;
+  peak_nodes: number;
+}
+
+/** One entry of `summary.json` `results` (ARCHITECTURE 3.4). */
+export interface StrategyResult {
+  strategy: StrategyName;
+  node_seconds: number;
+  node_hours: number;
+  oracle_ratio: number;
+  wait_s: WaitStats;
+  patches: number;
+  reversals: number;
+  preempted_jobs: number;
+  unfinished_jobs: number;
+  flavors: Record<string, FlavorResult>;
+}

@@ -1,0 +1,359 @@
+import { EventQueue } from './event-queue';
+import type { Random } from './rng';
+import type { AzCounts, FlavorSetup, JobOutcome } from './types';
+
+export interface VirtualPoolOptions {
+  flavors: readonly FlavorSetup[];
+  /** Seconds from a node's request until it is available, per flavor and AZ. */
+  provisionDelayS: (flavor: string, az: string) => number;
+  /** Moves each new node's delay by a whole number of seconds drawn uniformly from [-jitterS, +jitterS]. */
+  jitterS?: number;
+  random?: Random;
+  /** Nodes that exist and are available at time 0. */
+  initialNodes: Record<string, AzCounts>;
+}
+
+/** What one flavor of the pool looks like at an instant. */
+export interface FlavorSnapshot {
+  /** Nodes that exist (creating or available), per AZ: the pool spec's `azs` once a resize has been applied. */
+  nodes: AzCounts;
+  creating: AzCounts;
+  available: AzCounts;
+  pendingUnits: number;
+  runningUnits: number;
+  /** Available nodes with at least one running job. */
+  busyNodes: number;
+}
+
+interface VirtualNode {
+  id: number;
+  flavor: string;
+  az: string;
+  requestedS: number;
+  available: boolean;
+  removed: boolean;
+  freeUnits: number;
+  jobs: Set<RunningJob>;
+}
+
+interface QueuedJob {
+  outcome: JobOutcome;
+  /** Position in the trace: queues are served in this order, preempted jobs go back to their place. */
+  order: number;
+}
+
+interface RunningJob extends QueuedJob {
+  endS: number;
+  placements: Array<{ node: VirtualNode; units: number }>;
+  killed: boolean;
+}
+
+interface FlavorPool {
+  setup: FlavorSetup;
+  azs: string[];
+  nodes: VirtualNode[];
+  queue: QueuedJob[];
+  pendingUnits: number;
+  runningUnits: number;
+  nodeSeconds: number;
+  preempted: number;
+}
+
+type PoolEvent = { kind: 'ready'; node: VirtualNode } | { kind: 'finish'; job: RunningJob };
+
+// At one instant, nodes come up before jobs finish; both happen before anything is placed.
+const READY_RANK = 0;
+const FINISH_RANK = 1;
+
+/**
+ * A ModelArts pool in virtual time: nodes per flavor and AZ that are created after a provisioning delay and removed
+ * at once, and the jobs of a trace queued per flavor and placed first-fit in submit order on the free capacity
+ * units of available nodes. A job needing at most one node's units goes on the first node with room; a larger job
+ * takes whole free nodes. Removing a node under running jobs kills them: they are counted as preempted and go back
+ * to the queue at their original place, to run again from the start.
+ */
+export class VirtualPool {
+  private readonly flavors = new Map<string, FlavorPool>();
+  private readonly events = new EventQueue<PoolEvent>();
+  private nextNodeId = 0;
+  private jobEvents = 0;
+
+  constructor(private readonly options: VirtualPoolOptions) {
+    for (const setup of options.flavors) {
+      this.flavors.set(setup.flavor, {
+        setup,
+        azs: [...setup.azs],
+        nodes: [],
+        queue: [],
+        pendingUnits: 0,
+        runningUnits: 0,
+        nodeSeconds: 0,
+        preempted: 0,
+      });
+      for (const [az, count] of Object.entries(options.initialNodes[setup.flavor] ?? {})) {
+        for (let i = 0; i < count; i++) this.addNode(setup.flavor, az, 0, 0);
+      }
+    }
+  }
+
+  flavorNames(): string[] {
+    return [...this.flavors.keys()];
+  }
+
+  /** Time of the next node arrival or job end, if any. */
+  nextEventTime(): number | undefined {
+    return this.events.peekTime();
+  }
+
+  /** Job submissions, starts, ends and preemptions since the last call: what would reach the events queue. */
+  takeJobEvents(): number {
+    const count = this.jobEvents;
+    this.jobEvents = 0;
+    return count;
+  }
+
+  submit(outcome: JobOutcome, order: number): void {
+    const pool = this.flavor(outcome.job.flavor);
+    this.enqueue(pool, { outcome, order });
+    this.jobEvents++;
+  }
+
+  /** Brings nodes up and ends jobs due by `t`, then places queued jobs. */
+  advanceTo(t: number): void {
+    for (let at = this.events.peekTime(); at !== undefined && at <= t; at = this.events.peekTime()) {
+      const event = this.events.pop()!.value;
+      if (event.kind === 'ready') {
+        if (!event.node.removed) event.node.available = true;
+      } else if (!event.job.killed) {
+        this.finishJob(event.job, event.job.endS);
+      }
+    }
+    this.place(t);
+  }
+
+  /** Starts every queued job that fits, in submit order per flavor. */
+  place(t: number): void {
+    for (const pool of this.flavors.values()) this.placeFlavor(pool, t);
+  }
+
+  /**
+   * Resizes one flavor to `target` nodes per AZ (AZs left out keep their nodes). Scale-in removes nodes still
+   * being created first, then idle nodes, newest first, and only then nodes running jobs, the least loaded first.
+   * Returns the number of jobs killed.
+   */
+  resize(flavor: string, target: AzCounts, t: number): number {
+    const pool = this.flavor(flavor);
+    let killed = 0;
+    for (const [az, wanted] of Object.entries(target)) {
+      if (!pool.azs.includes(az)) pool.azs.push(az);
+      const inAz = pool.nodes.filter((node) => node.az === az);
+      if (wanted > inAz.length) {
+        for (let i = inAz.length; i < wanted; i++) this.addNode(flavor, az, t, this.delayFor(flavor, az));
+      } else if (wanted < inAz.length) {
+        const victims = [...inAz].sort(removalOrder).slice(0, inAz.length - wanted);
+        for (const node of victims) killed += this.removeNode(pool, node, t);
+      }
+    }
+    pool.preempted += killed;
+    return killed;
+  }
+
+  snapshot(flavor: string): FlavorSnapshot {
+    const pool = this.flavor(flavor);
+    const nodes: AzCounts = {};
+    const creating: AzCounts = {};
+    const available: AzCounts = {};
+    for (const az of pool.azs) {
+      nodes[az] = 0;
+      creating[az] = 0;
+      available[az] = 0;
+    }
+    let busyNodes = 0;
+    for (const node of pool.nodes) {
+      nodes[node.az] = (nodes[node.az] ?? 0) + 1;
+      const bucket = node.available ? available : creating;
+      bucket[node.az] = (bucket[node.az] ?? 0) + 1;
+      if (node.jobs.size > 0) busyNodes++;
+    }
+    return {
+      nodes,
+      creating,
+      available,
+      pendingUnits: pool.pendingUnits,
+      runningUnits: pool.runningUnits,
+      busyNodes,
+    };
+  }
+
+  /** Node-seconds per flavor up to `endS`, nodes still present counted until then. */
+  nodeSeconds(endS: number): Record<string, number> {
+    const result: Record<string, number> = {};
+    for (const [flavor, pool] of this.flavors) {
+      let total = pool.nodeSeconds;
+      for (const node of pool.nodes) total += Math.max(0, endS - node.requestedS);
+      result[flavor] = total;
+    }
+    return result;
+  }
+
+  preemptedJobs(flavor: string): number {
+    return this.flavor(flavor).preempted;
+  }
+
+  private flavor(flavor: string): FlavorPool {
+    const pool = this.flavors.get(flavor);
+    if (pool === undefined) throw new Error(`flavor ${flavor} is not part of the simulated pool`);
+    return pool;
+  }
+
+  private delayFor(flavor: string, az: string): number {
+    const base = this.options.provisionDelayS(flavor, az);
+    const jitter = this.options.jitterS ?? 0;
+    if (jitter <= 0 || this.options.random === undefined) return base;
+    const offset = Math.floor(this.options.random.next() * (2 * jitter + 1)) - jitter;
+    return Math.max(0, base + offset);
+  }
+
+  private addNode(flavor: string, az: string, t: number, delayS: number): void {
+    const pool = this.flavor(flavor);
+    if (!pool.azs.includes(az)) pool.azs.push(az);
+    const node: VirtualNode = {
+      id: this.nextNodeId++,
+      flavor,
+      az,
+      requestedS: t,
+      available: delayS <= 0,
+      removed: false,
+      freeUnits: pool.setup.unitsPerNode,
+      jobs: new Set(),
+    };
+    pool.nodes.push(node);
+    if (!node.available) this.events.push(t + delayS, READY_RANK, { kind: 'ready', node });
+  }
+
+  private removeNode(pool: FlavorPool, node: VirtualNode, t: number): number {
+    node.removed = true;
+    pool.nodes.splice(pool.nodes.indexOf(node), 1);
+    pool.nodeSeconds += t - node.requestedS;
+    let killed = 0;
+    for (const job of [...node.jobs]) {
+      job.killed = true;
+      killed++;
+      for (const placement of job.placements) {
+        placement.node.freeUnits += placement.units;
+        placement.node.jobs.delete(job);
+      }
+      pool.runningUnits -= job.outcome.job.units;
+      job.outcome.preemptions++;
+      this.enqueue(pool, { outcome: job.outcome, order: job.order });
+      this.jobEvents++;
+    }
+    return killed;
+  }
+
+  private enqueue(pool: FlavorPool, queued: QueuedJob): void {
+    let index = pool.queue.length;
+    while (index > 0 && pool.queue[index - 1]!.order > queued.order) index--;
+    pool.queue.splice(index, 0, queued);
+    pool.pendingUnits += queued.outcome.job.units;
+  }
+
+  private finishJob(job: RunningJob, t: number): void {
+    const pool = this.flavor(job.outcome.job.flavor);
+    for (const placement of job.placements) {
+      placement.node.freeUnits += placement.units;
+      placement.node.jobs.delete(job);
+    }
+    pool.runningUnits -= job.outcome.job.units;
+    job.outcome.finishS = t;
+    this.jobEvents++;
+  }
+
+  private placeFlavor(pool: FlavorPool, t: number): void {
+    if (pool.queue.length === 0) return;
+    const unitsPerNode = pool.setup.unitsPerNode;
+    const usable = pool.nodes.filter((node) => node.available);
+    let capacity = freeCapacity(usable, unitsPerNode);
+    if (capacity.total === 0) return;
+    const stillQueued: QueuedJob[] = [];
+    for (const queued of pool.queue) {
+      const units = queued.outcome.job.units;
+      const placements = fits(units, unitsPerNode, capacity)
+        ? placeJob(usable, units, unitsPerNode)
+        : undefined;
+      if (placements === undefined) {
+        stillQueued.push(queued);
+        continue;
+      }
+      const running: RunningJob = {
+        ...queued,
+        endS: t + queued.outcome.job.durationS,
+        placements,
+        killed: false,
+      };
+      for (const placement of placements) {
+        placement.node.freeUnits -= placement.units;
+        placement.node.jobs.add(running);
+      }
+      pool.pendingUnits -= units;
+      pool.runningUnits += units;
+      queued.outcome.startS ??= t;
+      this.events.push(running.endS, FINISH_RANK, { kind: 'finish', job: running });
+      this.jobEvents++;
+      capacity = freeCapacity(usable, unitsPerNode);
+    }
+    pool.queue = stillQueued;
+  }
+}
+
+interface FreeCapacity {
+  total: number;
+  largestOnOneNode: number;
+  wholeFreeNodes: number;
+}
+
+function freeCapacity(nodes: readonly VirtualNode[], unitsPerNode: number): FreeCapacity {
+  let total = 0;
+  let largestOnOneNode = 0;
+  let wholeFreeNodes = 0;
+  for (const node of nodes) {
+    total += node.freeUnits;
+    largestOnOneNode = Math.max(largestOnOneNode, node.freeUnits);
+    if (node.freeUnits === unitsPerNode) wholeFreeNodes++;
+  }
+  return { total, largestOnOneNode, wholeFreeNodes };
+}
+
+function fits(units: number, unitsPerNode: number, capacity: FreeCapacity): boolean {
+  if (units <= unitsPerNode) return units <= capacity.largestOnOneNode;
+  return Math.ceil(units / unitsPerNode) <= capacity.wholeFreeNodes;
+}
+
+function placeJob(
+  nodes: readonly VirtualNode[],
+  units: number,
+  unitsPerNode: number,
+): Array<{ node: VirtualNode; units: number }> | undefined {
+  if (units <= unitsPerNode) {
+    const node = nodes.find((candidate) => candidate.freeUnits >= units);
+    return node === undefined ? undefined : [{ node, units }];
+  }
+  const placements: Array<{ node: VirtualNode; units: number }> = [];
+  let left = units;
+  for (const node of nodes) {
+    if (left === 0) break;
+    if (node.freeUnits !== unitsPerNode) continue;
+    const taken = Math.min(left, unitsPerNode);
+    placements.push({ node, units: taken });
+    left -= taken;
+  }
+  return left === 0 ? placements : undefined;
+}
+
+/** Creating nodes first, then idle ones, then the least loaded; newest first within each group. */
+function removalOrder(a: VirtualNode, b: VirtualNode): number {
+  const group = (node: VirtualNode): number => (!node.available ? 0 : node.jobs.size === 0 ? 1 : 2);
+  if (group(a) !== group(b)) return group(a) - group(b);
+  if (group(a) === 2 && a.freeUnits !== b.freeUnits) return b.freeUnits - a.freeUnits;
+  return b.id - a.id;
+}
