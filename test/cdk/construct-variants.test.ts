@@ -1,0 +1,269 @@
+import * as path from 'node:path';
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  ModelArtsPoolAutoscaler,
+  type ModelArtsPoolAutoscalerProps,
+} from '../../lib/modelarts-pool-autoscaler';
+import { iamStatements, resourcesOfType } from './template-queries';
+
+const FIXTURE_HANDLER = path.join(__dirname, 'fixtures/handler.ts');
+const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pool-autoscaler/modelarts-AbCdEf';
+
+interface Variant {
+  stack: Stack;
+  autoscaler: ModelArtsPoolAutoscaler;
+  template?: Template;
+}
+
+/** Every variant lives in one app, so the fixture handler is bundled once for the whole file. */
+const app = new App({ outdir: path.join(__dirname, '../../cdk.out/test-construct-variants') });
+
+function variant(
+  id: string,
+  propsOf: (stack: Stack) => Partial<ModelArtsPoolAutoscalerProps> = () => ({}),
+): Variant {
+  const stack = new Stack(app, id, { env: { account: '123456789012', region: 'eu-west-1' } });
+  const autoscaler = new ModelArtsPoolAutoscaler(stack, 'Autoscaler', {
+    credentialsSecret: secretsmanager.Secret.fromSecretCompleteArn(stack, 'Secret', SECRET_ARN),
+    consumerEntry: FIXTURE_HANDLER,
+    evaluatorEntry: FIXTURE_HANDLER,
+    ...propsOf(stack),
+  });
+  return { stack, autoscaler };
+}
+
+const defaults = variant('Defaults');
+const tuned = variant('Tuned', () => ({
+  batchSize: 50,
+  maxBatchingWindow: Duration.seconds(5),
+  maxConcurrency: 20,
+  maxReceiveCount: 3,
+  consumerTimeout: Duration.seconds(30),
+  scheduleRate: Duration.minutes(5),
+  removalPolicy: RemovalPolicy.DESTROY,
+  deletionProtection: false,
+  activityRetentionDays: 90,
+  requestsPerSecond: 2,
+  modelArtsEndpoint: 'https://modelarts.cn-north-4.myhuaweicloud.com',
+  projectId: '6f5da086876d4cd084d36f8bd3346036',
+}));
+const inProcess = variant('InProcess', () => ({ evaluateInProcess: true }));
+const existing = variant('Existing', (stack) => ({
+  existingTables: { policies: dynamodb.Table.fromTableName(stack, 'GivenPolicies', 'team-policies') },
+}));
+let alarmTopic: sns.Topic | undefined;
+const alarmed = variant('Alarmed', (stack) => {
+  alarmTopic = new sns.Topic(stack, 'Topic', { enforceSSL: true });
+  return { alarmTopic };
+});
+const operators = variant('Operators');
+const operatorRole = new iam.Role(operators.stack, 'OperatorRole', {
+  assumedBy: new iam.AccountRootPrincipal(),
+});
+const producerRole = new iam.Role(operators.stack, 'ProducerRole', {
+  assumedBy: new iam.AccountRootPrincipal(),
+});
+operators.autoscaler.grantPolicyWrite(operatorRole);
+operators.autoscaler.grantActivitiesRead(operatorRole);
+operators.autoscaler.grantSendEvents(producerRole);
+
+const all = [defaults, tuned, inProcess, existing, alarmed, operators];
+
+beforeAll(() => {
+  // One synthesis for every variant: Template.fromStack would synthesize the whole app once per stack.
+  const assembly = app.synth();
+  for (const v of all) v.template = Template.fromJSON(assembly.getStackByName(v.stack.stackName).template);
+});
+
+const templateOf = (v: Variant): Template => {
+  if (!v.template) throw new Error('template not synthesized');
+  return v.template;
+};
+
+describe('ModelArtsPoolAutoscaler defaults', () => {
+  it('creates six on-demand tables with PITR, KMS encryption, deletion protection and retention', () => {
+    const t = templateOf(defaults);
+    t.resourceCountIs('AWS::DynamoDB::Table', 6);
+    t.allResources('AWS::DynamoDB::Table', {
+      Properties: Match.objectLike({
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+        DeletionProtectionEnabled: true,
+      }),
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+  });
+
+  it('turns TTL on exactly where the table definitions name an attribute', () => {
+    const t = templateOf(defaults);
+    const withTtl = Object.values(resourcesOfType(t, 'AWS::DynamoDB::Table')).filter(
+      (table) => table.Properties.TimeToLiveSpecification,
+    );
+    expect(withTtl).toHaveLength(2);
+    for (const table of withTtl) {
+      expect(table.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+    }
+    t.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: [
+        Match.objectLike({ IndexName: 'byDay', Projection: { ProjectionType: 'ALL' } }),
+      ],
+    });
+  });
+
+  it('sizes the queue for the default consumer timeout and batching window', () => {
+    templateOf(defaults).hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 6 * 60 + 1,
+      RedrivePolicy: Match.objectLike({ maxReceiveCount: 5 }),
+    });
+  });
+
+  it('grants no action and no resource with a wildcard', () => {
+    for (const v of all) {
+      for (const statement of iamStatements(templateOf(v))) {
+        for (const action of statement.actions) expect(action).not.toContain('*');
+        for (const resource of statement.resources) expect(JSON.stringify(resource)).not.toContain('*');
+      }
+    }
+  });
+});
+
+describe('ModelArtsPoolAutoscaler tuned', () => {
+  it('passes batch size, batching window and concurrency to the event source', () => {
+    templateOf(tuned).hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 50,
+      MaximumBatchingWindowInSeconds: 5,
+      ScalingConfig: { MaximumConcurrency: 20 },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('keeps the visibility timeout at six consumer timeouts plus the window, and the redrive count', () => {
+    templateOf(tuned).hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 6 * 30 + 5,
+      RedrivePolicy: Match.objectLike({ maxReceiveCount: 3 }),
+    });
+  });
+
+  it('applies removal policy and deletion protection', () => {
+    templateOf(tuned).allResources('AWS::DynamoDB::Table', {
+      Properties: Match.objectLike({ DeletionProtectionEnabled: false }),
+      DeletionPolicy: 'Delete',
+    });
+    templateOf(tuned).allResources('AWS::Logs::LogGroup', { DeletionPolicy: 'Delete' });
+  });
+
+  it('schedules the sweep at the given rate', () => {
+    templateOf(tuned).hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
+  });
+
+  it('hands endpoint, project, rate and retention to both functions', () => {
+    const functions = resourcesOfType(templateOf(tuned), 'AWS::Lambda::Function');
+    expect(Object.keys(functions)).toHaveLength(2);
+    for (const fn of Object.values(functions)) {
+      expect(fn.Properties.Environment?.Variables).toMatchObject({
+        MODELARTS_ENDPOINT: 'https://modelarts.cn-north-4.myhuaweicloud.com',
+        MODELARTS_PROJECT_ID: '6f5da086876d4cd084d36f8bd3346036',
+        MODELARTS_REQUESTS_PER_SECOND: '2',
+        ACTIVITY_RETENTION_DAYS: '90',
+      });
+    }
+  });
+});
+
+describe('ModelArtsPoolAutoscaler with given tables', () => {
+  it('creates only the tables it was not given and points the functions at the given one', () => {
+    const t = templateOf(existing);
+    t.resourceCountIs('AWS::DynamoDB::Table', 5);
+    for (const fn of Object.values(resourcesOfType(t, 'AWS::Lambda::Function'))) {
+      expect(fn.Properties.Environment?.Variables.POLICIES_TABLE).toBe('team-policies');
+    }
+    const evaluatorScan = iamStatements(t).find((s) => s.actions.includes('dynamodb:Scan'));
+    expect(JSON.stringify(evaluatorScan?.resources)).toContain(':table/team-policies');
+  });
+});
+
+describe('ModelArtsPoolAutoscaler evaluating in process', () => {
+  it('lets the evaluator read the secret and the state the consumer uses', () => {
+    const t = templateOf(inProcess);
+    const evaluatorRole = inProcess.stack.getLogicalId(
+      (inProcess.autoscaler.evaluator.role as iam.Role).node.defaultChild as never,
+    );
+    const statements = iamStatements(t).filter((s) => s.roles.includes(evaluatorRole));
+    const actions = statements.flatMap((s) => s.actions);
+    expect(actions).toContain('secretsmanager:GetSecretValue');
+    expect(actions).toContain('dynamodb:UpdateItem');
+    const functions = Object.values(resourcesOfType(t, 'AWS::Lambda::Function'));
+    for (const fn of functions) expect(fn.Properties.Environment?.Variables.EVALUATE_IN_PROCESS).toBe('true');
+  });
+});
+
+describe('ModelArtsPoolAutoscaler default evaluator', () => {
+  it('never lets the evaluator read the secret when it fans out', () => {
+    const t = templateOf(defaults);
+    const evaluatorRole = defaults.stack.getLogicalId(
+      (defaults.autoscaler.evaluator.role as iam.Role).node.defaultChild as never,
+    );
+    const secretReaders = iamStatements(t).filter((s) => s.actions.includes('secretsmanager:GetSecretValue'));
+    expect(secretReaders).toHaveLength(1);
+    expect(secretReaders[0]?.roles).not.toContain(evaluatorRole);
+  });
+});
+
+describe('ModelArtsPoolAutoscaler alarms', () => {
+  it('notifies the topic on alarm and on recovery', () => {
+    const topicArn = alarmed.stack.resolve(alarmTopic?.topicArn);
+    const alarms = Object.values(resourcesOfType(templateOf(alarmed), 'AWS::CloudWatch::Alarm'));
+    expect(alarms.length).toBeGreaterThanOrEqual(5);
+    for (const alarm of alarms) {
+      expect(alarm.Properties.AlarmActions).toEqual([topicArn]);
+      expect(alarm.Properties.OKActions).toEqual([topicArn]);
+    }
+  });
+
+  it('creates alarms without actions when no topic is given', () => {
+    for (const alarm of Object.values(resourcesOfType(templateOf(defaults), 'AWS::CloudWatch::Alarm'))) {
+      expect(alarm.Properties.AlarmActions).toBeUndefined();
+    }
+  });
+});
+
+describe('ModelArtsPoolAutoscaler grants', () => {
+  it('grants operators policy writes and activity reads on exact tables and indexes', () => {
+    const t = templateOf(operators);
+    const role = operators.stack.getLogicalId(operatorRole.node.defaultChild as never);
+    const statements = iamStatements(t).filter((s) => s.roles.includes(role));
+    const policyWrite = statements.find((s) => s.actions.includes('dynamodb:PutItem'));
+    expect(policyWrite?.actions.sort()).toEqual(
+      [
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:Scan',
+        'dynamodb:UpdateItem',
+      ].sort(),
+    );
+    const activitiesRead = statements.find(
+      (s) => s.actions.length === 2 && s.actions.includes('dynamodb:Query'),
+    );
+    expect(JSON.stringify(activitiesRead?.resources)).toContain('/index/byDay');
+  });
+
+  it('grants producers sending to the events queue only', () => {
+    const t = templateOf(operators);
+    const role = operators.stack.getLogicalId(producerRole.node.defaultChild as never);
+    const actions = iamStatements(t)
+      .filter((s) => s.roles.includes(role))
+      .flatMap((s) => s.actions);
+    expect(actions).toContain('sqs:SendMessage');
+    expect(actions.filter((a) => !a.startsWith('sqs:'))).toEqual([]);
+  });
+});
