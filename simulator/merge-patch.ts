@@ -18,7 +18,13 @@ export function applyMergePatch(target: unknown, patch: unknown): JsonValue {
     if (value === null) {
       delete result[key];
     } else {
-      result[key] = applyMergePatch(result[key], value);
+      // defineProperty keeps a "__proto__" key from JSON.parse an own property instead of a prototype swap.
+      Object.defineProperty(result, key, {
+        value: applyMergePatch(Object.hasOwn(result, key) ? result[key] : undefined, value),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
   }
   return result;

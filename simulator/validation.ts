@@ -299,7 +299,7 @@ function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown, prefix: Pr
   if (issue.code === 'unrecognized_keys') {
     throw new PoolValidationError(
       formatPath([...prefix, ...issue.path, issue.keys[0] ?? '']),
-      'is not allowed here',
+      'is not an updatable field',
     );
   }
   const field = formatPath([...prefix, ...issue.path]);
