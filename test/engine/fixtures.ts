@@ -1,0 +1,59 @@
+import type { Pool, PoolResource, PoolResourceFlavorCount } from '../../functions/shared/modelarts/schemas';
+import { parsePolicy, type FlavorDepth, type Policy } from '../../functions/shared/engine';
+
+export const GPU = 'modelarts.vm.gpu.8v100';
+export const CPU = 'modelarts.vm.cpu.8u';
+export const T0 = Date.parse('2026-11-23T12:00:00Z');
+
+type FlavorPolicyInput = Record<string, unknown>;
+
+/** A parsed policy with one GPU flavor (1..16 nodes of 8 units) unless flavors are given. */
+export function policy(overrides: Record<string, unknown> = {}, flavor: FlavorPolicyInput = {}): Policy {
+  return parsePolicy({
+    pool: 'pool-a',
+    cooldownSeconds: 0,
+    flavors: { [GPU]: { minCount: 1, maxCount: 16, unitsPerNode: 8, ...flavor } },
+    ...overrides,
+  });
+}
+
+export interface PoolOptions {
+  type?: 'Dedicate' | 'Logical';
+  phase?: Pool['status']['phase'] | null;
+  resources?: PoolResource[];
+  creating?: PoolResourceFlavorCount[];
+  available?: PoolResourceFlavorCount[];
+  abnormal?: PoolResourceFlavorCount[];
+  deleting?: PoolResourceFlavorCount[];
+}
+
+/** A Running physical pool; `available` defaults to the spec counts (and AZs) of every entry. */
+export function pool(options: PoolOptions = {}): Pool {
+  const resources = options.resources ?? [{ flavor: GPU, count: 2, maxCount: 2 }];
+  const available =
+    options.available ??
+    resources.map((resource) => ({
+      flavor: resource.flavor,
+      count: resource.count,
+      ...(resource.azs === undefined ? {} : { azs: resource.azs }),
+    }));
+  const statusResources: Record<string, PoolResourceFlavorCount[]> = {};
+  if (available.length > 0) statusResources.available = available;
+  if (options.creating) statusResources.creating = options.creating;
+  if (options.abnormal) statusResources.abnormal = options.abnormal;
+  if (options.deleting) statusResources.deleting = options.deleting;
+  return {
+    apiVersion: 'v2',
+    kind: 'Pool',
+    metadata: { name: 'pool-a', labels: { 'os.modelarts/name': 'pool-a' } },
+    spec: { type: options.type ?? 'Dedicate', scope: ['Train'], resources },
+    status: {
+      ...(options.phase === null ? {} : { phase: options.phase ?? 'Running' }),
+      resources: statusResources,
+    },
+  };
+}
+
+export function depth(pendingUnits: number, runningUnits = 0, updatedAt = T0): Record<string, FlavorDepth> {
+  return { [GPU]: { pendingUnits, runningUnits, updatedAt } };
+}
