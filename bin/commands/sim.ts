@@ -1,0 +1,117 @@
+import { readFile } from 'node:fs/promises';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { z } from 'zod';
+import { demoPool, startModelArtsSimulator, type SimulatorCredentials } from '../../simulator';
+
+const SimOptionsSchema = z.object({
+  port: z.number().int().min(0).max(65535),
+  host: z.string().min(1),
+  ak: z.string().min(1).optional(),
+  sk: z.string().min(1).optional(),
+  auth: z.boolean(),
+  token: z.string().min(1).optional(),
+  projectId: z.string().min(1).optional(),
+  provisionDelay: z.number().min(0),
+  deletionDelay: z.number().min(0),
+  seedPool: z.array(z.string().min(1)),
+  demo: z.boolean(),
+  azs: z.array(z.string().min(1)).min(1).optional(),
+  seed: z.number().int().optional(),
+});
+type SimOptions = z.infer<typeof SimOptionsSchema>;
+
+function nonNegativeNumber(value: string): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number < 0) throw new InvalidArgumentError('must be a number >= 0');
+  return number;
+}
+
+function portNumber(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new InvalidArgumentError('must be 0 to 65535');
+  return port;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** AK/SK from the flags, else from Huawei's SDK environment variables; a token alone also protects the API. */
+export function simulatorCredentials(
+  options: Pick<SimOptions, 'ak' | 'sk' | 'auth' | 'token'>,
+  env: NodeJS.ProcessEnv,
+): SimulatorCredentials | false {
+  if (!options.auth) return false;
+  const ak = options.ak ?? env.HUAWEICLOUD_SDK_AK;
+  const sk = options.sk ?? env.HUAWEICLOUD_SDK_SK;
+  if (ak && sk) return { ak, sk };
+  if ((ak && !sk) || (!ak && sk))
+    throw new Error('give both --ak and --sk (or HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK)');
+  if (options.token) return false;
+  throw new Error('give --ak and --sk (or HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK), --token, or --no-auth');
+}
+
+export function registerSimCommand(program: Command): void {
+  program
+    .command('sim')
+    .description('Start the ModelArts resource-pool API simulator on a loopback port and run until Ctrl-C')
+    .option('--port <port>', 'TCP port (0 picks a free one)', portNumber, 0)
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--ak <ak>', 'access key to verify signatures against (default: HUAWEICLOUD_SDK_AK)')
+    .option('--sk <sk>', 'secret key to verify signatures against (default: HUAWEICLOUD_SDK_SK)')
+    .option('--no-auth', 'accept unsigned requests')
+    .option('--token <token>', 'IAM token accepted in the X-Auth-Token header')
+    .option('--project-id <id>', 'serve only this project (default: any project)')
+    .option('--provision-delay <seconds>', 'time for a new node to become available', nonNegativeNumber, 300)
+    .option('--deletion-delay <seconds>', 'time a removed node stays deleting', nonNegativeNumber, 60)
+    .option('--seed-pool <file>', 'preload a pool from a create-request JSON file (repeatable)', collect, [])
+    .option('--demo', 'preload a demo pool of two flavors over two AZs', false)
+    .addOption(new Option('--azs <names...>', 'availability zones of the simulated region'))
+    .addOption(new Option('--seed <n>', 'seed of the random source for names and faults').argParser(Number))
+    .action(async (raw: unknown) => {
+      const options = SimOptionsSchema.parse(raw);
+      const auth = simulatorCredentials(options, process.env);
+      const simulator = await startModelArtsSimulator({
+        port: options.port,
+        host: options.host,
+        auth,
+        token: options.token,
+        projectId: options.projectId,
+        provisioningDelayMs: options.provisionDelay * 1000,
+        deletionDelayMs: options.deletionDelay * 1000,
+        availabilityZones: options.azs,
+        seed: options.seed,
+      });
+      const preloaded: string[] = [];
+      for (const file of options.seedPool) {
+        const body: unknown = JSON.parse(await readFile(file, 'utf8'));
+        for (const request of Array.isArray(body) ? body : [body]) {
+          preloaded.push(simulator.seedPool(request).metadata.name);
+        }
+      }
+      if (options.demo) {
+        const [first, second] = options.azs ?? ['cn-north-4a', 'cn-north-4b'];
+        if (first === undefined || second === undefined) throw new Error('--demo needs at least two --azs');
+        preloaded.push(simulator.seedPool(demoPool([first, second])).metadata.name);
+      }
+
+      const authMode = auth ? `AK/SK (${auth.ak})` : options.token ? 'token only' : 'off';
+      process.stdout.write(`ModelArts simulator listening on ${simulator.url}\n`);
+      process.stdout.write(`  project:  ${simulator.projectId}\n`);
+      process.stdout.write(`  endpoint: ${simulator.url}/v2/${simulator.projectId}/pools\n`);
+      process.stdout.write(`  auth:     ${authMode}${options.token ? ', X-Auth-Token accepted' : ''}\n`);
+      for (const name of preloaded) process.stdout.write(`  pool:     ${name}\n`);
+      process.stdout.write('Press Ctrl-C to stop.\n');
+
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          void simulator.close().then(resolve);
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+    });
+}
