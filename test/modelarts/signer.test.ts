@@ -262,7 +262,10 @@ describe('known answers from Huawei reference signer (AKSKSigner)', () => {
       'ü',
       '中',
     );
-    const segment = fc.string({ unit: segmentChar, minLength: 1, maxLength: 12 });
+    // Dot segments are resolved by URL parsing before anything is sent, so they are not signed as such.
+    const segment = fc
+      .string({ unit: segmentChar, minLength: 1, maxLength: 12 })
+      .filter((text) => text !== '.' && text !== '..');
     const key = fc.string({
       unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCXYZ0189'.split('')),
       minLength: 1,

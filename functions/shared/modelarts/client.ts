@@ -1,0 +1,464 @@
+/**
+ * ModelArts resource-pool API client over Node's global fetch: AK/SK signing or IAM token, per-attempt
+ * timeouts, retries with backoff on throttling and server or network failures, bounded and validated
+ * response bodies.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import type { z } from 'zod';
+import { toCredentials, type CredentialsInput, type ModelArtsCredentials } from './credentials';
+import {
+  InsecureEndpointError,
+  ModelArtsApiError,
+  ModelArtsError,
+  ModelArtsNetworkError,
+  ModelArtsRequestError,
+  ModelArtsResponseError,
+  ModelArtsTimeoutError,
+} from './errors';
+import { parseRetryAfter, retryDelayMs } from './retry';
+import {
+  ListPoolsQuerySchema,
+  ModelArtsErrorBodySchema,
+  PoolListSchema,
+  PoolSchema,
+  type CreatePoolRequest,
+  type ListPoolsQuery,
+  type Pool,
+  type PoolList,
+  type UpdatePoolRequest,
+} from './schemas';
+import { buildQueryString, encodeRfc3986, signRequest } from './signer';
+
+export const MERGE_PATCH_CONTENT_TYPE = 'application/merge-patch+json';
+const JSON_CONTENT_TYPE = 'application/json';
+
+export const CLIENT_DEFAULTS = {
+  timeoutMs: 10_000,
+  maxRetries: 4,
+  baseDelayMs: 500,
+  maxDelayMs: 20_000,
+  maxResponseBytes: 5 * 1024 * 1024,
+} as const;
+
+/** Reported after every attempt, so callers can count requests and measure latency. */
+export interface AttemptInfo {
+  method: string;
+  path: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  /** HTTP status, undefined when no response arrived (timeout, dropped connection). */
+  status: number | undefined;
+  latencyMs: number;
+  outcome: 'success' | 'retry' | 'failure';
+  /** Error class name when the attempt failed. */
+  error?: string;
+  /** Delay before the next attempt when `outcome` is `retry`. */
+  retryInMs?: number;
+}
+
+export interface ModelArtsClientOptions {
+  /** For example `https://modelarts.cn-north-4.myhuaweicloud.com`; plain http only for loopback hosts. */
+  endpoint: string;
+  projectId: string;
+  credentials: CredentialsInput;
+  /** Per attempt, covering connection, headers and body. Default 10 000. */
+  timeoutMs?: number;
+  /** Retries after the first attempt. Default 4. */
+  maxRetries?: number;
+  /** First backoff ceiling; doubles per retry. Default 500. */
+  baseDelayMs?: number;
+  /** Cap on any single wait, including one asked for by `Retry-After`. Default 20 000. */
+  maxDelayMs?: number;
+  /** Larger response bodies are refused. Default 5 MiB. */
+  maxResponseBytes?: number;
+  random?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Clock used for `X-Sdk-Date`. */
+  now?: () => Date;
+  onAttempt?: (info: AttemptInfo) => void;
+}
+
+export interface CallOptions {
+  /** Aborts the call, including any wait between retries; the abort reason is thrown as is. */
+  signal?: AbortSignal;
+}
+
+interface ApiCall {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  path: string;
+  query?: string;
+  body?: unknown;
+  contentType?: string;
+}
+
+interface RawResponse {
+  status: number;
+  headers: Headers;
+  body: Buffer;
+}
+
+const LOOPBACK_HOSTNAMES = new Set(['localhost', '[::1]']);
+
+function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOSTNAMES.has(hostname) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+/** https everywhere; plain http is accepted only for loopback (the simulator, local runs). */
+export function parseEndpoint(endpoint: string): URL {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new InsecureEndpointError(endpoint, 'not a valid URL');
+  }
+  if (url.username || url.password)
+    throw new InsecureEndpointError(endpoint, 'must not carry user information');
+  if (url.search || url.hash) throw new InsecureEndpointError(endpoint, 'must not carry a query or fragment');
+  if (url.protocol === 'https:') return url;
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return url;
+  throw new InsecureEndpointError(endpoint, 'https is required unless the host is loopback');
+}
+
+function nonEmptyPoolName(name: string): string {
+  if (typeof name !== 'string' || name.trim() === '')
+    throw new ModelArtsRequestError('pool', 'must not be empty');
+  return name;
+}
+
+function describeIssues(issues: readonly z.core.$ZodIssue[]): { field: string; detail: string } {
+  const field = issues[0]?.path.map(String).join('.') ?? '';
+  const detail = issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.map(String).join('.') || '(body)'}: ${issue.message}`)
+    .join('; ');
+  return { field, detail };
+}
+
+function errorCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    current = current.cause;
+  }
+  return undefined;
+}
+
+class BodyTooLargeError extends Error {}
+
+async function readBounded(response: Response, maxBytes: number): Promise<Buffer> {
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel();
+    throw new BodyTooLargeError(`declared ${declared} bytes`);
+  }
+  if (!response.body) return Buffer.alloc(0);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw new BodyTooLargeError(`more than ${maxBytes} bytes`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+export class ModelArtsClient {
+  readonly endpoint: URL;
+  readonly projectId: string;
+  readonly #credentials: ModelArtsCredentials;
+  readonly #timeoutMs: number;
+  readonly #maxRetries: number;
+  readonly #baseDelayMs: number;
+  readonly #maxDelayMs: number;
+  readonly #maxResponseBytes: number;
+  readonly #random: () => number;
+  readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly #now: () => Date;
+  readonly #onAttempt: ((info: AttemptInfo) => void) | undefined;
+
+  constructor(options: ModelArtsClientOptions) {
+    this.endpoint = parseEndpoint(options.endpoint);
+    if (!/^[A-Za-z0-9-]{1,64}$/.test(options.projectId ?? '')) {
+      throw new ModelArtsRequestError('projectId', 'must be 1 to 64 letters, digits or hyphens');
+    }
+    this.projectId = options.projectId;
+    this.#credentials = toCredentials(options.credentials);
+    this.#timeoutMs = options.timeoutMs ?? CLIENT_DEFAULTS.timeoutMs;
+    this.#maxRetries = options.maxRetries ?? CLIENT_DEFAULTS.maxRetries;
+    this.#baseDelayMs = options.baseDelayMs ?? CLIENT_DEFAULTS.baseDelayMs;
+    this.#maxDelayMs = options.maxDelayMs ?? CLIENT_DEFAULTS.maxDelayMs;
+    this.#maxResponseBytes = options.maxResponseBytes ?? CLIENT_DEFAULTS.maxResponseBytes;
+    this.#random = options.random ?? Math.random;
+    this.#sleep = options.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
+    this.#now = options.now ?? (() => new Date());
+    this.#onAttempt = options.onAttempt;
+  }
+
+  /** `POST /v2/{project_id}/pools`. 409 `ModelArts.50015000` when the pool exists. */
+  async createPool(request: CreatePoolRequest, options: CallOptions = {}): Promise<Pool> {
+    const call: ApiCall = {
+      method: 'POST',
+      path: this.#poolsPath(),
+      body: request,
+      contentType: JSON_CONTENT_TYPE,
+    };
+    return this.#call(call, PoolSchema, options);
+  }
+
+  /** `GET /v2/{project_id}/pools/{pool_name}`, where the name is `metadata.name`. */
+  async showPool(name: string, options: CallOptions = {}): Promise<Pool> {
+    return this.#call({ method: 'GET', path: this.#poolPath(name) }, PoolSchema, options);
+  }
+
+  /** `GET /v2/{project_id}/pools` with optional `workspaceId`, `labelSelector`, `status`, `parent`. */
+  async listPools(query: ListPoolsQuery = {}, options: CallOptions = {}): Promise<PoolList> {
+    const parsed = ListPoolsQuerySchema.safeParse(query);
+    if (!parsed.success) {
+      const { field, detail } = describeIssues(parsed.error.issues);
+      throw new ModelArtsRequestError(`query${field ? `.${field}` : ''}`, detail);
+    }
+    const call: ApiCall = { method: 'GET', path: this.#poolsPath(), query: buildQueryString(parsed.data) };
+    return this.#call(call, PoolListSchema, options);
+  }
+
+  /**
+   * `PATCH /v2/{project_id}/pools/{pool_name}` as a JSON merge patch. Arrays are replaced whole: a patch
+   * carrying `spec.resources` must carry every flavor entry with all its fields. The patch states
+   * absolute values, so a retried PATCH that had already been applied changes nothing.
+   */
+  async updatePool(name: string, patch: UpdatePoolRequest, options: CallOptions = {}): Promise<Pool> {
+    const call: ApiCall = {
+      method: 'PATCH',
+      path: this.#poolPath(name),
+      body: patch,
+      contentType: MERGE_PATCH_CONTENT_TYPE,
+    };
+    return this.#call(call, PoolSchema, options);
+  }
+
+  /** `DELETE /v2/{project_id}/pools/{pool_name}`. Returns the pool as it was, when the service sends it. */
+  async deletePool(name: string, options: CallOptions = {}): Promise<Pool | undefined> {
+    return this.#call({ method: 'DELETE', path: this.#poolPath(name) }, PoolSchema, options, {
+      allowEmpty: true,
+    });
+  }
+
+  #poolsPath(): string {
+    const base = this.endpoint.pathname.replace(/\/+$/, '');
+    return `${base}/v2/${encodeRfc3986(this.projectId)}/pools`;
+  }
+
+  #poolPath(name: string): string {
+    return `${this.#poolsPath()}/${encodeRfc3986(nonEmptyPoolName(name))}`;
+  }
+
+  async #call<S extends z.ZodType>(call: ApiCall, schema: S, options: CallOptions): Promise<z.output<S>>;
+  async #call<S extends z.ZodType>(
+    call: ApiCall,
+    schema: S,
+    options: CallOptions,
+    parse: { allowEmpty: true },
+  ): Promise<z.output<S> | undefined>;
+  async #call<S extends z.ZodType>(
+    call: ApiCall,
+    schema: S,
+    options: CallOptions,
+    parse: { allowEmpty?: boolean } = {},
+  ): Promise<z.output<S> | undefined> {
+    // Serialised once: these bytes are hashed for the signature and sent as they are.
+    const body = call.body === undefined ? undefined : Buffer.from(JSON.stringify(call.body), 'utf8');
+    const url = new URL(`${call.path}${call.query ? `?${call.query}` : ''}`, this.endpoint.origin);
+
+    for (let attempt = 1; ; attempt++) {
+      const started = performance.now();
+      let failure: ModelArtsError;
+      let status: number | undefined;
+      try {
+        const response = await this.#attempt(call, url, body, options.signal);
+        status = response.status;
+        if (response.status >= 200 && response.status < 300) {
+          const result = this.#parseSuccess(call, response, schema, parse.allowEmpty ?? false);
+          this.#report({ call, attempt, status, started, outcome: 'success' });
+          return result;
+        }
+        failure = this.#apiError(call, response);
+      } catch (error) {
+        if (options.signal?.aborted) throw options.signal.reason;
+        if (!(error instanceof ModelArtsError)) throw error;
+        failure = error;
+      }
+      failure.attempts = attempt;
+
+      const retryable =
+        failure instanceof ModelArtsApiError
+          ? failure.retryable
+          : failure instanceof ModelArtsTimeoutError || failure instanceof ModelArtsNetworkError;
+      if (!retryable || attempt > this.#maxRetries) {
+        this.#report({ call, attempt, status, started, outcome: 'failure', error: failure.name });
+        throw failure;
+      }
+      const retryAfterMs = failure instanceof ModelArtsApiError ? failure.retryAfterMs : undefined;
+      const waitMs = retryDelayMs(
+        attempt,
+        { baseDelayMs: this.#baseDelayMs, maxDelayMs: this.#maxDelayMs, random: this.#random },
+        retryAfterMs,
+      );
+      this.#report({
+        call,
+        attempt,
+        status,
+        started,
+        outcome: 'retry',
+        error: failure.name,
+        retryInMs: waitMs,
+      });
+      await this.#sleep(waitMs, options.signal);
+      if (options.signal?.aborted) throw options.signal.reason;
+    }
+  }
+
+  async #attempt(
+    call: ApiCall,
+    url: URL,
+    body: Buffer | undefined,
+    callerSignal?: AbortSignal,
+  ): Promise<RawResponse> {
+    const timeout = AbortSignal.timeout(this.#timeoutMs);
+    const signal = callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout;
+    const facts = { method: call.method, path: call.path };
+    try {
+      const response = await fetch(url, {
+        method: call.method,
+        headers: this.#headers(call, url, body),
+        body: body === undefined ? undefined : new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
+        signal,
+        // A redirect would replay signed headers to another URL; treat it as an error instead.
+        redirect: 'manual',
+      });
+      try {
+        return {
+          status: response.status,
+          headers: response.headers,
+          body: await readBounded(response, this.#maxResponseBytes),
+        };
+      } catch (error) {
+        if (error instanceof BodyTooLargeError) {
+          throw new ModelArtsResponseError({
+            ...facts,
+            status: response.status,
+            field: '',
+            detail: `body is too large (${error.message}; limit ${this.#maxResponseBytes} bytes)`,
+            requestId: response.headers.get('x-request-id') ?? undefined,
+          });
+        }
+        throw error;
+      }
+    } catch (error) {
+      if (error instanceof ModelArtsError) throw error;
+      if (timeout.aborted && !callerSignal?.aborted) {
+        throw new ModelArtsTimeoutError({ ...facts, timeoutMs: this.#timeoutMs }, { cause: error });
+      }
+      if (callerSignal?.aborted) throw callerSignal.reason;
+      const code = errorCode(error);
+      const detail = code ?? (error instanceof Error ? error.message : String(error));
+      throw new ModelArtsNetworkError({ ...facts, code, detail }, { cause: error });
+    }
+  }
+
+  #headers(call: ApiCall, url: URL, body: Buffer | undefined): Record<string, string> {
+    const headers: Record<string, string> = { 'X-Project-Id': this.projectId };
+    if (call.contentType) headers['Content-Type'] = call.contentType;
+    const credentials = this.#credentials;
+    if (credentials.kind === 'token') {
+      return { ...headers, 'X-Auth-Token': credentials.token, Accept: JSON_CONTENT_TYPE };
+    }
+    if (credentials.securityToken) headers['X-Security-Token'] = credentials.securityToken;
+    // Signed per attempt, so a retry carries a fresh X-Sdk-Date.
+    const auth = signRequest({ method: call.method, url, headers, body }, credentials, this.#now());
+    return { ...headers, ...auth, Accept: JSON_CONTENT_TYPE };
+  }
+
+  #parseSuccess<S extends z.ZodType>(
+    call: ApiCall,
+    response: RawResponse,
+    schema: S,
+    allowEmpty: boolean,
+  ): z.output<S> | undefined {
+    const facts = {
+      method: call.method,
+      path: call.path,
+      status: response.status,
+      requestId: response.headers.get('x-request-id') ?? undefined,
+    };
+    const text = response.body.toString('utf8');
+    if (text.trim() === '') {
+      if (allowEmpty) return undefined;
+      throw new ModelArtsResponseError({ ...facts, field: '', detail: 'body is empty' });
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new ModelArtsResponseError({ ...facts, field: '', detail: 'body is not JSON' });
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      const { field, detail } = describeIssues(parsed.error.issues);
+      throw new ModelArtsResponseError({ ...facts, field, detail });
+    }
+    return parsed.data;
+  }
+
+  #apiError(call: ApiCall, response: RawResponse): ModelArtsApiError {
+    let errorBody: { error_code?: string; error_msg?: string; request_id?: string } = {};
+    try {
+      const parsed = ModelArtsErrorBodySchema.safeParse(JSON.parse(response.body.toString('utf8')));
+      if (parsed.success) errorBody = parsed.data;
+    } catch {
+      // Gateways and proxies may answer with HTML or nothing; the status alone then tells the story.
+    }
+    return new ModelArtsApiError({
+      method: call.method,
+      path: call.path,
+      status: response.status,
+      errorCode: errorBody.error_code,
+      errorMsg: errorBody.error_msg,
+      requestId: response.headers.get('x-request-id') ?? errorBody.request_id,
+      retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), this.#now().getTime()),
+    });
+  }
+
+  #report(entry: {
+    call: ApiCall;
+    attempt: number;
+    status: number | undefined;
+    started: number;
+    outcome: AttemptInfo['outcome'];
+    error?: string;
+    retryInMs?: number;
+  }): void {
+    if (!this.#onAttempt) return;
+    const info: AttemptInfo = {
+      method: entry.call.method,
+      path: entry.call.path,
+      attempt: entry.attempt,
+      status: entry.status,
+      latencyMs: Math.round((performance.now() - entry.started) * 1000) / 1000,
+      outcome: entry.outcome,
+    };
+    if (entry.error !== undefined) info.error = entry.error;
+    if (entry.retryInMs !== undefined) info.retryInMs = entry.retryInMs;
+    try {
+      this.#onAttempt(info);
+    } catch {
+      // A failing observer must not change the outcome of the call.
+    }
+  }
+}

@@ -1,0 +1,6 @@
+export * from './schemas';
+export * from './signer';
+export * from './errors';
+export * from './credentials';
+export * from './retry';
+export * from './client';
