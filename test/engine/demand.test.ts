@@ -62,7 +62,7 @@ describe('recommendNodes', () => {
       flavor(),
       at(-4, 8),
       1,
-      'demand 8 units (0 pending + 8 running) / 8 per node → 1 nodes',
+      'demand 8 units (0 pending + 8 running) / 8 per node → 1 node',
     ],
   ])('%s', (_name, flavorPolicy, depth, nodes, reason) => {
     const result = recommendNodes(flavorPolicy, depth, T0, 300);

@@ -15,6 +15,7 @@ import {
   type FlavorStatus,
 } from './pool-view';
 import { emptyFlavorState, type FlavorScalerState, type ScalerState } from './state';
+import { countOf } from './wording';
 import type { Decision, DecisionInput, FlavorDecision, FlavorDepth, FlavorSize, FlavorTarget } from './types';
 
 interface FlavorResult {
@@ -106,7 +107,9 @@ function decideFlavor(ctx: FlavorContext): FlavorResult {
   const demand = recommendNodes(flavor, ctx.depth, now, policy.staleAfterSeconds);
   const reasons = [...bounds.reasons, ...demand.reasons];
   if (ctx.status.creating.total > 0) {
-    reasons.push(`${ctx.status.creating.total} nodes still creating: counted as capacity on its way`);
+    reasons.push(
+      `${countOf(ctx.status.creating.total, 'node')} still creating: counted as capacity on its way`,
+    );
   }
 
   // The recommendation kept for the stabilization windows is the demand within the bounds in force, so a
@@ -152,7 +155,7 @@ function decideFlavor(ctx: FlavorContext): FlavorResult {
   if (target < current && target < demand.runningNodes) {
     // Only reachable when the ceiling is below what running jobs occupy: wait for them rather than evict them.
     reasons.push(
-      `held at ${current}: running jobs need ${demand.runningNodes} nodes, more than maxCount ${maxCount} allows removing`,
+      `held at ${current}: running jobs need ${countOf(demand.runningNodes, 'node')}, more than maxCount ${maxCount} allows removing`,
     );
     target = current;
   }
@@ -211,7 +214,7 @@ function decideFlavor(ctx: FlavorContext): FlavorResult {
     after.azs = split.azs;
     if (split.moved > 0) {
       reasons.push(
-        `steering around backed-off AZ ${[...ctx.health.backedOff].join(', ')}: ${split.moved} stuck nodes placed in other AZs`,
+        `steering around backed-off AZ ${[...ctx.health.backedOff].join(', ')}: ${countOf(split.moved, 'stuck node')} placed in other AZs`,
       );
     }
     if (split.backoffIgnored && ctx.health.backedOff.size > 0) {
@@ -303,7 +306,7 @@ function midChangeReason(
     let creating = status.creating.total;
     for (const az of backedOff) creating -= status.creating.byAz[az] ?? 0;
     if (creating > 0 || status.deleting.total > 0) {
-      return `flavor ${flavor} is mid-change (${Math.max(0, creating)} nodes creating, ${status.deleting.total} deleting): one change at a time per pool`;
+      return `flavor ${flavor} is mid-change (${countOf(Math.max(0, creating), 'node')} creating, ${status.deleting.total} deleting): one change at a time per pool`;
     }
   }
   return undefined;

@@ -1,5 +1,6 @@
 import type { FlavorPolicy } from './policy';
 import type { FlavorDepth } from './types';
+import { countOf } from './wording';
 
 export interface DemandRecommendation {
   /** Pending plus running units (0 when unknown). */
@@ -60,12 +61,12 @@ export function recommendNodes(
         ? `${formatUnits(flavor.unitsPerNode)} per node`
         : `(${formatUnits(flavor.unitsPerNode)} per node × ${flavor.targetUtilization} utilization)`;
     reasons.push(
-      `demand ${formatUnits(demandUnits)} units (${formatUnits(pending)} pending + ${formatUnits(running)} running) / ${divisor} → ${nodes} nodes`,
+      `demand ${formatUnits(demandUnits)} units (${formatUnits(pending)} pending + ${formatUnits(running)} running) / ${divisor} → ${countOf(nodes, 'node')}`,
     );
   }
   if (runningNodes > nodes) {
     nodes = runningNodes;
-    reasons.push(`running jobs need ${runningNodes} nodes → ${runningNodes} nodes`);
+    reasons.push(`running jobs need ${countOf(runningNodes, 'node')} → ${countOf(runningNodes, 'node')}`);
   }
   return { demandUnits, nodes, runningNodes, hold, reasons };
 }
