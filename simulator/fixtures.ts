@@ -1,10 +1,12 @@
+import type { CreatePoolRequest, UpdatePoolRequest } from '../functions/shared/modelarts/schemas';
+
 /*
  * Request bodies from the seed documents, fixed where the seed is not valid JSON, and a demo pool for the
  * local runner and the `sim --demo` command.
  */
 
 /** Seed `create-pool-api.txt`, "Create a physical pool" (its trailing comma after `flavor` removed). */
-export function seedCreatePhysicalPoolRequest() {
+export function seedCreatePhysicalPoolRequest(): CreatePoolRequest {
   return {
     kind: 'Pool',
     apiVersion: 'v2',
@@ -22,7 +24,7 @@ export function seedCreatePhysicalPoolRequest() {
 }
 
 /** Seed `create-pool-api.txt`, "Create a logical pool", as printed (`apiVersion: v1`, numeric billing mode). */
-export function seedCreateLogicalPoolRequest() {
+export function seedCreateLogicalPoolRequest(): CreatePoolRequest {
   return {
     kind: 'Pool',
     apiVersion: 'v1',
@@ -39,7 +41,7 @@ export function seedCreateLogicalPoolRequest() {
 }
 
 /** Seed `update-pool-api.rst`, "Expand the capacity of a resource pool". */
-export function seedUpdatePoolRequest() {
+export function seedUpdatePoolRequest(): UpdatePoolRequest {
   return { spec: { resources: [{ flavor: 'modelarts.vm.cpu.4ud', count: 3 }] } };
 }
 
@@ -47,7 +49,7 @@ export function seedUpdatePoolRequest() {
  * A physical pool shaped like the one the seed's update example expands (`auto-pool-os`, one flavor
  * `modelarts.vm.cpu.4ud` at 2 nodes), so the update example can be replayed against it.
  */
-export function seedUpdateTargetPoolRequest() {
+export function seedUpdateTargetPoolRequest(): CreatePoolRequest {
   return {
     kind: 'Pool',
     apiVersion: 'v2',
@@ -71,7 +73,7 @@ export const DEMO_FLAVORS = { gpu: 'modelarts.vm.gpu.8v100', npu: 'modelarts.vm.
  * The demo pool: a physical pool with two flavors spread over two AZs, carrying the per-entry fields
  * (tags, disks, extendParams) an autoscaler must send back untouched.
  */
-export function demoPool(azs: [string, string] = ['cn-north-4a', 'cn-north-4b']) {
+export function demoPool(azs: [string, string] = ['cn-north-4a', 'cn-north-4b']): CreatePoolRequest {
   const [first, second] = azs;
   return {
     kind: 'Pool',

@@ -65,14 +65,19 @@ export function holdsCapacity(node: SimNode, now: number, timing: LifecycleTimin
  * service documents for scale-in by PATCH.
  */
 export function victimOrder(nodes: SimNode[], now: number, timing: LifecycleTiming): SimNode[] {
-  const rank = (node: SimNode): number => {
-    if (node.placedAt === undefined && !isAbnormalAt(node, now, timing)) return 0;
-    const state = nodeState(node, now, timing);
-    if (state === 'creating') return 1;
-    if (state === 'abnormal') return 2;
-    return 3;
-  };
   return [...nodes].sort(
-    (a, b) => rank(a) - rank(b) || b.requestedAt - a.requestedAt || (a.name < b.name ? 1 : -1),
+    (a, b) =>
+      victimRank(a, now, timing) - victimRank(b, now, timing) ||
+      b.requestedAt - a.requestedAt ||
+      (a.name < b.name ? 1 : -1),
   );
+}
+
+/** Lower ranks are removed first (see `victimOrder`). */
+export function victimRank(node: SimNode, now: number, timing: LifecycleTiming): number {
+  if (node.placedAt === undefined && !isAbnormalAt(node, now, timing)) return 0;
+  const state = nodeState(node, now, timing);
+  if (state === 'creating') return 1;
+  if (state === 'abnormal') return 2;
+  return 3;
 }

@@ -17,6 +17,7 @@ import {
   isLive,
   nodeState,
   victimOrder,
+  victimRank,
   type LifecycleTiming,
   type NodeState,
   type SimNode,
@@ -323,8 +324,7 @@ export class PoolStore {
     for (; diff > 0; diff--)
       this.addNode(pool, entry, this.spreadTarget(live(), entry.flavor, now), now, initial);
     for (; diff < 0; diff++) {
-      const crowded = this.mostCrowded(live());
-      const victim = victimOrder(liveIn(crowded), now, this.config)[0];
+      const victim = this.nextVictim(live(), now);
       if (victim) this.removeNode(pool, victim, now);
     }
   }
@@ -338,19 +338,25 @@ export class PoolStore {
     return candidates.reduce((best, az) => (countIn(az) < countIn(best) ? az : best));
   }
 
-  private mostCrowded(live: SimNode[]): string {
-    const counts = new Map<string, number>();
-    for (const node of live) counts.set(node.az, (counts.get(node.az) ?? 0) + 1);
-    let crowded = '';
-    let most = -1;
-    for (const az of [...this.config.availabilityZones, ...counts.keys()]) {
-      const count = counts.get(az) ?? 0;
-      if (count > most) {
-        crowded = az;
-        most = count;
-      }
-    }
-    return crowded;
+  /**
+   * Without `azs`, scale-in keeps the spread even: it takes from the AZ with the most of the entry's nodes,
+   * and among equally crowded AZs from the one whose best victim is furthest from serving (waiting, creating).
+   */
+  private nextVictim(live: SimNode[], now: number): SimNode | undefined {
+    const zones = [...new Set([...this.config.availabilityZones, ...live.map((n) => n.az)])];
+    const candidates = zones
+      .map((az, order) => {
+        const nodes = live.filter((n) => n.az === az);
+        return { order, size: nodes.length, victim: victimOrder(nodes, now, this.config)[0] };
+      })
+      .filter((c): c is { order: number; size: number; victim: SimNode } => c.victim !== undefined);
+    candidates.sort(
+      (a, b) =>
+        b.size - a.size ||
+        victimRank(a.victim, now, this.config) - victimRank(b.victim, now, this.config) ||
+        a.order - b.order,
+    );
+    return candidates[0]?.victim;
   }
 
   private addNode(
