@@ -15,11 +15,11 @@ export const ENV = {
   modelArtsEndpoint: 'MODELARTS_ENDPOINT',
   /** When set, overrides the project id of every policy. */
   modelArtsProjectId: 'MODELARTS_PROJECT_ID',
-  /** Secrets Manager secret holding `{"ak": "...", "sk": "..."}`. Without it, AK/SK come from the env below. */
+  /**
+   * Secrets Manager secret holding `{"ak": "...", "sk": "..."}`. Without it (local runs), credentials come from
+   * Huawei's SDK variables `HUAWEICLOUD_SDK_AK` / `HUAWEICLOUD_SDK_SK` (or `HUAWEICLOUD_SDK_TOKEN`).
+   */
   modelArtsSecretArn: 'MODELARTS_SECRET_ARN',
-  /** Huawei SDK convention, for local runs only. */
-  huaweiAk: 'HUAWEICLOUD_SDK_AK',
-  huaweiSk: 'HUAWEICLOUD_SDK_SK',
   /** Sustained ModelArts request rate across all Lambdas, per endpoint and project. */
   modelArtsRequestsPerSecond: 'MODELARTS_REQUESTS_PER_SECOND',
   /** Tokens the bucket holds when full. */
@@ -81,8 +81,6 @@ export const PipelineEnvSchema = z.object({
   [ENV.modelArtsEndpoint]: endpointUrl,
   [ENV.modelArtsProjectId]: optionalText,
   [ENV.modelArtsSecretArn]: optionalText,
-  [ENV.huaweiAk]: optionalText,
-  [ENV.huaweiSk]: optionalText,
   [ENV.modelArtsRequestsPerSecond]: positiveNumber(5),
   [ENV.modelArtsBurst]: positiveNumber(10),
   [ENV.modelArtsTimeoutMs]: positiveNumber(10_000),
@@ -108,8 +106,6 @@ export interface PipelineConfig {
     endpointOverride: string | undefined;
     projectIdOverride: string | undefined;
     secretArn: string | undefined;
-    /** Only for local runs; never logged. */
-    localCredentials: { ak: string; sk: string } | undefined;
     requestsPerSecond: number;
     burst: number;
     timeoutMs: number;
@@ -145,8 +141,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(variable, issue?.message ?? 'invalid');
   }
   const e = parsed.data;
-  const ak = e[ENV.huaweiAk];
-  const sk = e[ENV.huaweiSk];
   return {
     tables: {
       policies: e[ENV.policiesTable],
@@ -161,7 +155,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       endpointOverride: e[ENV.modelArtsEndpoint],
       projectIdOverride: e[ENV.modelArtsProjectId],
       secretArn: e[ENV.modelArtsSecretArn],
-      localCredentials: ak !== undefined && sk !== undefined ? { ak, sk } : undefined,
       requestsPerSecond: e[ENV.modelArtsRequestsPerSecond],
       burst: e[ENV.modelArtsBurst],
       timeoutMs: e[ENV.modelArtsTimeoutMs],

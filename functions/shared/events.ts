@@ -44,6 +44,8 @@ export const PoolEvaluateEventSchema = z.strictObject({
   reason: z.string().max(256).default('requested'),
   /** Optional: lets a caller force a dry run of one evaluation. */
   dryRun: z.boolean().optional(),
+  /** Optional: carried into logs and activities, so a sweep can be followed end to end. */
+  correlationId: z.string().max(128).optional(),
 });
 
 export const PipelineEventSchema = z.discriminatedUnion('type', [

@@ -44,6 +44,10 @@ export interface Activity {
   httpStatus?: number;
   errorCode?: string;
   errorMessage?: string;
+  /** HTTP attempts of the request this record reports (more than 1 after retries). */
+  attempts?: number;
+  /** Why earlier attempts were retried, e.g. `HTTP 429`, `HTTP 500`. */
+  retries?: string[];
   /** Wall time of the evaluation or the PATCH it reports, ms. */
   latencyMs: number;
   correlationId: string;

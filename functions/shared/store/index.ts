@@ -7,3 +7,4 @@ export * from './policy-repository';
 export * from './scaler-state-repository';
 export * from './token-bucket-repository';
 export * from './activity-repository';
+export * from './evaluation-read';

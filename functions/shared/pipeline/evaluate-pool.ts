@@ -1,0 +1,528 @@
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type Decision,
+  type Policy,
+  PolicyValidationError,
+  decide,
+  parsePolicy,
+  parseScalerState,
+} from '../engine';
+import {
+  type AttemptInfo,
+  ModelArtsApiError,
+  type ModelArtsClient,
+  type Pool,
+  type UpdatePoolRequest,
+} from '../modelarts';
+import { type Activity, ActivityRepository, type ActivityStatus } from '../store/activity-repository';
+import { isConditionFailure } from '../store/document-client';
+import { readEvaluationInputs } from '../store/evaluation-read';
+import {
+  type ScalerRecord,
+  ScalerStateRepository,
+  type ScalerStateUpdate,
+} from '../store/scaler-state-repository';
+import { TokenBucketRepository, tokenBucketKey } from '../store/token-bucket-repository';
+import {
+  type EvaluationContext,
+  type PatchOutcome,
+  decisionActivities,
+  poolActivity,
+} from './activity-records';
+import { failureBackoffUntil } from './failure-backoff';
+import type { EvaluationStatus } from './telemetry';
+import type { ModelArtsTarget, PipelineDependencies } from './types';
+
+export interface EvaluationRequest {
+  pool: string;
+  /** Why the pool is evaluated: `schedule`, `job events`, an operator's reason. */
+  trigger: string;
+  correlationId?: string;
+  /** Decide and record without sending a PATCH, whatever the policy says. */
+  dryRun?: boolean;
+}
+
+export interface EvaluationResult {
+  pool: string;
+  status: EvaluationStatus;
+  correlationId: string;
+  decision?: Decision;
+  activities: Activity[];
+  /** HTTP attempts made to ModelArts during this evaluation. */
+  modelArtsRequests: number;
+  /** The lease expired before the outcome was saved: the activities were still recorded. */
+  leaseLost?: boolean;
+}
+
+/** Shortest back-off after a throttled evaluation when the bucket gives no better hint. */
+const THROTTLE_BACKOFF_MS = 1_000;
+
+/**
+ * One pool's evaluation: lease → policy and depth → GET pool → engine → (token → PATCH → confirm) → record
+ * activities and the new state in one transaction that also releases the lease.
+ */
+export class PoolEvaluator {
+  private readonly states: ScalerStateRepository;
+  private readonly activities: ActivityRepository;
+  private readonly bucket: TokenBucketRepository;
+
+  constructor(private readonly deps: PipelineDependencies) {
+    this.states = new ScalerStateRepository(deps.store);
+    this.activities = new ActivityRepository(deps.store, {
+      retentionDays: deps.settings.activityRetentionDays,
+    });
+    this.bucket = new TokenBucketRepository(deps.store, {
+      ratePerSecond: deps.settings.requestsPerSecond,
+      burst: deps.settings.burst,
+    });
+  }
+
+  async evaluate(request: EvaluationRequest): Promise<EvaluationResult> {
+    const { deps } = this;
+    const started = deps.clock();
+    const owner = deps.newId();
+    const correlationId = request.correlationId ?? deps.newId();
+    const lease = await this.states.acquireLease(request.pool, owner, started, deps.settings.leaseMs);
+    if (!lease.acquired) {
+      deps.logger.info('pool is being evaluated elsewhere', {
+        pool: request.pool,
+        correlationId,
+        holder: lease.holder,
+        leaseExpiresAt: lease.expiresAt,
+      });
+      deps.telemetry.evaluation('LeaseHeld', deps.clock() - started);
+      return { pool: request.pool, status: 'LeaseHeld', correlationId, activities: [], modelArtsRequests: 0 };
+    }
+    const run = new Evaluation(this, deps, request, lease.record, owner, correlationId, started);
+    try {
+      return await run.execute();
+    } finally {
+      if (!run.saved) await this.states.releaseLease(request.pool, owner);
+    }
+  }
+
+  /** @internal Saves state and activities together; falls back to recording the activities alone. */
+  async save(
+    pool: string,
+    owner: string,
+    update: ScalerStateUpdate,
+    activities: Activity[],
+    now: number,
+  ): Promise<{ leaseLost: boolean }> {
+    const inTransaction = activities.slice(0, 99);
+    try {
+      await this.deps.store.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            this.states.saveAndReleaseItem(pool, owner, update, now),
+            ...this.activities.transactItems(inTransaction),
+          ],
+        }),
+      );
+      if (activities.length > inTransaction.length) await this.activities.put(activities.slice(99));
+      return { leaseLost: false };
+    } catch (error) {
+      if (!(isConditionFailure(error) && isLeaseFailure(error))) throw error;
+      // What happened must be on record even when another evaluator has taken the pool since.
+      await this.activities.put(activities);
+      return { leaseLost: true };
+    }
+  }
+
+  /** @internal */
+  async token(
+    target: ModelArtsTarget,
+    now: () => number,
+  ): Promise<{ granted: true } | { granted: false; waitMs: number }> {
+    const key = tokenBucketKey(target.endpoint, target.projectId);
+    let grant = await this.bucket.take(key, now());
+    if (!grant.granted && grant.waitMs <= this.deps.settings.maxTokenWaitMs) {
+      await this.deps.sleep(grant.waitMs);
+      grant = await this.bucket.take(key, now());
+    }
+    return grant.granted ? { granted: true } : { granted: false, waitMs: grant.waitMs };
+  }
+}
+
+function isLeaseFailure(error: unknown): boolean {
+  const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
+  return reasons?.[0]?.Code === 'ConditionalCheckFailed';
+}
+
+/** Where a policy's pool is reached: the deployment's override, else the policy's own endpoint. */
+export function resolveTarget(
+  policy: Policy,
+  overrides: { endpointOverride?: string; projectIdOverride?: string },
+): ModelArtsTarget | undefined {
+  const endpoint = overrides.endpointOverride ?? policy.endpoint;
+  const projectId = overrides.projectIdOverride ?? policy.projectId;
+  return endpoint !== undefined && projectId !== undefined ? { endpoint, projectId } : undefined;
+}
+
+/** Whether the pool the PATCH returned carries the sizes the decision asked for. */
+export function confirmsDecision(response: Pool, decision: Decision): string | undefined {
+  const resources = response.spec?.resources ?? [];
+  for (const flavor of decision.flavors) {
+    if (flavor.outcome !== 'scale') continue;
+    const entries = resources.filter((entry) => entry.flavor === flavor.flavor);
+    if (entries.length === 0) return `flavor ${flavor.flavor} is missing from the response`;
+    const matches = entries.some(
+      (entry) =>
+        entry.count === flavor.after.count &&
+        (flavor.after.maxCount === undefined ||
+          entry.maxCount === undefined ||
+          entry.maxCount === flavor.after.maxCount),
+    );
+    if (!matches) {
+      return `flavor ${flavor.flavor}: response shows count ${entries.map((entry) => entry.count).join(', ')}, expected ${flavor.after.count}`;
+    }
+  }
+  return undefined;
+}
+
+function describeAttempt(info: AttemptInfo): string {
+  return info.status !== undefined ? `HTTP ${info.status}` : (info.error ?? 'network error');
+}
+
+/** One evaluation's working state. */
+class Evaluation {
+  saved = false;
+  private readonly attempts: AttemptInfo[] = [];
+  private readonly context: EvaluationContext;
+
+  constructor(
+    private readonly evaluator: PoolEvaluator,
+    private readonly deps: PipelineDependencies,
+    private readonly request: EvaluationRequest,
+    private readonly record: ScalerRecord,
+    private readonly owner: string,
+    private readonly correlationId: string,
+    private readonly started: number,
+  ) {
+    this.context = {
+      pool: request.pool,
+      at: new Date(started).toISOString(),
+      correlationId,
+      trigger: request.trigger,
+      newId: deps.newId,
+    };
+  }
+
+  async execute(): Promise<EvaluationResult> {
+    const { deps, request, record } = this;
+    const inputs = await readEvaluationInputs(deps.store, request.pool);
+    if (!inputs.policy) {
+      deps.logger.warn('no policy for pool', { pool: request.pool, correlationId: this.correlationId });
+      return this.result('NoPolicy', []);
+    }
+
+    let policy: Policy;
+    try {
+      policy = parsePolicy(inputs.policy.document);
+    } catch (error) {
+      if (!(error instanceof PolicyValidationError)) throw error;
+      deps.logger.error('invalid policy: nothing is scaled', {
+        pool: request.pool,
+        correlationId: this.correlationId,
+        field: error.field,
+        error: error.message,
+      });
+      return this.finish('Invalid', [
+        poolActivity(this.context, 'Invalid', {
+          errorCode: 'PolicyValidationError',
+          errorMessage: error.message,
+          reasons: error.issues.map((issue) => `${issue.field}: ${issue.message}`),
+          latencyMs: this.elapsed(),
+        }),
+      ]);
+    }
+    if (request.dryRun) policy = { ...policy, dryRun: true };
+
+    if (!policy.enabled) {
+      return this.finish('Skipped', [
+        poolActivity(this.context, 'Skipped', {
+          reasons: ['policy disabled (enabled: false): nothing is changed'],
+          latencyMs: this.elapsed(),
+        }),
+      ]);
+    }
+    if (record.backoffUntil > this.started) {
+      return this.finish(
+        'Skipped',
+        [
+          poolActivity(this.context, 'Skipped', {
+            reasons: [
+              `backing off after ${record.failures} failed evaluation(s) until ${new Date(record.backoffUntil).toISOString()}`,
+            ],
+            latencyMs: this.elapsed(),
+          }),
+        ],
+        {
+          failures: record.failures,
+          backoffUntil: record.backoffUntil,
+          nextEvaluationAt: record.backoffUntil,
+        },
+      );
+    }
+    const target = resolveTarget(policy, deps.settings);
+    if (!target) {
+      return this.finish('Invalid', [
+        poolActivity(this.context, 'Invalid', {
+          errorCode: 'NoEndpoint',
+          errorMessage: 'the policy sets no endpoint and projectId, and the deployment sets no override',
+          reasons: ['policy.endpoint and policy.projectId are required without MODELARTS_ENDPOINT'],
+          latencyMs: this.elapsed(),
+        }),
+      ]);
+    }
+
+    const client = await deps.modelArts(target, (info) => this.attempts.push(info));
+    const getToken = await this.evaluator.token(target, deps.clock);
+    if (!getToken.granted) return this.throttledBeforeDecision(getToken.waitMs);
+
+    let pool: Pool;
+    try {
+      pool = await client.showPool(request.pool);
+    } catch (error) {
+      return this.failedBeforeDecision(error);
+    }
+
+    const state = parseScalerState(record.engineState);
+    const decisionStarted = performance.now();
+    const decision = decide({ policy, pool, depth: inputs.depth, state, now: deps.clock() });
+    deps.telemetry.decisionLatency(performance.now() - decisionStarted);
+    for (const flavor of decision.flavors) {
+      deps.telemetry.flavor(request.pool, flavor.flavor, flavor.demandUnits, flavor.after.count);
+    }
+
+    if (decision.action === 'dry-run' && decision.patch) {
+      const outcome: PatchOutcome = { status: 'DryRun', latencyMs: 0, reasons: ['dry run: PATCH not sent'] };
+      return this.finishDecision('DryRun', decision, decision.stateIfNotApplied, outcome);
+    }
+    if (decision.action !== 'scale' || !decision.patch) {
+      const status: ActivityStatus =
+        decision.action === 'skip' || decision.action === 'disabled' ? 'Skipped' : 'NoChange';
+      return this.finishDecision(status, decision, decision.state, undefined);
+    }
+    return this.patch(client, target, decision, decision.patch);
+  }
+
+  private async patch(
+    client: ModelArtsClient,
+    target: ModelArtsTarget,
+    decision: Decision,
+    body: UpdatePoolRequest,
+  ): Promise<EvaluationResult> {
+    const { deps, request } = this;
+    const patchToken = await this.evaluator.token(target, deps.clock);
+    if (!patchToken.granted) {
+      deps.telemetry.throttled();
+      const outcome: PatchOutcome = {
+        status: 'Throttled',
+        latencyMs: 0,
+        reasons: [`request budget exhausted: PATCH deferred by ${patchToken.waitMs} ms`],
+      };
+      return this.finishDecision('Throttled', decision, decision.stateIfNotApplied, outcome, {
+        nextEvaluationAt: deps.clock() + Math.max(THROTTLE_BACKOFF_MS, patchToken.waitMs),
+      });
+    }
+    const firstAttempt = this.attempts.length;
+    const patchStarted = deps.clock();
+    const retriesOf = () => this.attempts.slice(firstAttempt, -1).map(describeAttempt);
+    try {
+      const response = await client.updatePool(request.pool, body);
+      const latencyMs = deps.clock() - patchStarted;
+      const attempts = this.attempts.length - firstAttempt;
+      const mismatch = confirmsDecision(response, decision);
+      if (mismatch !== undefined) {
+        deps.telemetry.patch('Failed');
+        const outcome: PatchOutcome = {
+          status: 'Failed',
+          latencyMs,
+          httpStatus: 200,
+          errorCode: 'NotConfirmed',
+          errorMessage: mismatch,
+          attempts,
+          retries: retriesOf(),
+        };
+        return this.finishDecision(
+          'Failed',
+          decision,
+          decision.stateIfNotApplied,
+          outcome,
+          this.failureUpdate(),
+        );
+      }
+      deps.telemetry.patch('Successful');
+      deps.logger.info('pool scaled', {
+        pool: request.pool,
+        correlationId: this.correlationId,
+        flavors: decision.flavors
+          .filter((flavor) => flavor.outcome === 'scale')
+          .map((flavor) => ({
+            flavor: flavor.flavor,
+            before: flavor.before.count,
+            after: flavor.after.count,
+          })),
+      });
+      const outcome: PatchOutcome = {
+        status: 'Successful',
+        latencyMs,
+        httpStatus: 200,
+        attempts,
+        retries: retriesOf(),
+      };
+      return this.finishDecision('Successful', decision, decision.state, outcome, {
+        failures: 0,
+        backoffUntil: 0,
+      });
+    } catch (error) {
+      const latencyMs = deps.clock() - patchStarted;
+      const facts = errorFacts(error);
+      const throttled = facts.httpStatus === 429;
+      if (throttled) deps.telemetry.throttled();
+      deps.telemetry.patch('Failed');
+      deps.logger.error('PATCH failed', { pool: request.pool, correlationId: this.correlationId, ...facts });
+      const outcome: PatchOutcome = {
+        status: throttled ? 'Throttled' : 'Failed',
+        latencyMs,
+        ...facts,
+        attempts: this.attempts.length - firstAttempt,
+        retries: this.attempts.slice(firstAttempt, -1).map(describeAttempt),
+      };
+      return this.finishDecision(
+        outcome.status === 'Throttled' ? 'Throttled' : 'Failed',
+        decision,
+        decision.stateIfNotApplied,
+        outcome,
+        this.failureUpdate(),
+      );
+    }
+  }
+
+  private async throttledBeforeDecision(waitMs: number): Promise<EvaluationResult> {
+    this.deps.telemetry.throttled();
+    return this.finish(
+      'Throttled',
+      [
+        poolActivity(this.context, 'Throttled', {
+          reasons: [`request budget exhausted: evaluation deferred by ${waitMs} ms`],
+          latencyMs: this.elapsed(),
+        }),
+      ],
+      { nextEvaluationAt: this.deps.clock() + Math.max(THROTTLE_BACKOFF_MS, waitMs) },
+    );
+  }
+
+  private async failedBeforeDecision(error: unknown): Promise<EvaluationResult> {
+    const facts = errorFacts(error);
+    const throttled = facts.httpStatus === 429;
+    if (throttled) this.deps.telemetry.throttled();
+    this.deps.logger.error('GET pool failed', {
+      pool: this.request.pool,
+      correlationId: this.correlationId,
+      ...facts,
+    });
+    const status: ActivityStatus = throttled ? 'Throttled' : 'Failed';
+    return this.finish(
+      status,
+      [
+        poolActivity(this.context, status, {
+          ...facts,
+          attempts: this.attempts.length,
+          retries: this.attempts.slice(0, -1).map(describeAttempt),
+          reasons: ['GET pool failed: nothing decided'],
+          latencyMs: this.elapsed(),
+        }),
+      ],
+      this.failureUpdate(),
+    );
+  }
+
+  private failureUpdate(): Partial<ScalerStateUpdate> {
+    const failures = this.record.failures + 1;
+    const backoffUntil = failureBackoffUntil(this.deps.clock(), failures, this.deps.settings);
+    return { failures, backoffUntil, nextEvaluationAt: backoffUntil };
+  }
+
+  private finishDecision(
+    status: ActivityStatus,
+    decision: Decision,
+    engineState: unknown,
+    outcome: PatchOutcome | undefined,
+    update: Partial<ScalerStateUpdate> = {},
+  ): Promise<EvaluationResult> {
+    const activities = decisionActivities(this.context, decision, this.elapsed(), outcome);
+    return this.finish(
+      status,
+      activities,
+      {
+        engineState,
+        ...(decision.nextEvaluationAt !== undefined ? { nextEvaluationAt: decision.nextEvaluationAt } : {}),
+        ...update,
+      },
+      decision,
+    );
+  }
+
+  private async finish(
+    status: ActivityStatus,
+    activities: Activity[],
+    update: Partial<ScalerStateUpdate> = {},
+    decision?: Decision,
+  ): Promise<EvaluationResult> {
+    const { record } = this;
+    const now = this.deps.clock();
+    const full: ScalerStateUpdate = {
+      engineState: record.engineState ?? {},
+      failures: record.failures,
+      backoffUntil: record.backoffUntil,
+      lastStatus: status,
+      ...update,
+    };
+    const { leaseLost } = await this.evaluator.save(this.request.pool, this.owner, full, activities, now);
+    this.saved = true;
+    if (leaseLost) {
+      this.deps.logger.warn('lease expired before the outcome was saved', {
+        pool: this.request.pool,
+        correlationId: this.correlationId,
+      });
+    }
+    return this.result(status, activities, decision, leaseLost);
+  }
+
+  private result(
+    status: EvaluationStatus,
+    activities: Activity[],
+    decision?: Decision,
+    leaseLost = false,
+  ): EvaluationResult {
+    this.deps.telemetry.evaluation(status, this.elapsed());
+    return {
+      pool: this.request.pool,
+      status,
+      correlationId: this.correlationId,
+      ...(decision ? { decision } : {}),
+      activities,
+      modelArtsRequests: this.attempts.length,
+      ...(leaseLost ? { leaseLost } : {}),
+    };
+  }
+
+  private elapsed(): number {
+    return this.deps.clock() - this.started;
+  }
+}
+
+/** Status, error code and message of a failed call, for the activity. Never includes credentials. */
+function errorFacts(error: unknown): { httpStatus?: number; errorCode?: string; errorMessage: string } {
+  if (error instanceof ModelArtsApiError) {
+    return {
+      httpStatus: error.status,
+      ...(error.errorCode !== undefined ? { errorCode: error.errorCode } : {}),
+      errorMessage: error.errorMsg ?? error.message,
+    };
+  }
+  if (error instanceof Error) return { errorCode: error.name, errorMessage: error.message };
+  return { errorCode: 'Error', errorMessage: String(error) };
+}

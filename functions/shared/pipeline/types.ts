@@ -1,0 +1,61 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { AttemptInfo, ModelArtsClient } from '../modelarts';
+import type { StoreContext } from '../store/document-client';
+import type { PipelineTelemetry } from './telemetry';
+
+/** Where one pool's API lives. */
+export interface ModelArtsTarget {
+  endpoint: string;
+  projectId: string;
+}
+
+/**
+ * Builds a client for one evaluation; `onAttempt` sees every HTTP attempt of that evaluation, so retries and
+ * their statuses end up in its activity.
+ */
+export type ModelArtsClientFactory = (
+  target: ModelArtsTarget,
+  onAttempt: (info: AttemptInfo) => void,
+) => Promise<ModelArtsClient>;
+
+export interface EvaluationSettings {
+  /** How long an evaluator holds a pool. */
+  leaseMs: number;
+  /** Token bucket shared by all Lambdas per endpoint and project. */
+  requestsPerSecond: number;
+  burst: number;
+  /** Longest wait for a token inside one evaluation; beyond it the pool is recorded Throttled. */
+  maxTokenWaitMs: number;
+  /** Failure back-off: first delay, doubled per consecutive failure, capped. */
+  failureBackoffBaseMs: number;
+  failureBackoffMaxMs: number;
+  activityRetentionDays: number;
+  jobRetentionDays: number;
+  /** When set, used instead of the policies' endpoint / project id. */
+  endpointOverride?: string;
+  projectIdOverride?: string;
+}
+
+export const DEFAULT_EVALUATION_SETTINGS: EvaluationSettings = {
+  leaseMs: 60_000,
+  requestsPerSecond: 5,
+  burst: 10,
+  maxTokenWaitMs: 2_000,
+  failureBackoffBaseMs: 15_000,
+  failureBackoffMaxMs: 15 * 60_000,
+  activityRetentionDays: 30,
+  jobRetentionDays: 7,
+};
+
+/** Everything the pipeline touches, injected: the handlers build it from the environment, tests by hand. */
+export interface PipelineDependencies {
+  store: StoreContext;
+  modelArts: ModelArtsClientFactory;
+  /** Epoch ms. */
+  clock: () => number;
+  newId: () => string;
+  sleep: (ms: number) => Promise<void>;
+  logger: Logger;
+  telemetry: PipelineTelemetry;
+  settings: EvaluationSettings;
+}
