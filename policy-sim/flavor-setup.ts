@@ -4,6 +4,12 @@ import type { TraceJob } from './trace';
 import type { FlavorSetup } from './types';
 
 /**
+ * Reversals count within the policy's scale-down stabilization window, but never a shorter one than the HPA's
+ * default 300 s: a policy must not hide its flapping by shrinking its own window.
+ */
+export const MIN_REVERSAL_WINDOW_S = 300;
+
+/**
  * Reads what the simulator needs per flavor from the policy. Without AZ weights the flavor lives in one AZ named
  * after the policy's region, as a freshly created pool would.
  */
@@ -25,7 +31,7 @@ export function flavorSetupsFromPolicy(policy: Policy): FlavorSetup[] {
       maxCount: rules.maxCount,
       azs: Object.keys(azWeights),
       azWeights,
-      reversalWindowS: rules.scaleDown.stabilizationSeconds,
+      reversalWindowS: Math.max(rules.scaleDown.stabilizationSeconds, MIN_REVERSAL_WINDOW_S),
     };
   });
 }

@@ -10,7 +10,7 @@ export interface FlavorSetup {
   /** AZs in a fixed order, with the policy's weights (equal weights when the policy names none). */
   azs: string[];
   azWeights: Record<string, number>;
-  /** The policy's scale-down stabilization window: the window in which a direction change counts as a reversal. */
+  /** The policy's scale-down stabilization window (at least 300 s): a direction change within it is a reversal. */
   reversalWindowS: number;
 }
 

@@ -5,8 +5,9 @@ import { minimumNodes, type PoolView, type ScalingStrategy, type StrategyStep } 
 
 /**
  * The queue metric every baseline scales on: the flavor's pending plus running capacity units (the SQS
- * "queue length including in-flight messages" with one message per unit), against a per-node target of
- * unitsPerNode x targetUtilization, the same sizing the policy uses.
+ * "queue length including in-flight messages" with one message per unit), against a per-node target of one
+ * node's units: KEDA's own advice ("if one pod can handle 10 messages, set the queue length target to 10").
+ * The policy's targetUtilization is the policy's tuning and is not handed to the baselines.
  */
 export function queueMetric(
   view: PoolView,
@@ -16,7 +17,7 @@ export function queueMetric(
   const nodes = Object.values(snapshot.nodes).reduce((sum, count) => sum + count, 0);
   return {
     metric: snapshot.pendingUnits + snapshot.runningUnits,
-    target: setup.unitsPerNode * setup.targetUtilization,
+    target: setup.unitsPerNode,
     nodes,
   };
 }

@@ -1,0 +1,248 @@
+/**
+ * Writes the example traces of `examples/traces/` and their policies. Seeded: running it again writes the same
+ * bytes. Usage: `npx tsx scripts/generate-traces.ts [--out DIR] [--seed N]`.
+ *
+ * - `steady.csv`: one GPU flavor, Poisson arrivals at a constant rate for 12 hours; job sizes of 1 to 8 GPUs,
+ *   log-normal run times (median 40 minutes).
+ * - `diurnal.csv`: the same flavor over 24 hours with a day/night cycle (quiet at night, peak mid-afternoon) and
+ *   bursts of 15 to 40 jobs submitted within a minute (hyper-parameter sweeps).
+ * - `multi-flavor.csv`: a GPU, an NPU and a CPU flavor over 12 hours, with large multi-node jobs (2 to 16 nodes)
+ *   beside single-node work.
+ *
+ * Each trace gets `<name>.policy.json`: the default policy (`default.policy.json`, tuned on these traces) limited to
+ * the flavors the trace uses. `generateTrace(name, seed)` is exported for tests and benchmarks.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { formatTrace, type TraceJob } from '../policy-sim/trace';
+import { seededRandom, type Random } from '../policy-sim/rng';
+
+export const GPU = 'modelarts.vm.gpu.8v100';
+export const NPU = 'modelarts.vm.npu.8snt9b';
+export const CPU = 'modelarts.vm.cpu.8ud';
+
+const HOUR = 3600;
+
+/** Scaling rules shared by every flavor of the default policy; the bounds differ per flavor. */
+const DEFAULT_RULES = {
+  targetUtilization: 1,
+  activationUnits: 1,
+  azs: { 'cn-north-4a': 1, 'cn-north-4b': 1 },
+  scaleUp: {
+    stabilizationSeconds: 0,
+    policies: [
+      { type: 'Percent', value: 100, periodSeconds: 60 },
+      { type: 'Nodes', value: 8, periodSeconds: 60 },
+    ],
+    select: 'Max',
+  },
+  scaleDown: {
+    stabilizationSeconds: 300,
+    policies: [{ type: 'Nodes', value: 2, periodSeconds: 60 }],
+    select: 'Max',
+  },
+};
+
+export const DEFAULT_POLICY = {
+  pool: 'pool-sim01-6f5da086876d4cd084d36f8bd3346036',
+  projectId: '6f5da086876d4cd084d36f8bd3346036',
+  region: 'cn-north-4',
+  enabled: true,
+  dryRun: false,
+  cooldownSeconds: 0,
+  staleAfterSeconds: 300,
+  scaleWhileChanging: true,
+  flavors: {
+    [GPU]: { minCount: 1, maxCount: 48, unitsPerNode: 8, ...DEFAULT_RULES },
+    [NPU]: { minCount: 1, maxCount: 48, unitsPerNode: 8, ...DEFAULT_RULES },
+    [CPU]: { minCount: 1, maxCount: 64, unitsPerNode: 1, ...DEFAULT_RULES },
+  },
+};
+
+export const TRACE_NAMES = ['steady', 'diurnal', 'multi-flavor'] as const;
+export type TraceName = (typeof TRACE_NAMES)[number];
+
+/** Exponentially distributed gap for a Poisson process of `ratePerS`. */
+function exponential(random: Random, ratePerS: number): number {
+  return -Math.log(1 - random.next()) / ratePerS;
+}
+
+/** Log-normal seconds with the given median, clamped, whole seconds. */
+function logNormal(random: Random, medianS: number, sigma: number, minS: number, maxS: number): number {
+  const u1 = Math.max(random.next(), 1e-12);
+  const u2 = random.next();
+  const normal = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+  return Math.round(Math.min(maxS, Math.max(minS, medianS * Math.exp(sigma * normal))));
+}
+
+function weighted<T>(random: Random, choices: ReadonlyArray<readonly [T, number]>): T {
+  const total = choices.reduce((sum, [, weight]) => sum + weight, 0);
+  let draw = random.next() * total;
+  for (const [value, weight] of choices) {
+    draw -= weight;
+    if (draw < 0) return value;
+  }
+  return choices[choices.length - 1]![0];
+}
+
+const SINGLE_NODE_GPU_UNITS = [
+  [8, 0.5],
+  [4, 0.2],
+  [2, 0.15],
+  [1, 0.15],
+] as const;
+
+/** Arrivals of a non-homogeneous Poisson process by thinning: `rate(t)` at most `peakRate`. */
+function arrivals(random: Random, endS: number, peakRate: number, rate: (tS: number) => number): number[] {
+  const times: number[] = [];
+  for (let t = exponential(random, peakRate); t < endS; t += exponential(random, peakRate)) {
+    if (random.next() * peakRate < rate(t)) times.push(Math.round(t));
+  }
+  return times;
+}
+
+function steady(random: Random): TraceJob[] {
+  return arrivals(random, 12 * HOUR, 1 / 120, () => 1 / 120).map((submitS) => ({
+    jobId: '',
+    submitS,
+    flavor: GPU,
+    units: weighted(random, SINGLE_NODE_GPU_UNITS),
+    durationS: logNormal(random, 40 * 60, 0.6, 300, 4 * HOUR),
+  }));
+}
+
+function diurnal(random: Random): TraceJob[] {
+  // Quiet at night (1 job per 15 min), peak at 14:00 (1 job per 40 s).
+  const rate = (tS: number): number => {
+    const hour = (tS / HOUR) % 24;
+    const day = Math.max(0, Math.cos(((hour - 14) / 24) * 2 * Math.PI));
+    return 1 / 900 + (1 / 40 - 1 / 900) * day ** 2;
+  };
+  const jobs: TraceJob[] = arrivals(random, 24 * HOUR, 1 / 40, rate).map((submitS) => ({
+    jobId: '',
+    submitS,
+    flavor: GPU,
+    units: weighted(random, SINGLE_NODE_GPU_UNITS),
+    durationS: logNormal(random, 20 * 60, 0.7, 120, 3 * HOUR),
+  }));
+  for (const startS of [9.5 * HOUR, 11 * HOUR, 13.25 * HOUR, 15.5 * HOUR, 17 * HOUR, 21 * HOUR]) {
+    const size = 15 + Math.floor(random.next() * 26);
+    const units = weighted(random, [
+      [1, 0.4],
+      [2, 0.3],
+      [8, 0.3],
+    ] as const);
+    for (let i = 0; i < size; i++) {
+      jobs.push({
+        jobId: '',
+        submitS: Math.round(startS + random.next() * 60),
+        flavor: GPU,
+        units,
+        durationS: logNormal(random, 15 * 60, 0.4, 120, HOUR),
+      });
+    }
+  }
+  return jobs;
+}
+
+function multiFlavor(random: Random): TraceJob[] {
+  const end = 12 * HOUR;
+  const gpu = arrivals(random, end, 1 / 200, () => 1 / 200).map((submitS) => ({
+    jobId: '',
+    submitS,
+    flavor: GPU,
+    units: weighted(random, [...SINGLE_NODE_GPU_UNITS, [16, 0.1], [32, 0.05]] as const),
+    durationS: logNormal(random, 45 * 60, 0.6, 300, 4 * HOUR),
+  }));
+  const npu = arrivals(random, end, 1 / 900, () => 1 / 900).map((submitS) => ({
+    jobId: '',
+    submitS,
+    flavor: NPU,
+    units: weighted(random, [
+      [8, 0.3],
+      [16, 0.25],
+      [32, 0.25],
+      [64, 0.15],
+      [128, 0.05],
+    ] as const),
+    durationS: logNormal(random, 90 * 60, 0.5, 600, 6 * HOUR),
+  }));
+  const cpu = arrivals(random, end, 1 / 60, () => 1 / 60).map((submitS) => ({
+    jobId: '',
+    submitS,
+    flavor: CPU,
+    units: weighted(random, [
+      [1, 0.8],
+      [2, 0.2],
+    ] as const),
+    durationS: logNormal(random, 10 * 60, 0.8, 60, 2 * HOUR),
+  }));
+  return [...gpu, ...npu, ...cpu];
+}
+
+const GENERATORS: Record<TraceName, (random: Random) => TraceJob[]> = {
+  steady,
+  diurnal,
+  'multi-flavor': multiFlavor,
+};
+
+/** One synthetic trace, sorted by submit time, with job ids `<name>-00001`... in that order. */
+export function generateTrace(name: TraceName, seed: number): TraceJob[] {
+  const jobs = GENERATORS[name](seededRandom(seed)).sort((a, b) => a.submitS - b.submitS);
+  const prefix = name.replace(/[^a-z]/g, '').slice(0, 6);
+  return jobs.map((job, index) => ({ ...job, jobId: `${prefix}-${String(index + 1).padStart(5, '0')}` }));
+}
+
+/** A steady trace of exactly `count` jobs over one flavor, for speed measurements. */
+export function generateLoadTrace(count: number, seed: number): TraceJob[] {
+  const random = seededRandom(seed);
+  let t = 0;
+  const jobs: TraceJob[] = [];
+  for (let i = 0; i < count; i++) {
+    t += exponential(random, 1 / 20);
+    jobs.push({
+      jobId: `load-${String(i + 1).padStart(6, '0')}`,
+      submitS: Math.round(t),
+      flavor: GPU,
+      units: weighted(random, SINGLE_NODE_GPU_UNITS),
+      durationS: logNormal(random, 20 * 60, 0.6, 60, 3 * HOUR),
+    });
+  }
+  return jobs;
+}
+
+/** The default policy limited to the flavors a trace uses. */
+export function policyForTrace(jobs: readonly TraceJob[]): Omit<typeof DEFAULT_POLICY, 'flavors'> & {
+  flavors: Partial<(typeof DEFAULT_POLICY)['flavors']>;
+} {
+  const used = new Set(jobs.map((job) => job.flavor));
+  const flavors = Object.fromEntries(
+    Object.entries(DEFAULT_POLICY.flavors).filter(([flavor]) => used.has(flavor)),
+  );
+  return { ...DEFAULT_POLICY, flavors };
+}
+
+function writeJson(path: string, value: unknown): void {
+  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`, 'utf8');
+}
+
+function main(argv: readonly string[]): void {
+  const option = (name: string): string | undefined => {
+    const index = argv.indexOf(name);
+    return index >= 0 ? argv[index + 1] : undefined;
+  };
+  const out = option('--out') ?? join('examples', 'traces');
+  const seed = Number(option('--seed') ?? '20261123');
+  mkdirSync(out, { recursive: true });
+  writeJson(join(out, 'default.policy.json'), DEFAULT_POLICY);
+  TRACE_NAMES.forEach((name, index) => {
+    const jobs = generateTrace(name, seed + index);
+    writeFileSync(join(out, `${name}.csv`), formatTrace(jobs), 'utf8');
+    writeJson(join(out, `${name}.policy.json`), policyForTrace(jobs));
+    process.stdout.write(`${name}: ${jobs.length} jobs\n`);
+  });
+}
+
+if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  main(process.argv.slice(2));
+}

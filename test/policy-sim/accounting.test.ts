@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { parsePolicy } from '../../functions/shared/engine';
+import { simulate } from '../../policy-sim/simulate';
+import { parseTrace } from '../../policy-sim/trace';
+import type { StrategyName, StrategyResult } from '../../policy-sim/types';
+
+const policy = parsePolicy({
+  pool: 'pool-accounting',
+  flavors: { gpu: { minCount: 1, maxCount: 8, unitsPerNode: 8, azs: { 'az-a': 1 } } },
+});
+
+function result(results: readonly StrategyResult[], strategy: StrategyName): StrategyResult {
+  const found = results.find((entry) => entry.strategy === strategy);
+  if (found === undefined) throw new Error(`no ${strategy} result`);
+  return found;
+}
+
+describe('simulation accounting on hand-computed traces', () => {
+  // Two whole-node jobs at t=0 for 1000 s; one node exists. Provisioning 100 s; horizon = 1000 + 100 tail.
+  const twoJobs = parseTrace('job_id,submit_s,flavor,units,duration_s\nj1,0,gpu,8,1000\nj2,0,gpu,8,1000\n');
+  const run = simulate(twoJobs, policy, { provisionDelaySeconds: 100, tailSeconds: 100 });
+
+  it('orders results policy, baselines, oracle', () => {
+    expect(run.results.map((entry) => entry.strategy)).toEqual(['policy', 'static', 'keda', 'hpa', 'oracle']);
+    expect(run.settings.horizon_s).toBe(1100);
+  });
+
+  it('integrates the oracle: 2 nodes for 1000 s, then minCount for the 100 s tail', () => {
+    const oracle = result(run.results, 'oracle');
+    expect(oracle.node_seconds).toBe(2 * 1000 + 1 * 100);
+    expect(oracle.flavors.gpu?.peak_nodes).toBe(2);
+    expect(oracle.wait_s).toEqual({ mean: 0, p50: 0, p95: 0, p99: 0, max: 0 });
+  });
+
+  it('sizes static at the oracle peak for the whole horizon, with no waits', () => {
+    const fixed = result(run.results, 'static');
+    expect(fixed.node_seconds).toBe(2 * 1100);
+    expect(fixed.oracle_ratio).toBe(1.048);
+    expect(fixed.wait_s.max).toBe(0);
+    expect(fixed.patches).toBe(0);
+  });
+
+  it('bills the HPA a node from its request at t=0, and makes the second job wait for it', () => {
+    const hpa = result(run.results, 'hpa');
+    // j1 runs on the existing node; the HPA asks for a second at its first sync (t=0), available at 100 s.
+    // The 300 s scale-down stabilization keeps it past the horizon: 2 nodes x 1100 s.
+    expect(hpa.node_seconds).toBe(2200);
+    expect(hpa.wait_s).toEqual({ mean: 50, p50: 0, p95: 100, p99: 100, max: 100 });
+    expect(hpa.patches).toBe(1);
+    expect(hpa.unfinished_jobs).toBe(0);
+  });
+
+  it('replays the real engine: one PATCH at the first sweep, the second job starts when its node is up', () => {
+    const scaled = result(run.results, 'policy');
+    expect(scaled.patches).toBeGreaterThanOrEqual(1);
+    expect(scaled.wait_s.max).toBe(100);
+    expect(scaled.preempted_jobs).toBe(0);
+    expect(scaled.unfinished_jobs).toBe(0);
+    expect(scaled.node_seconds).toBeGreaterThanOrEqual(2 * 1000 + 100);
+  });
+
+  it('counts waits of jobs that never start up to the horizon and reports them unfinished', () => {
+    const tiny = parsePolicy({
+      pool: 'pool-accounting',
+      flavors: { gpu: { minCount: 1, maxCount: 1, unitsPerNode: 8 } },
+    });
+    const jobs = parseTrace('job_id,submit_s,flavor,units,duration_s\nj1,0,gpu,8,500\nj2,0,gpu,8,500\n');
+    const capped = simulate(jobs, tiny, { provisionDelaySeconds: 100, tailSeconds: 100, baselines: [] });
+    const scaled = result(capped.results, 'policy');
+    // Horizon 600: j2 starts at 500 (after j1) and would end at 1000.
+    expect(scaled.unfinished_jobs).toBe(1);
+    expect(scaled.wait_s.max).toBe(500);
+    expect(scaled.node_seconds).toBe(600);
+  });
+
+  it('writes timeline rows per strategy, flavor and AZ only when a value changes', () => {
+    const hpaRows = run.timeline.filter((row) => row.strategy === 'hpa' && row.az === '*');
+    expect(hpaRows[0]).toMatchObject({ tS: 0, count: 1, available: 1, creating: 0 });
+    expect(hpaRows.find((row) => row.count === 2)).toMatchObject({
+      tS: 0,
+      creating: 1,
+      target: 2,
+      demandUnits: 16,
+    });
+    expect(hpaRows.find((row) => row.available === 2)).toMatchObject({ tS: 100 });
+    for (let i = 1; i < hpaRows.length; i++) expect(hpaRows[i]).not.toEqual(hpaRows[i - 1]);
+    const oracleRows = run.timeline.filter((row) => row.strategy === 'oracle');
+    expect(oracleRows.map((row) => [row.tS, row.count])).toEqual([
+      [0, 2],
+      [1000, 1],
+    ]);
+  });
+});

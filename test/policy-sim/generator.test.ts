@@ -1,0 +1,36 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parsePolicy } from '../../functions/shared/engine';
+import { formatTrace, parseTrace } from '../../policy-sim/trace';
+import { DEFAULT_POLICY, generateTrace, policyForTrace, TRACE_NAMES } from '../../scripts/generate-traces';
+
+const SHIPPED = join(__dirname, '..', '..', 'examples', 'traces');
+const SHIPPED_SEED = 20261123;
+
+describe('trace generator', () => {
+  it.each(TRACE_NAMES.map((name, index) => [name, index] as const))(
+    'regenerates the shipped %s trace and policy byte for byte',
+    async (name, index) => {
+      const jobs = generateTrace(name, SHIPPED_SEED + index);
+      expect(await readFile(join(SHIPPED, `${name}.csv`), 'utf8')).toBe(formatTrace(jobs));
+      const policy = JSON.parse(await readFile(join(SHIPPED, `${name}.policy.json`), 'utf8')) as unknown;
+      expect(policy).toEqual(policyForTrace(jobs));
+      expect(() => parsePolicy(policy)).not.toThrow();
+      expect(jobs.length).toBeLessThanOrEqual(3000);
+      expect(parseTrace(formatTrace(jobs))).toEqual(jobs);
+    },
+  );
+
+  it('ships the default policy it tunes', async () => {
+    const shipped = JSON.parse(await readFile(join(SHIPPED, 'default.policy.json'), 'utf8')) as unknown;
+    expect(shipped).toEqual(DEFAULT_POLICY);
+    expect(() => parsePolicy(shipped)).not.toThrow();
+  });
+
+  it('puts large multi-node jobs in the multi-flavor trace', () => {
+    const jobs = generateTrace('multi-flavor', 1);
+    expect(new Set(jobs.map((job) => job.flavor)).size).toBe(3);
+    expect(jobs.some((job) => job.units >= 64)).toBe(true);
+  });
+});
