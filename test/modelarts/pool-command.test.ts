@@ -1,0 +1,117 @@
+/** `pool show` and `pool list` run as a user would, against the simulator over HTTP. */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderPool, renderPoolList } from '../../bin/commands/pool';
+import { PoolListSchema, PoolSchema } from '../../functions/shared/modelarts';
+import { DEMO_FLAVORS, demoPool, startModelArtsSimulator, type ModelArtsSimulator } from '../../simulator';
+
+const run = promisify(execFile);
+const PROJECT = '6f5da086876d4cd084d36f8bd3346036';
+const KEYS = { ak: 'AKCLI000000000000000', sk: 'SKclisecret00000000000000000000000000000' };
+
+let simulator: ModelArtsSimulator;
+let poolName: string;
+
+beforeAll(async () => {
+  simulator = await startModelArtsSimulator({ auth: KEYS, projectId: PROJECT });
+  poolName = simulator.seedPool(demoPool()).metadata.name;
+});
+
+afterAll(async () => {
+  await simulator.close();
+});
+
+async function cli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ stdout: string; stderr: string; code: number }> {
+  const childEnv: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NO_COLOR: '1',
+    ...env,
+  };
+  try {
+    const { stdout, stderr } = await run('npx', ['tsx', 'bin/cli.ts', ...args], {
+      env: childEnv,
+      timeout: 60_000,
+    });
+    return { stdout, stderr, code: 0 };
+  } catch (error) {
+    const failed = error as { stdout: string; stderr: string; code: number };
+    return { stdout: failed.stdout, stderr: failed.stderr, code: failed.code };
+  }
+}
+
+const envKeys = { HUAWEICLOUD_SDK_AK: KEYS.ak, HUAWEICLOUD_SDK_SK: KEYS.sk };
+
+describe('pool command', () => {
+  it('pool list --json prints the list from a signed request', async () => {
+    const result = await cli(
+      ['pool', 'list', '--endpoint', simulator.url, '--project-id', PROJECT, '--json'],
+      envKeys,
+    );
+    expect(result.code).toBe(0);
+    const list = PoolListSchema.parse(JSON.parse(result.stdout));
+    expect(list.items.map((pool) => pool.metadata.name)).toEqual([poolName]);
+    expect(simulator.requestLog.at(-1)).toMatchObject({ method: 'GET', status: 200, signatureValid: true });
+  });
+
+  it('pool show prints a table per flavor, with the project id from the environment', async () => {
+    const result = await cli(['pool', 'show', '--endpoint', simulator.url, '--pool', poolName], {
+      ...envKeys,
+      HUAWEICLOUD_SDK_PROJECT_ID: PROJECT,
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(poolName);
+    expect(result.stdout).toContain('Running');
+    expect(result.stdout).toMatch(
+      new RegExp(`${DEMO_FLAVORS.gpu.replace(/\./g, '\\.')}\\s*│\\s*2\\s*│\\s*2`),
+    );
+    expect(result.stdout).not.toContain(KEYS.sk);
+  });
+
+  it('fails with the API error and exit code 1 for an unknown pool, or without credentials', async () => {
+    const missing = await cli(
+      ['pool', 'show', '--endpoint', simulator.url, '--project-id', PROJECT, '--pool', `nope-${PROJECT}`],
+      envKeys,
+    );
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/HTTP 404 ModelArts\.50015001/);
+
+    const noCredentials = await cli(['pool', 'list', '--endpoint', simulator.url, '--project-id', PROJECT]);
+    expect(noCredentials.code).toBe(1);
+    expect(noCredentials.stderr).toMatch(/HUAWEICLOUD_SDK_AK/);
+  });
+});
+
+describe('pool tables', () => {
+  it('show target, AZ split and node states per flavor', () => {
+    const pool = PoolSchema.parse({
+      apiVersion: 'v2',
+      kind: 'Pool',
+      metadata: { name: 'p-1', labels: { 'os.modelarts/name': 'p' } },
+      spec: {
+        type: 'Dedicate',
+        resources: [{ flavor: 'gpu', count: 3, maxCount: 3, azs: [{ az: 'az1', count: 3 }] }],
+      },
+      status: {
+        phase: 'Running',
+        resources: {
+          available: [{ flavor: 'gpu', count: 2, azs: [{ az: 'az1', count: 2 }] }],
+          creating: [{ flavor: 'gpu', count: 1, azs: [{ az: 'az1', count: 1 }] }],
+          deleting: [{ flavor: 'old', count: 1 }],
+        },
+      },
+    });
+    const text = renderPool(pool);
+    expect(text).toMatch(
+      /gpu\s*│\s*3\s*│\s*3\s*│\s*az1:3\s*│\s*2 \(az1:2\)\s*│\s*1 \(az1:1\)\s*│\s*0\s*│\s*0/,
+    );
+    // A flavor only in status (being removed) still shows.
+    expect(text).toMatch(/old\s*│\s*-\s*│\s*-/);
+    expect(renderPoolList([pool])).toMatch(/p-1\s*│\s*p\s*│\s*Dedicate/);
+    expect(renderPoolList([])).toBe('no pools');
+  });
+});
