@@ -48,8 +48,8 @@ export function credentialsSource(
 ): () => Promise<ModelArtsCredentials> {
   const secretArn = config.modelArts.secretArn;
   if (secretArn === undefined) {
-    const fromEnv = credentialsFromEnv(env).credentials;
-    return async () => fromEnv;
+    let fromEnv: ModelArtsCredentials | undefined;
+    return async () => (fromEnv ??= credentialsFromEnv(env).credentials);
   }
   let cached: { credentials: ModelArtsCredentials; until: number } | undefined;
   return async () => {
@@ -78,25 +78,43 @@ export function dependenciesFromEnv(
   const config = loadConfig(env);
   const region = config.region ?? 'us-east-1';
   const clock = overrides.clock ?? Date.now;
+  // Keys in the given environment win over the default chain (local runs pass the emulators' keys this way).
+  const accessKeyId = env.AWS_ACCESS_KEY_ID;
+  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
+  const credentials =
+    accessKeyId && secretAccessKey
+      ? {
+          credentials: {
+            accessKeyId,
+            secretAccessKey,
+            ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+          },
+        }
+      : {};
   const dynamoDb = new DynamoDBClient({
     region,
+    ...credentials,
     ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {}),
   });
   const sqs =
     overrides.sqs ??
-    new SQSClient({ region, ...(config.sqsEndpoint ? { endpoint: config.sqsEndpoint } : {}) });
+    new SQSClient({
+      region,
+      ...credentials,
+      ...(config.sqsEndpoint ? { endpoint: config.sqsEndpoint } : {}),
+    });
   let secretsClient: SecretsManagerClient | undefined;
-  const credentials = credentialsSource(
+  const modelArtsCredentials = credentialsSource(
     config,
     env,
-    () => (secretsClient ??= new SecretsManagerClient({ region })),
+    () => (secretsClient ??= new SecretsManagerClient({ region, ...credentials })),
     clock,
   );
   const modelArts: ModelArtsClientFactory = async (target, onAttempt) =>
     new ModelArtsClient({
       endpoint: target.endpoint,
       projectId: target.projectId,
-      credentials: await credentials(),
+      credentials: await modelArtsCredentials(),
       timeoutMs: config.modelArts.timeoutMs,
       maxRetries: config.modelArts.maxRetries,
       onAttempt,
