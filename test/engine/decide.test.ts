@@ -134,14 +134,14 @@ describe('decide: one rule per line', () => {
       { depth: depth(200), pool: pool({ resources: [{ flavor: GPU, count: 20, maxCount: 20 }] }) },
       'scale',
       16,
-      'current count 20 is above maxCount 16 → 16',
+      'scale 20 → 16',
     ],
     [
       'current below minCount goes straight to it',
       { depth: depth(0), policy: policy({}, { minCount: 4 }) },
       'scale',
       4,
-      'current count 2 is below minCount 4 → 4',
+      'raised to minCount 4',
     ],
     [
       'schedule raises minCount while active',
@@ -151,7 +151,7 @@ describe('decide: one rule per line', () => {
       },
       'scale',
       6,
-      'current count 2 is below minCount 6 → 6',
+      'raised to minCount 6',
     ],
     [
       'running jobs are never evicted',

@@ -126,40 +126,33 @@ function decideFlavor(ctx: FlavorContext): FlavorResult {
     flavor.scaleDown,
   );
 
-  let target: number;
-  let releasedAt: number | undefined;
-  if (current > maxCount) {
-    target = maxCount;
+  const normalized = normalizeWithBehavior({
+    current,
+    desired,
+    minCount,
+    maxCount,
+    scaleUp: flavor.scaleUp,
+    scaleDown: flavor.scaleDown,
+    recommendations: ctx.state.recommendations,
+    scaleUpEvents: prunedEvents.scaleUpEvents,
+    scaleDownEvents: prunedEvents.scaleDownEvents,
+    now,
+  });
+  let target = normalized.nodes;
+  const releasedAt = normalized.releasedAt;
+  reasons.push(...normalized.reasons);
+  // A count outside the bounds (a schedule began or ended, an operator edited the pool) is brought back at once,
+  // as the HPA does; stabilization and rate limits only shape the way within them.
+  if (target > maxCount) {
     reasons.push(`current count ${current} is above maxCount ${maxCount} → ${maxCount}`);
-  } else if (current < minCount) {
-    target = minCount;
+    target = maxCount;
+  } else if (target < minCount) {
     reasons.push(`current count ${current} is below minCount ${minCount} → ${minCount}`);
-  } else {
-    const normalized = normalizeWithBehavior({
-      current,
-      desired,
-      minCount,
-      maxCount,
-      scaleUp: flavor.scaleUp,
-      scaleDown: flavor.scaleDown,
-      recommendations: ctx.state.recommendations,
-      scaleUpEvents: prunedEvents.scaleUpEvents,
-      scaleDownEvents: prunedEvents.scaleDownEvents,
-      now,
-    });
-    target = normalized.nodes;
-    releasedAt = normalized.releasedAt;
-    reasons.push(...normalized.reasons);
+    target = minCount;
   }
 
-  if (target < current && target < demand.runningNodes) {
-    // Only reachable when the ceiling is below what running jobs occupy: wait for them rather than evict them.
-    reasons.push(
-      `held at ${current}: running jobs need ${countOf(demand.runningNodes, 'node')}, more than maxCount ${maxCount} allows removing`,
-    );
-    target = current;
-  }
-
+  // A flavor that must keep a count outside the legal range is left entirely as it is.
+  let frozen = false;
   const step = entryStep(entry);
   if (step > 1 && target !== current) {
     const rounded = roundToStep(target, step, minCount, maxCount);
@@ -168,10 +161,21 @@ function decideFlavor(ctx: FlavorContext): FlavorResult {
         `no multiple of creatingStep ${step} lies within [${minCount}, ${maxCount}]: left as it is`,
       );
       target = current;
+      frozen = true;
     } else if (rounded !== target) {
       reasons.push(`rounded to a multiple of creatingStep ${step} → ${rounded}`);
       target = rounded;
     }
+  }
+
+  if (target < current && target < demand.runningNodes) {
+    // Only reachable when the ceiling (or its creatingStep multiple) is below what running jobs occupy:
+    // wait for the jobs rather than evict them.
+    reasons.push(
+      `held at ${current}: running jobs need ${countOf(demand.runningNodes, 'node')}, more than maxCount ${maxCount} allows removing`,
+    );
+    target = current;
+    frozen = true;
   }
 
   let cooldownEndsAt: number | undefined;
@@ -187,8 +191,8 @@ function decideFlavor(ctx: FlavorContext): FlavorResult {
     }
   }
 
-  const after: FlavorSize = { count: target };
-  if (entry.maxCount !== undefined) {
+  const after: FlavorSize = frozen ? { ...before } : { count: target };
+  if (!frozen && entry.maxCount !== undefined) {
     if (ctx.pool.spec.type === 'Dedicate') {
       after.maxCount = target;
     } else {
@@ -202,7 +206,7 @@ function decideFlavor(ctx: FlavorContext): FlavorResult {
       `AZ ${az} backed off for ${flavor.azBackoff.durationSeconds} s: nodes creating without progress or abnormal for ${flavor.azBackoff.afterSeconds} s`,
     );
   }
-  const weights = coolingDown ? undefined : azWeights(ctx, entry);
+  const weights = coolingDown || frozen ? undefined : azWeights(ctx, entry);
   if (weights !== undefined) {
     const placed =
       entry.azs !== undefined && entry.azs.length > 0
