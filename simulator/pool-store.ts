@@ -412,6 +412,8 @@ export class PoolStore {
       })),
       resources: this.resourceStatus(pool, now),
     };
+    const message = this.phaseMessage(pool, phase, now);
+    if (message !== undefined) status.message = message;
     if (pool.type === 'Logical' && typeof pool.spec.parent === 'string') status.parent = pool.spec.parent;
     return {
       kind: 'Pool',
@@ -426,6 +428,13 @@ export class PoolStore {
       spec: structuredClone(pool.spec) as unknown as PoolSpec,
       status,
     };
+  }
+
+  /** Says why a pool is not Running, naming the flavor and AZ that found no capacity. */
+  private phaseMessage(pool: SimPool, phase: PoolPhase, now: number): string | undefined {
+    if (phase !== 'Abnormal' && phase !== 'CreationFailed') return undefined;
+    const stuck = pool.nodes.find((node) => nodeState(node, now, this.config) === 'abnormal');
+    return stuck ? `insufficient capacity of ${stuck.flavor} in ${stuck.az} (simulated)` : undefined;
   }
 
   /** Per state, per flavor entry (in spec order), per AZ (sorted); empty states are left out. */

@@ -3,11 +3,16 @@ import type { RequestLogEntry } from './types';
 /** Handled requests in arrival order, plus how many PATCHes were in flight at once per pool. */
 export class RequestLog {
   readonly entries: RequestLogEntry[] = [];
+
+  /** Keeps the newest `limit` entries so a long-running simulator does not grow without bound. */
+  constructor(private readonly limit: number) {}
+
   private readonly inFlight = new Map<string, number>();
   private readonly maxInFlight = new Map<string, number>();
 
   record(entry: RequestLogEntry): void {
     this.entries.push(entry);
+    if (this.entries.length > this.limit) this.entries.splice(0, this.entries.length - this.limit);
   }
 
   /** Marks a PATCH of `pool` as started; call the returned function once it has been answered. */

@@ -76,7 +76,7 @@ export async function startModelArtsSimulator(
   );
   const faults = new FaultInjector(random);
   faults.setRules(options.faults ?? []);
-  const log = new RequestLog();
+  const log = new RequestLog(options.requestLogLimit ?? 10_000);
   const authConfig = {
     credentials: options.auth ? (Array.isArray(options.auth) ? options.auth : [options.auth]) : [],
     token: options.token,

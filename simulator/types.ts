@@ -47,6 +47,8 @@ export interface ModelArtsSimulatorOptions {
   /** Seed of the random source behind probabilistic faults and generated names. @default 1 */
   seed?: number;
   faults?: FaultRule[];
+  /** Entries the request log keeps (oldest dropped first). @default 10000 */
+  requestLogLimit?: number;
 }
 
 /** One handled request, readable by tests through `simulator.requestLog`. */

@@ -162,4 +162,12 @@ describe('request log', () => {
     expect(sim.requestLog).toEqual([]);
     expect(sim.maxConcurrentPatches(name)).toBe(0);
   });
+
+  it('keeps only the newest entries past requestLogLimit', async () => {
+    sim = await startModelArtsSimulator({ requestLogLimit: 2 });
+    const pools = `${sim.url}/v2/${sim.projectId}/pools`;
+    for (const status of ['created', 'creating', 'failed'])
+      await sendJson(`${pools}?status=${status}`, 'GET');
+    expect(sim.requestLog.map((e) => e.query.status)).toEqual(['creating', 'failed']);
+  });
 });

@@ -348,6 +348,9 @@ describe('capacity limits', () => {
     s.advance(1);
     const pool = await show(s, name);
     expect(pool.status.phase).toBe('Abnormal');
+    expect(pool.status.message).toMatch(
+      /^insufficient capacity of modelarts\.vm\.cpu\.4ud in cn-north-4[abc] \(simulated\)$/,
+    );
     expect(counts(pool, 'modelarts.vm.cpu.4ud').abnormal).toBe(1);
     expect((await patch(s, name, seedUpdatePoolRequest())).status).toBe(400);
   });
