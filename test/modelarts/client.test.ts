@@ -357,6 +357,28 @@ describe('retries', () => {
     await expect(client().showPool(POOL_NAME)).rejects.toMatchObject({ status: 401, requestId: 'gw-7' });
   });
 
+  it('awaits beforeAttempt before every attempt, retries included', async () => {
+    server.script(errorBody(429, 'APIGW.0308', 'throttled'), json(200, POOL));
+    const gate: string[] = [];
+    await client({
+      beforeAttempt: async ({ method, attempt }) => {
+        gate.push(`${method}#${attempt}`);
+      },
+    }).showPool(POOL_NAME);
+    expect(gate).toEqual(['GET#1', 'GET#2']);
+  });
+
+  it('ends the call when beforeAttempt refuses', async () => {
+    const refusal = new Error('rate limit budget exhausted');
+    const c = client({
+      beforeAttempt: async () => {
+        throw refusal;
+      },
+    });
+    await expect(c.showPool(POOL_NAME)).rejects.toBe(refusal);
+    expect(server.requests).toHaveLength(0);
+  });
+
   it('stops waiting between retries when the caller aborts', async () => {
     server.script(errorBody(503, 'APIGW.0201', 'Backend unavailable.'));
     const controller = new AbortController();

@@ -76,6 +76,11 @@ export interface ModelArtsClientOptions {
   /** Clock used for `X-Sdk-Date`. */
   now?: () => Date;
   onAttempt?: (info: AttemptInfo) => void;
+  /**
+   * Awaited before every attempt, retries included, so a shared rate limiter (token bucket) sees each
+   * request the API sees. An error thrown here ends the call with that error.
+   */
+  beforeAttempt?: (info: { method: string; path: string; attempt: number }) => Promise<void>;
 }
 
 export interface CallOptions {
@@ -182,6 +187,7 @@ export class ModelArtsClient {
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly #now: () => Date;
   readonly #onAttempt: ((info: AttemptInfo) => void) | undefined;
+  readonly #beforeAttempt: ModelArtsClientOptions['beforeAttempt'];
 
   constructor(options: ModelArtsClientOptions) {
     this.endpoint = parseEndpoint(options.endpoint);
@@ -199,6 +205,7 @@ export class ModelArtsClient {
     this.#sleep = options.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
     this.#now = options.now ?? (() => new Date());
     this.#onAttempt = options.onAttempt;
+    this.#beforeAttempt = options.beforeAttempt;
   }
 
   /** `POST /v2/{project_id}/pools`. 409 `ModelArts.50015000` when the pool exists. */
@@ -277,6 +284,7 @@ export class ModelArtsClient {
     const url = new URL(`${call.path}${call.query ? `?${call.query}` : ''}`, this.endpoint.origin);
 
     for (let attempt = 1; ; attempt++) {
+      await this.#beforeAttempt?.({ method: call.method, path: call.path, attempt });
       const started = performance.now();
       let failure: ModelArtsError;
       let status: number | undefined;
