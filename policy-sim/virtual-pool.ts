@@ -57,6 +57,10 @@ interface FlavorPool {
   runningUnits: number;
   nodeSeconds: number;
   preempted: number;
+  /** Something changed that could let a queued job start: a job queued, capacity freed or a node up. */
+  placementDue: boolean;
+  /** Cached snapshot, dropped on every change to the flavor. */
+  snapshot: FlavorSnapshot | undefined;
 }
 
 type PoolEvent = { kind: 'ready'; node: VirtualNode } | { kind: 'finish'; job: RunningJob };
@@ -89,6 +93,8 @@ export class VirtualPool {
         runningUnits: 0,
         nodeSeconds: 0,
         preempted: 0,
+        placementDue: false,
+        snapshot: undefined,
       });
       for (const [az, count] of Object.entries(options.initialNodes[setup.flavor] ?? {})) {
         for (let i = 0; i < count; i++) this.addNode(setup.flavor, az, 0, 0);
@@ -123,7 +129,10 @@ export class VirtualPool {
     for (let at = this.events.peekTime(); at !== undefined && at <= t; at = this.events.peekTime()) {
       const event = this.events.pop()!.value;
       if (event.kind === 'ready') {
-        if (!event.node.removed) event.node.available = true;
+        if (!event.node.removed) {
+          event.node.available = true;
+          this.changed(this.flavor(event.node.flavor), true);
+        }
       } else if (!event.job.killed) {
         this.finishJob(event.job, event.job.endS);
       }
@@ -160,6 +169,11 @@ export class VirtualPool {
 
   snapshot(flavor: string): FlavorSnapshot {
     const pool = this.flavor(flavor);
+    pool.snapshot ??= this.takeSnapshot(pool);
+    return pool.snapshot;
+  }
+
+  private takeSnapshot(pool: FlavorPool): FlavorSnapshot {
     const nodes: AzCounts = {};
     const creating: AzCounts = {};
     const available: AzCounts = {};
@@ -200,6 +214,11 @@ export class VirtualPool {
     return this.flavor(flavor).preempted;
   }
 
+  private changed(pool: FlavorPool, placementDue: boolean): void {
+    pool.snapshot = undefined;
+    if (placementDue) pool.placementDue = true;
+  }
+
   private flavor(flavor: string): FlavorPool {
     const pool = this.flavors.get(flavor);
     if (pool === undefined) throw new Error(`flavor ${flavor} is not part of the simulated pool`);
@@ -228,6 +247,7 @@ export class VirtualPool {
       jobs: new Set(),
     };
     pool.nodes.push(node);
+    this.changed(pool, node.available);
     if (!node.available) this.events.push(t + delayS, READY_RANK, { kind: 'ready', node });
   }
 
@@ -235,6 +255,7 @@ export class VirtualPool {
     node.removed = true;
     pool.nodes.splice(pool.nodes.indexOf(node), 1);
     pool.nodeSeconds += t - node.requestedS;
+    this.changed(pool, false);
     let killed = 0;
     for (const job of [...node.jobs]) {
       job.killed = true;
@@ -256,6 +277,7 @@ export class VirtualPool {
     while (index > 0 && pool.queue[index - 1]!.order > queued.order) index--;
     pool.queue.splice(index, 0, queued);
     pool.pendingUnits += queued.outcome.job.units;
+    this.changed(pool, true);
   }
 
   private finishJob(job: RunningJob, t: number): void {
@@ -266,16 +288,20 @@ export class VirtualPool {
     }
     pool.runningUnits -= job.outcome.job.units;
     job.outcome.finishS = t;
+    this.changed(pool, true);
     this.jobEvents++;
   }
 
   private placeFlavor(pool: FlavorPool, t: number): void {
+    if (!pool.placementDue) return;
+    pool.placementDue = false;
     if (pool.queue.length === 0) return;
     const unitsPerNode = pool.setup.unitsPerNode;
     const usable = pool.nodes.filter((node) => node.available);
     let capacity = freeCapacity(usable, unitsPerNode);
     if (capacity.total === 0) return;
     const stillQueued: QueuedJob[] = [];
+    let started = 0;
     for (const queued of pool.queue) {
       const units = queued.outcome.job.units;
       const placements = fits(units, unitsPerNode, capacity)
@@ -300,9 +326,11 @@ export class VirtualPool {
       queued.outcome.startS ??= t;
       this.events.push(running.endS, FINISH_RANK, { kind: 'finish', job: running });
       this.jobEvents++;
+      started++;
       capacity = freeCapacity(usable, unitsPerNode);
     }
     pool.queue = stillQueued;
+    if (started > 0) pool.snapshot = undefined;
   }
 }
 

@@ -1,0 +1,48 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parsePolicy } from '../functions/shared/engine';
+import { simulate } from '../policy-sim/simulate';
+import { parseTrace } from '../policy-sim/trace';
+import { generateLoadTrace, policyForTrace, TRACE_NAMES } from '../scripts/generate-traces';
+import { benchLine, benchNote } from './format';
+
+const TRACES = join(dirname(fileURLToPath(import.meta.url)), '..', 'examples', 'traces');
+const LOAD_JOBS = 10_000;
+
+/**
+ * Replays every shipped trace with its policy (the default policy's rules) at a 300 s provisioning delay against
+ * all baselines, then times the simulator on a generated 10,000-job trace.
+ */
+export default async function (): Promise<void> {
+  for (const name of TRACE_NAMES) {
+    const [csv, policyJson] = await Promise.all([
+      readFile(join(TRACES, `${name}.csv`), 'utf8'),
+      readFile(join(TRACES, `${name}.policy.json`), 'utf8'),
+    ]);
+    const jobs = parseTrace(csv);
+    const result = simulate(jobs, parsePolicy(JSON.parse(policyJson)), { provisionDelaySeconds: 300 });
+    benchNote(
+      `${name}: ${jobs.length} jobs, horizon ${result.settings.horizon_s} s, provisioning delay 300 s`,
+    );
+    for (const entry of result.results) {
+      const prefix = `sim.${name}.${entry.strategy}`;
+      benchLine(`${prefix}.oracle_ratio`, entry.oracle_ratio, 'x');
+      benchLine(`${prefix}.p95_wait_s`, entry.wait_s.p95, 's');
+      benchLine(`${prefix}.patches`, entry.patches, 'count');
+      benchNote(
+        `${name} ${entry.strategy}: ${entry.node_hours} node-hours, p50/p99/max wait ${entry.wait_s.p50}/${entry.wait_s.p99}/${entry.wait_s.max} s, reversals ${entry.reversals}, preempted ${entry.preempted_jobs}, unfinished ${entry.unfinished_jobs}`,
+      );
+    }
+  }
+
+  const load = generateLoadTrace(LOAD_JOBS, 7);
+  const policy = parsePolicy(policyForTrace(load));
+  const started = performance.now();
+  const result = simulate(load, policy, { provisionDelaySeconds: 300 });
+  const seconds = (performance.now() - started) / 1000;
+  benchNote(
+    `${LOAD_JOBS} jobs over ${(result.settings.horizon_s / 3600).toFixed(1)} h, policy + ${result.settings.baselines.length} baselines + oracle: ${seconds.toFixed(2)} s`,
+  );
+  benchLine('sim.jobs_per_s', Math.round(LOAD_JOBS / seconds), '1/s');
+}
