@@ -2,10 +2,11 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { PIPELINE_METRICS } from './pipeline-metrics';
+import { PATCH_FAILURE_LOG, PIPELINE_METRICS } from './pipeline-metrics';
 
 export interface AutoscalerMonitoringProps {
   readonly dashboardName: string;
@@ -14,18 +15,21 @@ export interface AutoscalerMonitoringProps {
   readonly queue: sqs.IQueue;
   readonly deadLetterQueue: sqs.IQueue;
   readonly functions: { readonly consumer: lambda.IFunction; readonly evaluator: lambda.IFunction };
+  /** Log groups of the functions that evaluate pools; their `PATCH failed` records count per pool. */
+  readonly evaluationLogGroups: readonly logs.ILogGroup[];
   readonly staleDepthAfter: Duration;
   readonly patchFailureThreshold: number;
   readonly alarmTopic?: sns.ITopic;
 }
 
-const WIDGET_WIDTH = 12;
-const WIDGET_HEIGHT = 6;
+const HALF = 12;
+const FULL = 24;
+const HEIGHT = 6;
+const MINUTE = Duration.minutes(1);
 
 /**
- * Dashboard and alarms of one autoscaler. Per-pool and per-flavor figures come from the functions' embedded
- * metrics through SEARCH (dashboard) and Metrics Insights (alarms), so new pools and flavors appear without a
- * redeploy.
+ * Dashboard and alarms of one autoscaler. Per-pool and per-flavor series are found with SEARCH (dashboard) and
+ * Metrics Insights (alarm), so new pools and flavors appear without a redeploy.
  */
 export class AutoscalerMonitoring extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
@@ -34,154 +38,47 @@ export class AutoscalerMonitoring extends Construct {
   readonly staleDepthAlarm: cloudwatch.Alarm;
   readonly consumerErrorAlarm: cloudwatch.Alarm;
   readonly evaluatorErrorAlarm: cloudwatch.Alarm;
-  /** Every alarm above, in one list. */
-  readonly alarms: cloudwatch.Alarm[];
+  /** Every alarm above. */
+  readonly alarms: readonly cloudwatch.Alarm[];
 
   constructor(scope: Construct, id: string, props: AutoscalerMonitoringProps) {
     super(scope, id);
     const ns = props.metricsNamespace;
     const m = PIPELINE_METRICS;
 
+    /** A service-level figure emitted by the functions. */
+    const metric = (metricName: string, statistic: string, label: string, period: Duration = MINUTE) =>
+      new cloudwatch.Metric({
+        namespace: ns,
+        metricName,
+        dimensionsMap: { [m.dimensions.service]: props.serviceName },
+        statistic,
+        period,
+        label,
+      });
     /** Every series of `metricName` with exactly `dimensions`, one line per dimension value. */
     const search = (label: string, metricName: string, dimensions: readonly string[], statistic: string) =>
       new cloudwatch.MathExpression({
         label,
         expression: `SEARCH('{${[ns, ...dimensions].join(',')}} MetricName="${metricName}"', '${statistic}', 60)`,
-        period: Duration.minutes(1),
-        usingMetrics: {},
-      });
-    /** Largest value of `metricName` over all series grouped by `groupBy`: one line for an alarm. */
-    const insightsMax = (
-      metricName: string,
-      aggregate: 'MAX' | 'SUM',
-      schema: readonly string[],
-      groupBy: readonly string[],
-      period: Duration,
-    ) =>
-      new cloudwatch.MathExpression({
-        label: `${aggregate.toLowerCase()} ${metricName} of the worst ${groupBy.join('/')}`,
-        expression:
-          `SELECT ${aggregate}("${metricName}") FROM SCHEMA("${ns}", ${schema.map((d) => `"${d}"`).join(', ')}) ` +
-          `GROUP BY ${groupBy.map((d) => `"${d}"`).join(', ')} ORDER BY ${aggregate}() DESC LIMIT 1`,
-        period,
+        period: MINUTE,
         usingMetrics: {},
       });
 
-    const flavorDims = m.dimensionSets.flavor;
-    const poolDims = m.dimensionSets.pool;
-
-    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      dashboardName: props.dashboardName,
-      defaultInterval: Duration.hours(3),
-    });
-    this.dashboard.addWidgets(
-      new cloudwatch.TextWidget({
-        markdown:
-          `# pool-autoscaler (${props.serviceName})\n` +
-          'Demand, target and available nodes per pool and flavor; PATCH outcomes; ModelArts throttling; queue and function health.',
-        width: 24,
-        height: 2,
-      }),
-    );
-    this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'Demand (units) vs target and available nodes, per pool and flavor',
-        left: [
-          search('target', m.targetNodes, flavorDims, 'Maximum'),
-          search('available', m.availableNodes, flavorDims, 'Maximum'),
-        ],
-        right: [search('demand units', m.demandUnits, flavorDims, 'Maximum')],
-        leftYAxis: { label: 'nodes', min: 0, showUnits: false },
-        rightYAxis: { label: 'units', min: 0, showUnits: false },
-        width: 24,
-        height: 8,
-      }),
-    );
-    this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'PATCH outcomes per pool',
-        left: [
-          search('succeeded', m.patchSucceeded, poolDims, 'Sum'),
-          search('failed', m.patchFailed, poolDims, 'Sum'),
-        ],
-        stacked: true,
-        width: WIDGET_WIDTH,
-        height: WIDGET_HEIGHT,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Throttles: ModelArts 429s, token-bucket waits, Lambda throttles',
-        left: [
-          search('ModelArts 429', m.modelArtsThrottled, poolDims, 'Sum'),
-          search('rate-limited', m.rateLimited, poolDims, 'Sum'),
-          props.functions.consumer.metricThrottles({
-            label: 'consumer throttles',
-            period: Duration.minutes(1),
-          }),
-          props.functions.evaluator.metricThrottles({
-            label: 'evaluator throttles',
-            period: Duration.minutes(1),
-          }),
-        ],
-        width: WIDGET_WIDTH,
-        height: WIDGET_HEIGHT,
-      }),
-    );
-    this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'Queue depth and dead letters',
-        left: [
-          props.queue.metricApproximateNumberOfMessagesVisible({
-            label: 'events waiting',
-            period: Duration.minutes(1),
-          }),
-          props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-            label: 'dead letters',
-            period: Duration.minutes(1),
-          }),
-        ],
-        right: [
-          props.queue.metricApproximateAgeOfOldestMessage({
-            label: 'oldest event age',
-            period: Duration.minutes(1),
-          }),
-        ],
-        width: WIDGET_WIDTH,
-        height: WIDGET_HEIGHT,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Depth age per pool and flavor (seconds since the last event or snapshot)',
-        left: [search('depth age', m.depthAgeSeconds, flavorDims, 'Maximum')],
-        leftAnnotations: [{ value: props.staleDepthAfter.toSeconds(), label: 'stale' }],
-        width: WIDGET_WIDTH,
-        height: WIDGET_HEIGHT,
-      }),
-    );
-    this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'Function errors',
-        left: [
-          props.functions.consumer.metricErrors({ label: 'consumer', period: Duration.minutes(1) }),
-          props.functions.evaluator.metricErrors({ label: 'evaluator', period: Duration.minutes(1) }),
-          search('failed events', m.eventsFailed, [], 'Sum'),
-        ],
-        width: WIDGET_WIDTH,
-        height: WIDGET_HEIGHT,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Function duration (p50, p99)',
-        left: [
-          props.functions.consumer.metricDuration({ label: 'consumer p50', statistic: 'p50' }),
-          props.functions.consumer.metricDuration({ label: 'consumer p99', statistic: 'p99' }),
-          props.functions.evaluator.metricDuration({ label: 'evaluator p50', statistic: 'p50' }),
-          props.functions.evaluator.metricDuration({ label: 'evaluator p99', statistic: 'p99' }),
-        ],
-        width: WIDGET_WIDTH,
-        height: WIDGET_HEIGHT,
-      }),
-    );
+    for (const [index, logGroup] of props.evaluationLogGroups.entries()) {
+      new logs.MetricFilter(this, `PatchFailuresByPool${index}`, {
+        logGroup,
+        filterPattern: logs.FilterPattern.stringValue('$.message', '=', PATCH_FAILURE_LOG.message),
+        metricNamespace: ns,
+        metricName: PATCH_FAILURE_LOG.metricName,
+        metricValue: '1',
+        dimensions: { [m.dimensions.pool]: '$.pool' },
+        unit: cloudwatch.Unit.COUNT,
+      });
+    }
 
     this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterQueueNotEmpty', {
-      alarmDescription: 'Events reached the dead-letter queue: inspect them, fix the cause, then redrive.',
+      alarmDescription: 'Events reached the dead-letter queue: read them, fix the cause, then redrive them.',
       metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(5),
         statistic: 'Maximum',
@@ -191,32 +88,48 @@ export class AutoscalerMonitoring extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+
     this.patchFailureAlarm = new cloudwatch.Alarm(this, 'RepeatedPatchFailures', {
-      alarmDescription: `A pool had ${props.patchFailureThreshold} or more failed PATCH requests within 15 minutes.`,
-      metric: insightsMax(m.patchFailed, 'SUM', poolDims, [m.dimensions.pool], Duration.minutes(15)),
+      alarmDescription:
+        `One pool had ${props.patchFailureThreshold} or more failed PATCH requests within 15 minutes: ` +
+        'see its activities for the ModelArts error.',
+      metric: new cloudwatch.MathExpression({
+        label: 'PATCH failures of the worst pool',
+        expression:
+          `SELECT SUM("${PATCH_FAILURE_LOG.metricName}") FROM SCHEMA("${ns}", "${m.dimensions.pool}") ` +
+          `GROUP BY "${m.dimensions.pool}" ORDER BY SUM() DESC LIMIT 1`,
+        period: Duration.minutes(15),
+        usingMetrics: {},
+      }),
       threshold: props.patchFailureThreshold,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+
+    // Pools are evaluated (so policies exist) but no job event or snapshot moved any depth for the whole window.
+    const staleWindow = props.staleDepthAfter;
     this.staleDepthAlarm = new cloudwatch.Alarm(this, 'StaleDepth', {
       alarmDescription:
-        `A pool's demand was not refreshed for over ${props.staleDepthAfter.toMinutes()} minutes: ` +
-        'producers may have stopped sending events or snapshots.',
-      metric: insightsMax(
-        m.depthAgeSeconds,
-        'MAX',
-        flavorDims,
-        [m.dimensions.pool, m.dimensions.flavor],
-        Duration.minutes(5),
-      ),
-      threshold: props.staleDepthAfter.toSeconds(),
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        `Pools were evaluated but no job event or depth snapshot was applied for ${staleWindow.toMinutes()} ` +
+        'minutes: producers may have stopped sending, and every pool holds its size.',
+      metric: new cloudwatch.MathExpression({
+        label: 'evaluating without fresh depth',
+        expression: 'IF(FILL(evaluations, 0) > 0 AND FILL(applied, 0) < 1, 1, 0)',
+        usingMetrics: {
+          evaluations: metric(m.evaluations, 'Sum', 'evaluations', staleWindow),
+          applied: metric(m.eventsApplied, 'Sum', 'events applied', staleWindow),
+        },
+        period: staleWindow,
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    const errorAlarm = (id: string, fn: lambda.IFunction, name: string) =>
-      new cloudwatch.Alarm(this, id, {
+
+    const errorAlarm = (alarmId: string, fn: lambda.IFunction, name: string) =>
+      new cloudwatch.Alarm(this, alarmId, {
         alarmDescription: `The ${name} function failed invocations in two consecutive 5-minute periods.`,
         metric: fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
         threshold: 1,
@@ -241,8 +154,113 @@ export class AutoscalerMonitoring extends Construct {
         alarm.addOkAction(action);
       }
     }
+
+    const { consumer, evaluator } = props.functions;
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: props.dashboardName,
+      defaultInterval: Duration.hours(3),
+    });
     this.dashboard.addWidgets(
-      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: 3 }),
+      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: [...this.alarms], width: FULL, height: 3 }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Demand (units, right) vs target nodes (left), per pool and flavor',
+        left: [search('target', m.targetNodes, m.flavorDimensions, 'Maximum')],
+        right: [search('demand', m.demandUnits, m.flavorDimensions, 'Maximum')],
+        leftYAxis: { label: 'nodes', min: 0, showUnits: false },
+        rightYAxis: { label: 'units', min: 0, showUnits: false },
+        width: FULL,
+        height: 8,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'PATCH outcomes',
+        left: [
+          metric(m.patchesSuccessful, 'Sum', 'successful'),
+          metric(m.patchesFailed, 'Sum', 'failed'),
+          search('failed, by pool', PATCH_FAILURE_LOG.metricName, [m.dimensions.pool], 'Sum'),
+        ],
+        width: HALF,
+        height: HEIGHT,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Throttles: ModelArts 429 and request budget, Lambda',
+        left: [
+          metric(m.throttles, 'Sum', 'ModelArts / token bucket'),
+          consumer.metricThrottles({ label: 'consumer invocations', period: MINUTE }),
+          evaluator.metricThrottles({ label: 'evaluator invocations', period: MINUTE }),
+        ],
+        width: HALF,
+        height: HEIGHT,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Evaluations by outcome',
+        left: m.evaluationStatuses.map((status) => metric(`${m.evaluations}${status}`, 'Sum', status)),
+        stacked: true,
+        width: HALF,
+        height: HEIGHT,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Events: applied, ignored (duplicates, stale), invalid',
+        left: [
+          metric(m.eventsApplied, 'Sum', 'applied'),
+          metric(m.eventsIgnored, 'Sum', 'ignored'),
+          metric(m.invalidMessages, 'Sum', 'invalid'),
+        ],
+        width: HALF,
+        height: HEIGHT,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Events queue and dead-letter queue',
+        left: [
+          props.queue.metricApproximateNumberOfMessagesVisible({ label: 'waiting', period: MINUTE }),
+          props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+            label: 'dead letters',
+            period: MINUTE,
+          }),
+        ],
+        right: [props.queue.metricApproximateAgeOfOldestMessage({ label: 'oldest (s)', period: MINUTE })],
+        width: HALF,
+        height: HEIGHT,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Function errors',
+        left: [
+          consumer.metricErrors({ label: 'consumer', period: MINUTE }),
+          evaluator.metricErrors({ label: 'evaluator', period: MINUTE }),
+        ],
+        width: HALF,
+        height: HEIGHT,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Function duration (ms)',
+        left: [
+          consumer.metricDuration({ label: 'consumer p50', statistic: 'p50', period: MINUTE }),
+          consumer.metricDuration({ label: 'consumer p99', statistic: 'p99', period: MINUTE }),
+          evaluator.metricDuration({ label: 'evaluator p50', statistic: 'p50', period: MINUTE }),
+          evaluator.metricDuration({ label: 'evaluator p99', statistic: 'p99', period: MINUTE }),
+        ],
+        width: HALF,
+        height: HEIGHT,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Evaluation and decision latency (ms)',
+        left: [
+          metric(m.evaluationLatency, 'p50', 'evaluation p50'),
+          metric(m.evaluationLatency, 'p99', 'evaluation p99'),
+          metric(m.decisionLatency, 'p99', 'decision p99'),
+        ],
+        width: HALF,
+        height: HEIGHT,
+      }),
     );
   }
 }

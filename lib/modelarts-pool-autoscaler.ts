@@ -21,7 +21,7 @@ import {
   tableNamesOf,
   type AutoscalerTables,
 } from './autoscaler-tables';
-import { CONSUMER_TABLE_ACCESS, EVALUATOR_TABLE_ACCESS, grantTableAccess } from './table-access';
+import { CONSUMER_TABLE_ACCESS, evaluatorTableAccess, grantTableAccess } from './table-access';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -111,7 +111,8 @@ export interface ModelArtsPoolAutoscalerProps {
 
   /**
    * `true`: the evaluator evaluates every pool itself instead of fanning out one `pool.evaluate` event per pool
-   * to the queue. It then also gets the consumer's ModelArts and state permissions.
+   * to the queue. It then gets the evaluation permissions (state tables, secret) instead of sending to the
+   * queue.
    * @default false
    */
   readonly evaluateInProcess?: boolean;
@@ -235,6 +236,10 @@ export class ModelArtsPoolAutoscaler extends Construct {
   readonly consumer: lambda.IFunction;
   /** Sweeps every enabled pool on the schedule. */
   readonly evaluator: lambda.IFunction;
+  /** Log group of the consumer. */
+  readonly consumerLogGroup: logs.ILogGroup;
+  /** Log group of the evaluator. */
+  readonly evaluatorLogGroup: logs.ILogGroup;
   /** The rule that invokes the evaluator. */
   readonly schedule: events.Rule;
   /** Dashboard and alarms. */
@@ -313,6 +318,8 @@ export class ModelArtsPoolAutoscaler extends Construct {
     });
     this.consumer = consumer.function;
     this.evaluator = evaluator.function;
+    this.consumerLogGroup = consumer.logGroup;
+    this.evaluatorLogGroup = evaluator.logGroup;
 
     consumer.function.addEventSource(
       new SqsEventSource(this.queue, {
@@ -336,13 +343,10 @@ export class ModelArtsPoolAutoscaler extends Construct {
     );
 
     grantTableAccess(consumer.role, this.tables, CONSUMER_TABLE_ACCESS);
-    grantTableAccess(evaluator.role, this.tables, EVALUATOR_TABLE_ACCESS);
     props.credentialsSecret.grantRead(consumer.role);
-    this.queue.grantSendMessages(evaluator.role);
-    if (evaluateInProcess) {
-      grantTableAccess(evaluator.role, this.tables, CONSUMER_TABLE_ACCESS);
-      props.credentialsSecret.grantRead(evaluator.role);
-    }
+    grantTableAccess(evaluator.role, this.tables, evaluatorTableAccess(evaluateInProcess));
+    if (evaluateInProcess) props.credentialsSecret.grantRead(evaluator.role);
+    else this.queue.grantSendMessages(evaluator.role);
 
     this.monitoring = new AutoscalerMonitoring(this, 'Monitoring', {
       dashboardName: props.dashboardName ?? `${Stack.of(this).stackName}-pool-autoscaler`,
@@ -351,6 +355,7 @@ export class ModelArtsPoolAutoscaler extends Construct {
       queue: this.queue,
       deadLetterQueue: this.deadLetterQueue,
       functions: { consumer: consumer.function, evaluator: evaluator.function },
+      evaluationLogGroups: evaluateInProcess ? [consumer.logGroup, evaluator.logGroup] : [consumer.logGroup],
       staleDepthAfter: props.staleDepthAfter ?? Duration.minutes(15),
       patchFailureThreshold: props.patchFailureThreshold ?? 3,
       ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),

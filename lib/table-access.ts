@@ -6,24 +6,52 @@ import { grantTableActions, type AutoscalerTables, type TableAction } from './au
 export type TableAccess = Partial<Record<TableKey, readonly TableAction[]>>;
 
 /**
- * What the consumer does to each table (transactions need the per-item actions they contain):
- * policies are read; job states and depth counters move together in transactions; depth is listed per pool;
- * scaler state holds the lease and engine state; the token bucket is read and conditionally updated; every
- * outcome is written as an activity.
+ * Applying job events and snapshots: a job's last state is read when an event arrives out of order, and the
+ * job item and its pool's depth counters move together in one transaction (Put + Update).
  */
-export const CONSUMER_TABLE_ACCESS: TableAccess = {
-  policies: ['dynamodb:GetItem'],
-  jobs: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
-  depth: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-  scalerState: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-  tokenBuckets: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-  activities: ['dynamodb:PutItem'],
+export const JOB_EVENT_ACCESS: TableAccess = {
+  jobs: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+  depth: ['dynamodb:UpdateItem'],
 };
 
-/** The evaluator lists policies to fan out one evaluation per enabled pool. */
-export const EVALUATOR_TABLE_ACCESS: TableAccess = {
+/**
+ * Evaluating one pool: policy and depth in one BatchGetItem, the lease and the engine state by conditional
+ * updates, the shared token bucket read and updated, activities written in the state transaction or, when the
+ * lease was lost or there are too many, by BatchWriteItem.
+ */
+export const EVALUATION_ACCESS: TableAccess = {
+  policies: ['dynamodb:BatchGetItem'],
+  depth: ['dynamodb:BatchGetItem'],
+  scalerState: ['dynamodb:UpdateItem'],
+  tokenBuckets: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+  activities: ['dynamodb:PutItem', 'dynamodb:BatchWriteItem'],
+};
+
+/** The sweep lists the enabled policies. */
+export const SWEEP_ACCESS: TableAccess = {
   policies: ['dynamodb:Scan'],
 };
+
+/** Union of several access sets, table by table, without duplicates. */
+export function mergeTableAccess(...sets: readonly TableAccess[]): TableAccess {
+  const merged: Partial<Record<TableKey, TableAction[]>> = {};
+  for (const set of sets) {
+    for (const key of TABLE_KEYS) {
+      const actions = set[key];
+      if (!actions) continue;
+      merged[key] = [...new Set([...(merged[key] ?? []), ...actions])];
+    }
+  }
+  return merged;
+}
+
+/** The consumer applies job events and evaluates pools. */
+export const CONSUMER_TABLE_ACCESS: TableAccess = mergeTableAccess(JOB_EVENT_ACCESS, EVALUATION_ACCESS);
+
+/** The evaluator sweeps; it evaluates pools itself only when configured to. */
+export function evaluatorTableAccess(evaluateInProcess: boolean): TableAccess {
+  return evaluateInProcess ? mergeTableAccess(SWEEP_ACCESS, EVALUATION_ACCESS) : SWEEP_ACCESS;
+}
 
 /** Grants `access` table by table. */
 export function grantTableAccess(

@@ -5,12 +5,19 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   ModelArtsPoolAutoscaler,
   type ModelArtsPoolAutoscalerProps,
 } from '../../lib/modelarts-pool-autoscaler';
 import { iamStatements, resourcesOfType } from './template-queries';
+
+// The CloudFormation schema check built into synth costs seconds per process and is advisory only;
+// `npm run synth` keeps it. Everything asserted here comes from the templates and cdk-nag.
+vi.stubEnv('CDK_VALIDATION', 'false');
+afterAll(() => {
+  vi.unstubAllEnvs();
+});
 
 const FIXTURE_HANDLER = path.join(__dirname, 'fixtures/handler.ts');
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pool-autoscaler/modelarts-AbCdEf';

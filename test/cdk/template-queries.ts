@@ -44,3 +44,27 @@ export function iamStatements(template: Template): IamStatement[] {
     })),
   );
 }
+
+/** One widget of a dashboard body, with references replaced by `REF`. */
+export interface DashboardWidget {
+  type: string;
+  properties: {
+    title?: string;
+    metrics: Array<Array<string | { expression?: string; label?: string }>>;
+    alarms?: string[];
+  };
+}
+
+/** Parses a dashboard body (a `Fn::Join` of text and references) into its widgets. */
+export function dashboardWidgets(dashboard: TemplateResource): DashboardWidget[] {
+  const body = dashboard.Properties.DashboardBody as { 'Fn::Join': [string, unknown[]] } | string;
+  const text =
+    typeof body === 'string'
+      ? body
+      : body['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : 'REF')).join('');
+  const widgets = (JSON.parse(text) as { widgets: DashboardWidget[] }).widgets;
+  return widgets.map((widget) => ({
+    ...widget,
+    properties: { ...widget.properties, metrics: widget.properties.metrics ?? [] },
+  }));
+}
