@@ -23,11 +23,14 @@ export const CPU = 'modelarts.vm.cpu.8ud';
 
 const HOUR = 3600;
 
-/** Scaling rules shared by every flavor of the default policy; the bounds differ per flavor. */
+/**
+ * Scaling rules shared by every flavor of the default policy; the bounds differ per flavor. No AZ weights: the
+ * pool lives in one AZ, where multi-node training jobs get the low-latency network they need, and scale-in never
+ * has to take a busy node in one AZ while another AZ has idle ones.
+ */
 const DEFAULT_RULES = {
   targetUtilization: 1,
   activationUnits: 1,
-  azs: { 'cn-north-4a': 1, 'cn-north-4b': 1 },
   scaleUp: {
     stabilizationSeconds: 0,
     policies: [
@@ -36,9 +39,10 @@ const DEFAULT_RULES = {
     ],
     select: 'Max',
   },
+  // A 10-minute window and one node a minute: slow enough that jobs leave nodes before they are taken away.
   scaleDown: {
-    stabilizationSeconds: 300,
-    policies: [{ type: 'Nodes', value: 2, periodSeconds: 60 }],
+    stabilizationSeconds: 600,
+    policies: [{ type: 'Nodes', value: 1, periodSeconds: 60 }],
     select: 'Max',
   },
 };
