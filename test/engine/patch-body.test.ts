@@ -42,6 +42,17 @@ describe('buildPatchBody', () => {
     expect(current.spec.resources[0]?.extendParams?.dockerBaseSize).toBe('100');
   });
 
+  it('keeps a field named __proto__ as data', () => {
+    const hostile = JSON.parse(
+      `{"flavor":"${CPU}","count":1,"extendParams":{"__proto__":{"polluted":true}}}`,
+    );
+    const patch = buildPatchBody(pool({ resources: [hostile] }), [{ flavor: CPU, count: 2 }]);
+    const copied = patch?.spec?.resources?.[0]?.extendParams as Record<string, unknown>;
+    expect(Object.getPrototypeOf(copied)).toBe(Object.prototype);
+    expect(Object.keys(copied)).toEqual(['__proto__']);
+    expect(JSON.stringify(patch)).toContain('"__proto__":{"polluted":true}');
+  });
+
   it.each([
     ['no targets', []],
     ['targets equal to the current sizes', [{ flavor: CPU, count: 3, maxCount: 3 }]],

@@ -2,15 +2,41 @@ import type { Pool, PoolNodeAz, PoolResource, UpdatePoolRequest } from '../model
 import { FlavorEntryNotFoundError, InvalidTargetError } from './errors';
 import type { FlavorSize, FlavorTarget } from './types';
 
+/**
+ * Deep copy of a JSON value (what the API returned). Several times faster than `structuredClone`, and a key
+ * named `__proto__` stays an ordinary field instead of changing the copy's prototype.
+ */
+function cloneJson<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(cloneJson) as T;
+  if (value === null || typeof value !== 'object') return value;
+  const copy: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) {
+    if (key === '__proto__') {
+      Object.defineProperty(copy, key, {
+        value: cloneJson(field),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else {
+      copy[key] = cloneJson(field);
+    }
+  }
+  return copy as T;
+}
+
 function sameAzs(a: readonly PoolNodeAz[] | undefined, b: readonly PoolNodeAz[] | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
-  const key = (azs: readonly PoolNodeAz[]) =>
-    azs
-      .filter((az) => az.count > 0)
-      .map((az) => `${az.az}=${az.count}`)
-      .sort()
-      .join(',');
-  return key(a) === key(b);
+  // AZs listed with 0 nodes place nothing: they compare equal to AZs left out.
+  const counts = new Map<string, number>();
+  for (const az of a) if (az.count > 0) counts.set(az.az, az.count);
+  let matched = 0;
+  for (const az of b) {
+    if (az.count === 0) continue;
+    if (counts.get(az.az) !== az.count) return false;
+    matched += 1;
+  }
+  return matched === counts.size;
 }
 
 /** True when `after` differs from `before` in count, maxCount or AZ placement. */
@@ -80,7 +106,7 @@ function checkTarget(pool: Pool, entry: PoolResource, target: FlavorTarget): voi
  * `maxCount` and `azs` of the targets. Null when no target changes anything.
  */
 export function buildPatchBody(pool: Pool, targets: readonly FlavorTarget[]): UpdatePoolRequest | null {
-  const resources: PoolResource[] = structuredClone(pool.spec.resources);
+  const resources: PoolResource[] = cloneJson(pool.spec.resources);
   let changed = false;
   for (const target of targets) {
     const index = findEntry(pool, target);
