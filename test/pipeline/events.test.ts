@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig, tableEnvironment } from '../../functions/shared/config';
+import { InvalidEventError, parseEvent } from '../../functions/shared/events';
+import { jobTransition } from '../../functions/shared/store/job-transitions';
+import { tableNamesWithPrefix } from '../../functions/shared/store/tables';
+
+const job = {
+  type: 'job.submitted',
+  pool: 'p',
+  flavor: 'f',
+  jobId: 'j-1',
+  units: 8,
+  at: '2026-11-22T10:00:00Z',
+};
+
+describe('parseEvent', () => {
+  it.each([
+    ['a job event', JSON.stringify(job), { ...job }],
+    [
+      'a depth snapshot',
+      JSON.stringify({
+        type: 'depth.snapshot',
+        pool: 'p',
+        flavor: 'f',
+        pendingUnits: 4,
+        runningUnits: 0,
+        at: job.at,
+      }),
+      { type: 'depth.snapshot', pendingUnits: 4 },
+    ],
+    ['pool.evaluate with a default reason', '{"type":"pool.evaluate","pool":"p"}', { reason: 'requested' }],
+  ])('accepts %s', (_name, body, expected) => {
+    expect(parseEvent(body)).toMatchObject(expected);
+  });
+
+  it.each([
+    ['not JSON', '{', '', /not JSON/],
+    ['an unknown type', JSON.stringify({ ...job, type: 'job.paused' }), 'type', /must be one of/],
+    ['negative units', JSON.stringify({ ...job, units: -1 }), 'units', /.+/],
+    ['a bad time', JSON.stringify({ ...job, at: 'yesterday' }), 'at', /ISO-8601/],
+    ['an empty pool', JSON.stringify({ ...job, pool: '' }), 'pool', /empty/],
+    ['an unknown field', JSON.stringify({ ...job, extra: true }), 'extra', /unknown field/],
+    ['an array', '[]', '', /object/],
+  ])('rejects %s, naming the field', (_name, body, field, message) => {
+    try {
+      parseEvent(body);
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(InvalidEventError);
+      expect((error as InvalidEventError).field).toBe(field);
+      expect((error as InvalidEventError).message).toMatch(message);
+    }
+  });
+});
+
+describe('job transitions', () => {
+  it.each([
+    ['none', 'submitted', { pendingUnits: 8, runningUnits: 0 }],
+    ['submitted', 'started', { pendingUnits: -8, runningUnits: 8 }],
+    ['started', 'finished', { pendingUnits: 0, runningUnits: -8 }],
+    ['submitted', 'cancelled', { pendingUnits: -8, runningUnits: 0 }],
+    ['none', 'started', { pendingUnits: 0, runningUnits: 8 }],
+    ['none', 'failed', { pendingUnits: 0, runningUnits: 0 }],
+  ] as const)('%s → %s moves the counters by %o', (from, to, delta) => {
+    expect(jobTransition(from, to, 8)?.delta).toEqual(delta);
+  });
+
+  it.each([
+    ['started', 'submitted'],
+    ['finished', 'started'],
+    ['failed', 'cancelled'],
+    ['submitted', 'submitted'],
+  ] as const)('%s → %s changes nothing', (from, to) => {
+    expect(jobTransition(from, to, 8)).toBeNull();
+  });
+});
+
+describe('loadConfig', () => {
+  const tables = tableEnvironment(tableNamesWithPrefix('prod-'));
+
+  it('reads the Lambda environment with defaults', () => {
+    const config = loadConfig({ ...tables, QUEUE_URL: 'https://sqs.example/q', EVALUATE_IN_PROCESS: 'true' });
+    expect(config).toMatchObject({
+      tables: { policies: 'prod-Policies', activities: 'prod-Activities' },
+      evaluateInProcess: true,
+      activityRetentionDays: 30,
+      modelArts: { requestsPerSecond: 5, burst: 10 },
+    });
+  });
+
+  it.each([
+    ['a missing table', { ...tables, DEPTH_TABLE: undefined }, 'DEPTH_TABLE'],
+    [
+      'a plain-http remote endpoint',
+      { ...tables, MODELARTS_ENDPOINT: 'http://modelarts.example.com' },
+      'MODELARTS_ENDPOINT',
+    ],
+    ['a zero rate', { ...tables, MODELARTS_REQUESTS_PER_SECOND: '0' }, 'MODELARTS_REQUESTS_PER_SECOND'],
+    ['a bad flag', { ...tables, EVALUATE_IN_PROCESS: 'yes' }, 'EVALUATE_IN_PROCESS'],
+  ])('rejects %s, naming the variable', (_name, env, variable) => {
+    expect(() => loadConfig(env)).toThrow(new RegExp(`^environment variable ${variable}:`));
+  });
+});
