@@ -248,7 +248,8 @@ export class PoolStore {
     return this.phaseOf(this.find(projectId, name), now);
   }
 
-  hasPool(projectId: string, name: string): boolean {
+  hasPool(projectId: string, name: string, now: number): boolean {
+    this.settle(now);
     return this.pools.has(poolKey(projectId, name));
   }
 

@@ -57,7 +57,7 @@ export function handlePoolApi(store: PoolStore, request: ApiRequest, now: number
     case 'DELETE':
       return { status: 200, body: store.delete(route.projectId, route.poolName, now) };
     case 'PATCH': {
-      if (!store.hasPool(route.projectId, route.poolName)) throw poolNotFound();
+      if (!store.hasPool(route.projectId, route.poolName, now)) throw poolNotFound();
       if (mediaType(request.headers['content-type']) !== MERGE_PATCH_MEDIA_TYPE)
         throw contentTypeNotSupported();
       return {

@@ -76,7 +76,7 @@ export async function startModelArtsSimulator(
   );
   const faults = new FaultInjector(random);
   faults.setRules(options.faults ?? []);
-  const log = new RequestLog(options.requestLogLimit ?? 10_000);
+  const log = new RequestLog(options.requestLogLimit ?? 100_000);
   const authConfig = {
     credentials: options.auth ? (Array.isArray(options.auth) ? options.auth : [options.auth]) : [],
     token: options.token,
@@ -211,7 +211,7 @@ export async function startModelArtsSimulator(
     },
     pools: () => store.all(now()),
     pool: (name, projectId = defaultProject) =>
-      store.hasPool(projectId, name) ? store.show(projectId, name, now()) : undefined,
+      store.hasPool(projectId, name, now()) ? store.show(projectId, name, now()) : undefined,
     setPoolPhase: (name, phase, projectId = defaultProject) => store.setPhase(projectId, name, phase),
     setCapacity: (azCapacity) => store.setCapacity(azCapacity, now()),
     advance: (ms) => {

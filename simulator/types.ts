@@ -47,7 +47,7 @@ export interface ModelArtsSimulatorOptions {
   /** Seed of the random source behind probabilistic faults and generated names. @default 1 */
   seed?: number;
   faults?: FaultRule[];
-  /** Entries the request log keeps (oldest dropped first). @default 10000 */
+  /** Entries the request log keeps (oldest dropped first). @default 100000 */
   requestLogLimit?: number;
 }
 
