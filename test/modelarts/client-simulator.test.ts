@@ -193,8 +193,8 @@ describe('retries under injected faults', () => {
   });
 
   it('times out a slow answer and retries', async () => {
-    simulator.setFaults([{ action: { type: 'latency', ms: 1_000 }, times: 1 }]);
-    await client({ timeoutMs: 200 }).listPools();
+    simulator.setFaults([{ action: { type: 'latency', ms: 5_000 }, times: 1 }]);
+    await client({ timeoutMs: 1_000 }).listPools();
     expect(attempts.map((a) => a.error ?? a.outcome)).toEqual([ModelArtsTimeoutError.name, 'success']);
   });
 

@@ -302,17 +302,17 @@ describe('retries', () => {
   });
 
   it('times out a slow response and retries it', async () => {
-    server.script(slow(2_000, json(200, POOL)), json(200, POOL));
-    await client({ timeoutMs: 150 }).showPool(POOL_NAME);
+    server.script(slow(5_000, json(200, POOL)), json(200, POOL));
+    await client({ timeoutMs: 1_000 }).showPool(POOL_NAME);
     expect(attempts[0]).toMatchObject({ outcome: 'retry', error: 'ModelArtsTimeoutError' });
     expect(attempts[1]).toMatchObject({ outcome: 'success' });
   });
 
   it('throws ModelArtsTimeoutError when every attempt is too slow', async () => {
-    server.script(slow(2_000, json(200, POOL)), slow(2_000, json(200, POOL)));
-    const error = await rejection(client({ timeoutMs: 150, maxRetries: 1 }).showPool(POOL_NAME));
+    server.script(slow(5_000, json(200, POOL)), slow(5_000, json(200, POOL)));
+    const error = await rejection(client({ timeoutMs: 1_000, maxRetries: 1 }).showPool(POOL_NAME));
     expect(error).toBeInstanceOf(ModelArtsTimeoutError);
-    expect(error).toMatchObject({ timeoutMs: 150, attempts: 2 });
+    expect(error).toMatchObject({ timeoutMs: 1_000, attempts: 2 });
   });
 
   it('times out a body that stalls after the headers', async () => {
@@ -323,7 +323,7 @@ describe('retries', () => {
       },
       json(200, POOL),
     );
-    await client({ timeoutMs: 150 }).showPool(POOL_NAME);
+    await client({ timeoutMs: 1_000 }).showPool(POOL_NAME);
     expect(attempts.map((a) => a.error ?? a.outcome)).toEqual(['ModelArtsTimeoutError', 'success']);
   });
 

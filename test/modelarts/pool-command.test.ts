@@ -1,9 +1,15 @@
 /** `pool show` and `pool list` run as a user would, against the simulator over HTTP. */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderPool, renderPoolList } from '../../bin/commands/pool';
-import { PoolListSchema, PoolSchema } from '../../functions/shared/modelarts';
+import { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { clientFromOptions, registerPoolCommand, renderPool, renderPoolList } from '../../bin/commands/pool';
+import {
+  ModelArtsClient,
+  ModelArtsCredentialsError,
+  PoolListSchema,
+  PoolSchema,
+} from '../../functions/shared/modelarts';
 import { DEMO_FLAVORS, demoPool, startModelArtsSimulator, type ModelArtsSimulator } from '../../simulator';
 
 const run = promisify(execFile);
@@ -33,7 +39,7 @@ async function cli(
     ...env,
   };
   try {
-    const { stdout, stderr } = await run('npx', ['tsx', 'bin/cli.ts', ...args], {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'bin/cli.ts', ...args], {
       env: childEnv,
       timeout: 60_000,
     });
@@ -58,31 +64,48 @@ describe('pool command', () => {
     expect(simulator.requestLog.at(-1)).toMatchObject({ method: 'GET', status: 200, signatureValid: true });
   });
 
-  it('pool show prints a table per flavor, with the project id from the environment', async () => {
-    const result = await cli(['pool', 'show', '--endpoint', simulator.url, '--pool', poolName], {
-      ...envKeys,
-      HUAWEICLOUD_SDK_PROJECT_ID: PROJECT,
-    });
-    expect(result.code).toBe(0);
-    expect(result.stdout).toContain(poolName);
-    expect(result.stdout).toContain('Running');
-    expect(result.stdout).toMatch(
-      new RegExp(`${DEMO_FLAVORS.gpu.replace(/\./g, '\\.')}\\s*│\\s*2\\s*│\\s*2`),
-    );
-    expect(result.stdout).not.toContain(KEYS.sk);
-  });
-
-  it('fails with the API error and exit code 1 for an unknown pool, or without credentials', async () => {
+  it('pool show fails with the API error and exit code 1 for an unknown pool', async () => {
     const missing = await cli(
       ['pool', 'show', '--endpoint', simulator.url, '--project-id', PROJECT, '--pool', `nope-${PROJECT}`],
       envKeys,
     );
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/HTTP 404 ModelArts\.50015001/);
+  });
 
-    const noCredentials = await cli(['pool', 'list', '--endpoint', simulator.url, '--project-id', PROJECT]);
-    expect(noCredentials.code).toBe(1);
-    expect(noCredentials.stderr).toMatch(/HUAWEICLOUD_SDK_AK/);
+  it('pool show prints a table per flavor, with the project id from the environment', async () => {
+    vi.stubEnv('HUAWEICLOUD_SDK_AK', KEYS.ak);
+    vi.stubEnv('HUAWEICLOUD_SDK_SK', KEYS.sk);
+    vi.stubEnv('HUAWEICLOUD_SDK_PROJECT_ID', PROJECT);
+    const printed: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      printed.push(String(chunk));
+      return true;
+    });
+    try {
+      const program = new Command().exitOverride();
+      registerPoolCommand(program);
+      await program.parseAsync(['pool', 'show', '--endpoint', simulator.url, '--pool', poolName], {
+        from: 'user',
+      });
+    } finally {
+      write.mockRestore();
+      vi.unstubAllEnvs();
+    }
+    const text = printed.join('');
+    expect(text).toContain(poolName);
+    expect(text).toContain('Running');
+    expect(text).toMatch(new RegExp(`${DEMO_FLAVORS.gpu.replace(/\./g, '\\.')}\\s*│\\s*2\\s*│\\s*2`));
+    expect(text).not.toContain(KEYS.sk);
+  });
+
+  it('needs credentials and a project id', () => {
+    const options = { endpoint: simulator.url, projectId: PROJECT, timeoutMs: 1_000, json: false };
+    expect(() => clientFromOptions(options, {})).toThrow(ModelArtsCredentialsError);
+    expect(() => clientFromOptions({ ...options, projectId: undefined }, { ...envKeys })).toThrow(
+      /--project-id/,
+    );
+    expect(clientFromOptions({ ...options, token: 'tok' }, {})).toBeInstanceOf(ModelArtsClient);
   });
 });
 
