@@ -61,7 +61,8 @@ export class PolicyStrategy implements ScalingStrategy {
     );
     const decision = decide({ policy, pool, depth, state: this.state, now });
     const applied = decision.action === 'scale' && decision.patch !== null;
-    this.state = applied ? decision.state : decision.stateIfNotApplied;
+    // As the evaluator stores it: `state` after a PATCH or when there is none, the other when a PATCH is not sent.
+    this.state = applied || decision.patch === null ? decision.state : decision.stateIfNotApplied;
 
     const step: StrategyStep = { resize: {}, desired: {}, patched: applied };
     for (const flavorDecision of decision.flavors)
