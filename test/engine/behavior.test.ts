@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   changeInPeriod,
@@ -256,7 +257,7 @@ describe('normalizeWithBehavior', () => {
 });
 
 describe('recordRecommendation', () => {
-  it('appends and drops recommendations older than the longest window', () => {
+  it('appends and drops recommendations older than the longest window or matched by later ones', () => {
     const kept = recordRecommendation(
       recs([400, 1], [200, 2]),
       3,
@@ -268,5 +269,43 @@ describe('recordRecommendation', () => {
       { at: s(200), nodes: 2 },
       { at: NOW, nodes: 3 },
     ]);
+  });
+});
+
+describe('recordRecommendation compaction', () => {
+  it('keeps every stabilization result of the full history', () => {
+    const sample = fc.record({
+      history: fc.array(
+        fc.record({ gap: fc.integer({ min: 1, max: 40 }), nodes: fc.integer({ min: 0, max: 12 }) }),
+        {
+          maxLength: 80,
+        },
+      ),
+      current: fc.integer({ min: 0, max: 12 }),
+      desired: fc.integer({ min: 0, max: 12 }),
+      later: fc.integer({ min: 0, max: 700 }),
+      upWindow: fc.constantFrom(0, 30, 120),
+      downWindow: fc.constantFrom(0, 60, 300, 600),
+    });
+    fc.assert(
+      fc.property(sample, ({ history, current, desired, later, upWindow, downWindow }) => {
+        const scaleUp = rules([nodes(100)], 'Max', upWindow);
+        const scaleDown = rules([nodes(100)], 'Max', downWindow);
+        let at = NOW;
+        let full: TimedRecommendation[] = [];
+        let compacted: TimedRecommendation[] = [];
+        for (const step of history) {
+          at += step.gap * 1000;
+          full = [...full, { at, nodes: step.nodes }];
+          compacted = recordRecommendation(compacted, step.nodes, at, scaleUp, scaleDown);
+        }
+        expect(compacted.length).toBeLessThanOrEqual(2 * 13);
+        const query = { ...input({ current, desired, scaleUp, scaleDown }), now: at + later * 1000 };
+        expect(stabilizeRecommendation({ ...query, recommendations: compacted }).nodes).toBe(
+          stabilizeRecommendation({ ...query, recommendations: full }).nodes,
+        );
+      }),
+      { numRuns: 500, seed: 7 },
+    );
   });
 });

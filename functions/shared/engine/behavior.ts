@@ -230,7 +230,13 @@ export function normalizeWithBehavior(input: BehaviorInput): NormalizedRecommend
     : { nodes: limited.nodes, reasons, releasedAt: Math.min(...releases) };
 }
 
-/** Adds this evaluation's recommendation and drops those older than both stabilization windows. */
+/**
+ * Adds this evaluation's recommendation and drops those no window can use any more: older than both
+ * stabilization windows, or matched by later ones on both sides (a later one at least as high serves every
+ * scale-down window that contains it, a later one at least as low every scale-up window). What is kept are
+ * the running maxima and minima from the newest backwards, at most two per node count, so the state stays
+ * small however often the pool is evaluated, and every stabilization result is the same as with the full list.
+ */
 export function recordRecommendation(
   recommendations: readonly TimedRecommendation[],
   nodes: number,
@@ -239,9 +245,17 @@ export function recordRecommendation(
   scaleDown: ScalingRules,
 ): TimedRecommendation[] {
   const keepAfter = now - Math.max(scaleUp.stabilizationSeconds, scaleDown.stabilizationSeconds) * 1000;
-  const kept = recommendations.filter((rec) => rec.at > keepAfter);
-  kept.push({ at: now, nodes });
-  return kept;
+  const all = [...recommendations.filter((rec) => rec.at > keepAfter), { at: now, nodes }];
+  const kept: TimedRecommendation[] = [];
+  let laterHighest = -Infinity;
+  let laterLowest = Infinity;
+  for (let index = all.length - 1; index >= 0; index -= 1) {
+    const rec = all[index] as TimedRecommendation;
+    if (rec.nodes > laterHighest || rec.nodes < laterLowest) kept.push(rec);
+    laterHighest = Math.max(laterHighest, rec.nodes);
+    laterLowest = Math.min(laterLowest, rec.nodes);
+  }
+  return kept.reverse();
 }
 
 function longestPeriodSeconds(rules: ScalingRules): number {
