@@ -1,9 +1,26 @@
 import { App, Aspects } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { PoolAutoscalerStack, readStackSettings, synthErrors } from '../lib/index';
+import {
+  PoolAutoscalerStack,
+  readStackSettings,
+  StackSettingsError,
+  synthErrors,
+  type StackSettings,
+} from '../lib/index';
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
 
 const app = new App();
-const settings = readStackSettings((key) => app.node.tryGetContext(key));
+let settings: StackSettings;
+try {
+  settings = readStackSettings((key) => app.node.tryGetContext(key));
+} catch (error) {
+  if (error instanceof StackSettingsError) fail(error.message);
+  throw error;
+}
 
 new PoolAutoscalerStack(app, settings.stackName, {
   settings,
@@ -14,9 +31,9 @@ new PoolAutoscalerStack(app, settings.stackName, {
 });
 Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
 
+// cdk-nag reports findings as error annotations; a finding nobody suppressed with a reason stops the synth.
 const errors = synthErrors(app.synth());
 if (errors.length > 0) {
   for (const error of errors) process.stderr.write(`[error] ${error.path}: ${error.message}\n`);
-  process.stderr.write(`${errors.length} unsuppressed error(s): fix them or suppress them with a reason\n`);
-  process.exit(1);
+  fail(`${errors.length} unsuppressed error(s): fix them, or suppress them with a reason`);
 }
