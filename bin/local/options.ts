@@ -1,0 +1,64 @@
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+export const DEFAULT_TRACE = 'examples/traces/demo.csv';
+export const DEFAULT_POLICY = fileURLToPath(new URL('./demo-policy.json', import.meta.url));
+
+const positive = (field: string) =>
+  z.coerce.number({ error: `--${field} must be a number` }).positive(`--${field} must be above 0`);
+
+/** An https URL, or http on a loopback address. */
+const endpointUrl = z.string().refine(
+  (value) => {
+    try {
+      const url = new URL(value);
+      return url.protocol === 'https:' || ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+    } catch {
+      return false;
+    }
+  },
+  { message: '--endpoint must be an https URL (http only for loopback)' },
+);
+
+/** Flags of `npm start`, validated; messages name the flag. */
+export const LocalRunOptionsSchema = z.strictObject({
+  trace: z.string().min(1).default(DEFAULT_TRACE),
+  policy: z.string().min(1).default(DEFAULT_POLICY),
+  /** Virtual seconds per real second. */
+  speed: positive('speed').max(100_000, '--speed must be at most 100000').default(60),
+  /** Longest run in real seconds; the run ends earlier once the trace is done and the pool is back at rest. */
+  duration: positive('duration').max(86_400, '--duration must be at most 86400').default(120),
+  out: z.string().min(1).default('out/local-run'),
+  endpoint: endpointUrl.optional(),
+  apply: z.boolean().default(false),
+  dataDir: z.string().min(1).optional(),
+  /** Virtual seconds from a node's request until it is available (simulator only). */
+  provisionDelay: z.coerce
+    .number({ error: '--provision-delay must be a number' })
+    .min(0, '--provision-delay must be 0 or more')
+    .default(300),
+  /** Virtual seconds between evaluator runs (the EventBridge schedule). */
+  sweep: positive('sweep').default(60),
+  /** Force plain progress lines even on a terminal. */
+  plain: z.boolean().default(false),
+  /** Print the handlers' logs (Powertools level), e.g. INFO. */
+  logLevel: z.enum(['SILENT', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('SILENT'),
+});
+
+export type LocalRunOptions = z.infer<typeof LocalRunOptionsSchema>;
+
+export class LocalRunOptionsError extends Error {
+  override readonly name = 'LocalRunOptionsError';
+}
+
+/** Parses the flags; throws `LocalRunOptionsError` with the flag's name in the message. */
+export function parseLocalRunOptions(raw: Record<string, unknown>): LocalRunOptions {
+  const parsed = LocalRunOptionsSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const flag = issue?.path.length
+    ? `--${String(issue.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`
+    : '';
+  const message = issue?.message ?? 'invalid options';
+  throw new LocalRunOptionsError(message.startsWith('--') || flag === '' ? message : `${flag}: ${message}`);
+}

@@ -1,0 +1,385 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { createConsumerHandler } from '../../functions/consumer/handler';
+import { ENV } from '../../functions/shared/config';
+import { parsePolicy, type Policy } from '../../functions/shared/engine';
+import { createEvaluatorHandler } from '../../functions/evaluator/handler';
+import { CredentialEnv, ModelArtsClient, credentialsFromEnv } from '../../functions/shared/modelarts';
+import { dependenciesFromEnv } from '../../functions/shared/pipeline/dependencies';
+import { ActivityRepository } from '../../functions/shared/store/activity-repository';
+import { DepthRepository } from '../../functions/shared/store/depth-repository';
+import { PolicyRepository } from '../../functions/shared/store/policy-repository';
+import { type LocalStack, startLocalStack } from '../../local/stack';
+import { checkTraceAgainstFlavors, flavorSetupsFromPolicy } from '../../policy-sim/flavor-setup';
+import { loadTraceFile } from '../../policy-sim/input-files';
+import { writeSimulationOutputs } from '../../policy-sim/outputs/write-outputs';
+import type { SimulationResult } from '../../policy-sim/simulate';
+import { publishEvents } from './event-publisher';
+import { JobReplay } from './job-replay';
+import { EvaluatorSchedule, type QueueCounters, QueuePoller } from './lambda-runtime';
+import type { LocalRunOptions } from './options';
+import {
+  endpointPoolSource,
+  flavorStates,
+  type FlavorState,
+  type PoolSource,
+  simulatorPoolSource,
+} from './pool-state';
+import { createProgressView } from './progress-view';
+import { RunRecorder, type ScaleMoves } from './run-recorder';
+import { ScaledClock } from './scaled-clock';
+import { simulatedPoolRequest } from './simulated-pool';
+
+export type StopReason = 'finished' | 'duration' | 'signal';
+
+export interface LocalRunReport {
+  outDir: string;
+  files: string[];
+  result: SimulationResult;
+  stopReason: StopReason;
+  pool: string;
+  moves: Record<string, ScaleMoves>;
+  queue: QueueCounters & { deadLetters: number };
+  evaluatorInvocations: number;
+  realSeconds: number;
+  traceSeconds: number;
+}
+
+export interface LocalRunIo {
+  write: (text: string) => void;
+  tty: boolean;
+  /** Aborting ends the run early; the report is still written. */
+  signal?: AbortSignal;
+}
+
+export class LocalRunInputError extends Error {
+  override readonly name = 'LocalRunInputError';
+}
+
+const TICK_MS = 100;
+/** After the trace, the run ends once no target has moved for this long (virtual seconds), at minimum. */
+const SETTLE_S = 600;
+
+async function readPolicyDocument(
+  path: string,
+): Promise<{ document: Record<string, unknown>; policy: Policy }> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new LocalRunInputError(`--policy ${path}: ${(error as Error).message}`);
+  }
+  const policy = parsePolicy(json);
+  return { document: json as Record<string, unknown>, policy };
+}
+
+/** The flavors' AZs in the policy's order, for the simulator's region and the progress lines. */
+function policyAzs(policy: Policy): string[] {
+  const azs = new Set<string>();
+  for (const rules of Object.values(policy.flavors))
+    for (const az of Object.keys(rules.azs ?? {})) azs.add(az);
+  if (azs.size < 2) for (const az of ['cn-north-4a', 'cn-north-4b']) azs.add(az);
+  return [...azs];
+}
+
+function atRest(states: readonly FlavorState[], policy: Policy): boolean {
+  return states.every(
+    (state) =>
+      state.target <= (policy.flavors[state.flavor]?.minCount ?? 1) &&
+      state.creating === 0 &&
+      state.deleting === 0,
+  );
+}
+
+/**
+ * The whole system on one machine: DynamoDB Local, the SQS emulator and the ModelArts simulator (or a real
+ * endpoint), the real consumer and evaluator handlers on a scaled clock, and the trace replayed as job events.
+ */
+export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promise<LocalRunReport> {
+  const jobs = await loadTraceFile(options.trace).catch((error: unknown) => {
+    throw new LocalRunInputError(`--trace ${options.trace}: ${(error as Error).message}`);
+  });
+  const { document, policy } = await readPolicyDocument(options.policy);
+  const setups = flavorSetupsFromPolicy(policy);
+  try {
+    checkTraceAgainstFlavors(jobs, setups);
+  } catch (error) {
+    throw new LocalRunInputError(`--trace ${options.trace}: ${(error as Error).message}`);
+  }
+  const flavors = setups.map((setup) => setup.flavor);
+  const azs = policyAzs(policy);
+  const clock = new ScaledClock(options.speed);
+
+  let projectId = policy.projectId;
+  if (options.endpoint) {
+    credentialsFromEnv(process.env);
+    projectId = process.env[CredentialEnv.projectId] ?? policy.projectId;
+    if (!projectId) {
+      throw new LocalRunInputError(`--endpoint needs the policy's projectId or ${CredentialEnv.projectId}`);
+    }
+  }
+  const localKeys = { ak: 'LOCALRUNAK', sk: randomBytes(16).toString('hex') };
+  const stack: LocalStack = await startLocalStack({
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    tablePrefix: 'local-',
+    visibilityTimeoutSeconds: 5,
+    maxReceiveCount: 3,
+    simulator: options.endpoint
+      ? false
+      : {
+          auth: localKeys,
+          provisioningDelayMs: options.provisionDelay * 1000,
+          deletionDelayMs: 60_000,
+          availabilityZones: azs,
+          now: clock.now,
+        },
+  });
+  const progressHolder: { stop(): void } = { stop: () => undefined };
+  try {
+    let poolName = policy.pool;
+    let source: PoolSource;
+    const env: Record<string, string | undefined> = {
+      ...stack.env,
+      // A lease must outlive one evaluation in real time, whatever the speed.
+      [ENV.leaseSeconds]: String(Math.max(60, 30 * options.speed)),
+    };
+    if (stack.simulator) {
+      poolName = stack.simulator.seedPool(simulatedPoolRequest(policy, azs)).metadata.name;
+      projectId = stack.simulator.projectId;
+      source = simulatorPoolSource(stack.simulator, poolName);
+      env[CredentialEnv.ak] = localKeys.ak;
+      env[CredentialEnv.sk] = localKeys.sk;
+    } else {
+      env[ENV.modelArtsEndpoint] = options.endpoint;
+      env[ENV.modelArtsProjectId] = projectId;
+      for (const key of Object.values(CredentialEnv)) env[key] = process.env[key];
+      const client = new ModelArtsClient({
+        endpoint: options.endpoint!,
+        projectId: projectId!,
+        credentials: credentialsFromEnv(process.env).credentials,
+      });
+      source = endpointPoolSource(client, poolName, 2000);
+    }
+
+    // A kept database holds earlier runs' times: start after them, so windows and history stay in order.
+    const activities = new ActivityRepository(stack.store, { retentionDays: 30 });
+    const latest = (await activities.listByPool(poolName, { limit: 1 }))[0];
+    clock.begin(Math.max(Date.now(), latest ? Date.parse(latest.at) + 3_600_000 : 0));
+
+    const stored = {
+      ...document,
+      pool: poolName,
+      ...(projectId ? { projectId } : {}),
+      dryRun: options.endpoint ? !options.apply || policy.dryRun : policy.dryRun,
+    };
+    await new PolicyRepository(stack.store).put(stored, { now: clock.now() });
+    const depth = new DepthRepository(stack.store, { jobRetentionDays: 1 });
+    for (const flavor of flavors) {
+      await depth.applySnapshot(
+        {
+          type: 'depth.snapshot',
+          pool: poolName,
+          flavor,
+          pendingUnits: 0,
+          runningUnits: 0,
+          at: new Date(clock.now()).toISOString(),
+        },
+        clock.now(),
+      );
+    }
+
+    process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+    // The handlers' logs and warnings would tear through the live view: they go where --log-level says.
+    const logger = new Logger({ serviceName: 'pool-autoscaler', logLevel: options.logLevel });
+    const deps = dependenciesFromEnv(env, {
+      store: stack.store,
+      sqs: stack.sqs.client,
+      clock: clock.now,
+      sleep: (ms) => sleep(clock.realMs(ms)),
+      logger,
+      metrics: new Metrics({ namespace: 'PoolAutoscaler', serviceName: 'pool-autoscaler', logger }),
+    });
+    const consumer = createConsumerHandler(deps);
+    const evaluator = createEvaluatorHandler(deps);
+    const poller = new QueuePoller({
+      sqs: stack.sqs.client,
+      queueUrl: stack.sqs.queueUrl,
+      handler: consumer,
+    });
+    const schedule = new EvaluatorSchedule({
+      handler: evaluator,
+      intervalMs: clock.realMs(options.sweep * 1000),
+      now: clock.now,
+    });
+
+    const runId = `run${clock.startEpochMs.toString(36)}`;
+    const replay = new JobReplay(jobs, setups, { pool: poolName, runId, isoAt: (s) => clock.isoAt(s) });
+    const recorder = new RunRecorder(setups);
+    const lineCount = flavors.length * (1 + azs.length);
+    const progress = createProgressView({ tty: io.tty, totalJobs: jobs.length, lineCount, write: io.write });
+    progressHolder.stop = () => progress.stop();
+    progress.note(
+      `pool ${poolName} on ${stack.simulator ? `the ModelArts simulator at ${stack.simulator.url}` : options.endpoint}${stored.dryRun ? ' (dry run: no PATCH is sent)' : ''}`,
+    );
+    progress.note(
+      `trace ${basename(options.trace)}: ${jobs.length} jobs at ${options.speed}x (1 s = ${options.speed} s of trace), ending within ${options.duration} s`,
+    );
+
+    const countPatches = patchCounter(stack, activities, poolName, clock);
+    poller.start();
+    schedule.start();
+    let stopReason: StopReason = 'duration';
+    let lastTargets = '';
+    let lastChangeS = 0;
+    let states: FlavorState[] = [];
+    for (;;) {
+      const tS = clock.elapsedS();
+      const pool = await source.read().catch((error: unknown) => {
+        progress.note(`pool could not be read: ${(error as Error).message}`);
+        return undefined;
+      });
+      if (pool) states = flavorStates(pool, flavors, azs);
+      const available = Object.fromEntries(states.map((state) => [state.flavor, state.available]));
+      await publishEvents(stack.sqs.client, stack.sqs.queueUrl, replay.step(tS, available));
+      const demand = Object.fromEntries(
+        flavors.map((flavor) => {
+          const units = replay.demand(flavor);
+          return [flavor, units.pendingUnits + units.runningUnits];
+        }),
+      );
+      recorder.observe(tS, states, demand);
+      recorder.patches = await countPatches();
+      const targets = states.map((state) => state.target).join(',');
+      if (targets !== lastTargets) {
+        lastTargets = targets;
+        lastChangeS = tS;
+      }
+      progress.update({
+        tS,
+        realS: clock.realElapsedMs() / 1000,
+        jobs: replay.progress(),
+        patches: recorder.patches,
+        flavors: states.map((state) => ({ ...state, demandUnits: demand[state.flavor] ?? 0 })),
+        messages: { received: poller.counters.received, failed: poller.counters.failed },
+      });
+      if (io.signal?.aborted) {
+        stopReason = 'signal';
+        break;
+      }
+      if (clock.realElapsedMs() >= options.duration * 1000) break;
+      if (replay.done() && (atRest(states, policy) || tS - lastChangeS >= SETTLE_S)) {
+        stopReason = 'finished';
+        break;
+      }
+      await sleep(TICK_MS);
+    }
+
+    await schedule.stop();
+    await poller.stop();
+    const traceSeconds = clock.elapsedS();
+    recorder.patches = await countPatches();
+    const preempted = Object.fromEntries(flavors.map((flavor) => [flavor, replay.preempted(flavor)]));
+    const result = recorder.result({
+      pool: poolName,
+      jobs,
+      outcomes: replay.jobOutcomes(),
+      preempted,
+      settings: {
+        provision_delay_s: options.provisionDelay,
+        provision_jitter_s: 0,
+        sweep_seconds: options.sweep,
+        event_latency_s: 0,
+        seed: 0,
+        start: new Date(clock.startEpochMs).toISOString(),
+      },
+    });
+    const deadLetters = await stack.sqs.client
+      .send(
+        new GetQueueAttributesCommand({
+          QueueUrl: stack.sqs.dlqUrl,
+          AttributeNames: ['ApproximateNumberOfMessages'],
+        }),
+      )
+      .then((answer) => Number(answer.Attributes?.ApproximateNumberOfMessages ?? 0));
+    progress.stop();
+    progressHolder.stop = () => undefined;
+
+    const context = { traceName: basename(options.trace), policyName: basename(options.policy) };
+    const files = await writeSimulationOutputs(options.out, result, context);
+    const report: LocalRunReport = {
+      outDir: options.out,
+      files,
+      result,
+      stopReason,
+      pool: poolName,
+      moves: recorder.moves(),
+      queue: { ...poller.counters, deadLetters },
+      evaluatorInvocations: schedule.invocations,
+      realSeconds: Math.round(clock.realElapsedMs()) / 1000,
+      traceSeconds: Math.round(traceSeconds),
+    };
+    const runFile = join(options.out, 'run.json');
+    await mkdir(options.out, { recursive: true });
+    await writeFile(
+      runFile,
+      `${JSON.stringify(
+        {
+          stop_reason: stopReason,
+          pool: poolName,
+          speed: options.speed,
+          real_s: report.realSeconds,
+          trace_s: report.traceSeconds,
+          endpoint: options.endpoint ?? null,
+          dry_run: stored.dryRun,
+          moves: report.moves,
+          queue: report.queue,
+          evaluator_invocations: report.evaluatorInvocations,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    report.files.push(runFile);
+    return report;
+  } finally {
+    progressHolder.stop();
+    await stack.stop();
+  }
+}
+
+/**
+ * PATCHes that changed the pool: the simulator's request log when it runs, otherwise the activities that
+ * record a sent (or, in a dry run, a would-be) PATCH, read at most every 2 s.
+ */
+function patchCounter(
+  stack: LocalStack,
+  activities: ActivityRepository,
+  pool: string,
+  clock: ScaledClock,
+): () => Promise<number> {
+  const simulator = stack.simulator;
+  if (simulator) {
+    return async () =>
+      simulator.requestLog.filter((entry) => entry.method === 'PATCH' && entry.status < 300).length;
+  }
+  const since = new Date(clock.startEpochMs).toISOString();
+  let last = 0;
+  let readAt = -Infinity;
+  return async () => {
+    if (performance.now() - readAt < 2000) return last;
+    readAt = performance.now();
+    const records = await activities.listByPool(pool, { since, limit: 10_000 });
+    last = new Set(
+      records
+        .filter((record) => record.status === 'Successful' || record.status === 'DryRun')
+        .filter((record) => record.action === 'scale' || record.action === 'dry-run')
+        .map((record) => record.correlationId + record.at),
+    ).size;
+    return last;
+  };
+}
