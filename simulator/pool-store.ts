@@ -243,11 +243,6 @@ export class PoolStore {
     this.find(projectId, name).forcedPhase = phase;
   }
 
-  phase(projectId: string, name: string, now: number): PoolPhase {
-    this.settle(now);
-    return this.phaseOf(this.find(projectId, name), now);
-  }
-
   hasPool(projectId: string, name: string, now: number): boolean {
     this.settle(now);
     return this.pools.has(poolKey(projectId, name));
