@@ -302,7 +302,12 @@ export class VirtualPool {
     if (capacity.total === 0) return;
     const stillQueued: QueuedJob[] = [];
     let started = 0;
-    for (const queued of pool.queue) {
+    for (const [index, queued] of pool.queue.entries()) {
+      if (capacity.total === 0) {
+        // Full: nothing further back in the queue can start either.
+        stillQueued.push(...pool.queue.slice(index));
+        break;
+      }
       const units = queued.outcome.job.units;
       const placements = fits(units, unitsPerNode, capacity)
         ? placeJob(usable, units, unitsPerNode)
