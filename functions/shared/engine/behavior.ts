@@ -141,7 +141,7 @@ export function scaleDownLimit(
     const added = changeInPeriod(upEvents, policy.periodSeconds, now);
     const removed = changeInPeriod(downEvents, policy.periodSeconds, now);
     const periodStart = current - added + removed;
-    // Truncated (Go's int32 conversion), so a Percent policy never removes more than its share.
+    // Truncated as the HPA does (Go int32 conversion): 50 % of 5 may leave 2.
     const proposed =
       policy.type === 'Nodes'
         ? periodStart - policy.value
