@@ -1,9 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulatorCredentials } from '../../bin/commands/sim';
 import { PoolListSchema } from '../../functions/shared/modelarts/schemas';
-import { DEMO_FLAVORS } from '../../simulator';
+import { DEMO_FLAVORS, seedCreatePhysicalPoolRequest } from '../../simulator';
 import { errorOf, referenceSignedHeaders, send } from './http';
 
 const AK = 'AKCLITEST00000000001';
@@ -34,21 +37,39 @@ function startCli(args: string[]): Promise<{ child: ChildProcess; url: string; o
 describe('npm run cli -- sim', () => {
   let cli: Awaited<ReturnType<typeof startCli>>;
   let pools: string;
+  let dir: string;
 
   beforeAll(async () => {
-    cli = await startCli(['--port', '0', '--ak', AK, '--sk', SK, '--demo', '--provision-delay', '0']);
+    dir = await mkdtemp(join(tmpdir(), 'sim-cli-'));
+    const seedFile = join(dir, 'pool.json');
+    await writeFile(seedFile, JSON.stringify(seedCreatePhysicalPoolRequest()));
+    cli = await startCli([
+      '--port',
+      '0',
+      '--ak',
+      AK,
+      '--sk',
+      SK,
+      '--demo',
+      '--provision-delay',
+      '0',
+      '--seed-pool',
+      seedFile,
+    ]);
     pools = `${cli.url}/v2/6f5da086876d4cd084d36f8bd3346036/pools`;
   }, 90_000);
 
   afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
     if (cli.child.exitCode !== null || cli.child.pid === undefined) return;
     const exited = once(cli.child, 'exit');
     process.kill(-cli.child.pid, 'SIGINT');
     await exited;
   });
 
-  it('prints the endpoint and the demo pool', () => {
+  it('prints the endpoint, the pool preloaded from --seed-pool and the demo pool', () => {
     expect(cli.output()).toContain(`endpoint: ${pools}`);
+    expect(cli.output()).toContain('pool:     pool-ae01-6f5da086876d4cd084d36f8bd3346036');
     expect(cli.output()).toContain('pool:     pool-demo-6f5da086876d4cd084d36f8bd3346036');
   });
 
@@ -56,7 +77,9 @@ describe('npm run cli -- sim', () => {
     const headers = referenceSignedHeaders({ method: 'GET', url: pools, headers: {}, ak: AK, sk: SK });
     const response = await send(pools, { headers });
     expect(response.status).toBe(200);
-    const [demo] = PoolListSchema.parse(response.json).items;
+    const items = PoolListSchema.parse(response.json).items;
+    expect(items.map((p) => p.metadata.labels?.['os.modelarts/name'])).toEqual(['pool-ae01', 'pool-demo']);
+    const demo = items[1];
     expect(demo?.spec.resources.map((r) => r.flavor)).toEqual([DEMO_FLAVORS.gpu, DEMO_FLAVORS.npu]);
     expect(demo?.status.phase).toBe('Running');
   });
