@@ -126,7 +126,7 @@ describe('depth under at-least-once, unordered delivery', () => {
           }
         },
       ),
-      { numRuns: 25, seed: 5 },
+      { numRuns: 15, seed: 5 },
     );
   });
 });

@@ -16,7 +16,8 @@ import {
 } from '../modelarts';
 import { type Activity, ActivityRepository, type ActivityStatus } from '../store/activity-repository';
 import { isConditionFailure } from '../store/document-client';
-import { readEvaluationInputs } from '../store/evaluation-read';
+import { type EvaluationInputs, readEvaluationInputs } from '../store/evaluation-read';
+import type { StoredPolicy } from '../store/policy-repository';
 import {
   type ScalerRecord,
   ScalerStateRepository,
@@ -82,6 +83,14 @@ export class PoolEvaluator {
     const started = deps.clock();
     const owner = deps.newId();
     const correlationId = request.correlationId ?? deps.newId();
+    // Policy and depth are written only by operators and job events, never by evaluators: reading them before
+    // the lease is safe, and a pool without a policy then costs one request and leaves no state behind.
+    const inputs = await readEvaluationInputs(deps.store, request.pool);
+    if (!inputs.policy) {
+      deps.logger.warn('no policy for pool', { pool: request.pool, correlationId });
+      deps.telemetry.evaluation('NoPolicy', deps.clock() - started);
+      return { pool: request.pool, status: 'NoPolicy', correlationId, activities: [], modelArtsRequests: 0 };
+    }
     const lease = await this.states.acquireLease(request.pool, owner, started, deps.settings.leaseMs);
     if (!lease.acquired) {
       deps.logger.info('pool is being evaluated elsewhere', {
@@ -93,7 +102,7 @@ export class PoolEvaluator {
       deps.telemetry.evaluation('LeaseHeld', deps.clock() - started);
       return { pool: request.pool, status: 'LeaseHeld', correlationId, activities: [], modelArtsRequests: 0 };
     }
-    const run = new Evaluation(this, deps, request, lease.record, owner, correlationId, started);
+    const run = new Evaluation(this, deps, request, inputs, lease.record, owner, correlationId, started);
     try {
       return await run.execute();
     } finally {
@@ -194,6 +203,7 @@ class Evaluation {
     private readonly evaluator: PoolEvaluator,
     private readonly deps: PipelineDependencies,
     private readonly request: EvaluationRequest,
+    private readonly inputs: EvaluationInputs & { policy: StoredPolicy },
     private readonly record: ScalerRecord,
     private readonly owner: string,
     private readonly correlationId: string,
@@ -209,12 +219,7 @@ class Evaluation {
   }
 
   async execute(): Promise<EvaluationResult> {
-    const { deps, request, record } = this;
-    const inputs = await readEvaluationInputs(deps.store, request.pool);
-    if (!inputs.policy) {
-      deps.logger.warn('no policy for pool', { pool: request.pool, correlationId: this.correlationId });
-      return this.result('NoPolicy', []);
-    }
+    const { deps, request, record, inputs } = this;
 
     let policy: Policy;
     try {
