@@ -162,20 +162,3 @@ describe('queue and secret permissions follow the code', () => {
     expect(roleActions('fanOut', 'evaluator')).not.toContain('sqs:ReceiveMessage');
   });
 });
-
-describe('monitoring follows the code', () => {
-  it('counts PATCH failures from the record the evaluation logs, which names the pool', () => {
-    const evaluation = readFileSync(path.join(ROOT, 'functions/shared/pipeline/evaluate-pool.ts'), 'utf8');
-    expect(evaluation).toMatch(/logger\.error\('PATCH failed', \{ pool: /);
-  });
-
-  it('reads only metric names the functions emit', () => {
-    const telemetry = readFileSync(path.join(ROOT, 'functions/shared/pipeline/telemetry.ts'), 'utf8');
-    for (const name of ['DemandUnits', 'TargetNodes', 'EvaluationLatency', 'DecisionLatency', 'Throttles']) {
-      expect(telemetry).toContain(`'${name}'`);
-    }
-    expect(telemetry).toContain('`Patches${outcome}`');
-    expect(telemetry).toContain('`Evaluations${status}`');
-    expect(telemetry).toMatch(/addDimensions\(\{ pool, flavor \}\)/);
-  });
-});
