@@ -86,7 +86,8 @@ export class PoolEvaluator {
     // Policy and depth are written only by operators and job events, never by evaluators: reading them before
     // the lease is safe, and a pool without a policy then costs one request and leaves no state behind.
     const inputs = await readEvaluationInputs(deps.store, request.pool);
-    if (!inputs.policy) {
+    const { policy } = inputs;
+    if (!policy) {
       deps.logger.warn('no policy for pool', { pool: request.pool, correlationId });
       deps.telemetry.evaluation('NoPolicy', deps.clock() - started);
       return { pool: request.pool, status: 'NoPolicy', correlationId, activities: [], modelArtsRequests: 0 };
@@ -102,7 +103,16 @@ export class PoolEvaluator {
       deps.telemetry.evaluation('LeaseHeld', deps.clock() - started);
       return { pool: request.pool, status: 'LeaseHeld', correlationId, activities: [], modelArtsRequests: 0 };
     }
-    const run = new Evaluation(this, deps, request, inputs, lease.record, owner, correlationId, started);
+    const run = new Evaluation(
+      this,
+      deps,
+      request,
+      { ...inputs, policy },
+      lease.record,
+      owner,
+      correlationId,
+      started,
+    );
     try {
       return await run.execute();
     } finally {
