@@ -12,7 +12,8 @@ const LOAD_JOBS = 10_000;
 
 /**
  * Replays every shipped trace with its policy (the default policy's rules) at a 300 s provisioning delay against
- * all baselines, then times the simulator on a generated 10,000-job trace.
+ * all baselines, and once more with the policy's scale-in as deletions of idle nodes (`policy_idle_nodes`, a
+ * what-if), then times the simulator on a generated 10,000-job trace.
  */
 export default async function (): Promise<void> {
   for (const name of TRACE_NAMES) {
@@ -25,7 +26,13 @@ export default async function (): Promise<void> {
     benchNote(
       `${name}: ${jobs.length} jobs, horizon ${result.settings.horizon_s} s, provisioning delay 300 s`,
     );
-    for (const entry of result.results) {
+    const whatIf = simulate(jobs, parsePolicy(JSON.parse(policyJson)), {
+      provisionDelaySeconds: 300,
+      baselines: [],
+      policyScaleIn: 'idle-nodes',
+    });
+    const idleNodes = { ...whatIf.results[0]!, strategy: 'policy_idle_nodes' };
+    for (const entry of [...result.results, idleNodes]) {
       const prefix = `sim.${name}.${entry.strategy}`;
       benchLine(`${prefix}.oracle_ratio`, entry.oracle_ratio, 'x');
       benchLine(`${prefix}.p95_wait_s`, entry.wait_s.p95, 's');

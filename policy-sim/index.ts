@@ -14,6 +14,7 @@ export {
 } from './simulate';
 export { HpaController, HPA_DEFAULT_SCALE_DOWN, HPA_DEFAULT_SCALE_UP } from './strategies/hpa-controller';
 export { oracleFlavor } from './strategies/oracle';
+export type { ScaleInMode } from './strategies/strategy';
 export { seededRandom, deriveSeed, type Random } from './rng';
 export { summaryJson, type SummaryContext } from './outputs/summary-json';
 export { timelineCsv, TIMELINE_HEADER } from './outputs/timeline-csv';

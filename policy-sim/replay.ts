@@ -78,7 +78,7 @@ export function replay(options: ReplayOptions): ReplayResult {
       Object.assign(desired, step.desired);
       for (const [flavor, target] of Object.entries(step.resize)) {
         const before = total(pool.snapshot(flavor).nodes);
-        pool.resize(flavor, target, t);
+        pool.resize(flavor, target, t, strategy.scaleIn === 'idle-nodes');
         const after = total(pool.snapshot(flavor).nodes);
         reversals.get(flavor)?.record(t, before, after);
         peakNodes[flavor] = Math.max(peakNodes[flavor] ?? 0, after);

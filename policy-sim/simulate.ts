@@ -8,7 +8,7 @@ import { KedaStrategy } from './strategies/keda';
 import { oracleFlavor, traceEndS, type OracleFlavor } from './strategies/oracle';
 import { PolicyStrategy } from './strategies/policy';
 import { StaticStrategy } from './strategies/static';
-import type { ScalingStrategy } from './strategies/strategy';
+import type { ScaleInMode, ScalingStrategy } from './strategies/strategy';
 import type { TraceJob } from './trace';
 import {
   BASELINES,
@@ -37,6 +37,11 @@ export interface SimulationOptions {
   tailSeconds?: number;
   /** Epoch ms of the trace's second 0 (default 2026-01-05T00:00:00Z, a Monday), for the policy's schedules. */
   startEpochMs?: number;
+  /**
+   * How the policy's scale-in reaches the pool: `patch` (default) lowers the count and the service may remove busy
+   * nodes; `idle-nodes` is the what-if of deleting chosen idle nodes (`nodes/batch-delete`) instead.
+   */
+  policyScaleIn?: ScaleInMode;
 }
 
 export interface SimulationSettings {
@@ -49,6 +54,7 @@ export interface SimulationSettings {
   horizon_s: number;
   start: string;
   baselines: BaselineName[];
+  policy_scale_in: ScaleInMode;
 }
 
 export interface SimulationResult {
@@ -95,6 +101,7 @@ export function simulate(
     horizon_s: horizonS,
     start: new Date(startEpochMs).toISOString(),
     baselines: [...baselines],
+    policy_scale_in: options.policyScaleIn ?? 'patch',
   };
 
   const oracle = new Map<string, OracleFlavor>(
@@ -108,6 +115,7 @@ export function simulate(
       sweepSeconds: settings.sweep_seconds,
       eventLatencySeconds: settings.event_latency_s,
       startEpochMs,
+      scaleIn: settings.policy_scale_in,
     }),
   ];
   for (const baseline of baselines) {

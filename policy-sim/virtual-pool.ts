@@ -148,9 +148,11 @@ export class VirtualPool {
   /**
    * Resizes one flavor to `target` nodes per AZ (AZs left out keep their nodes). Scale-in removes nodes still
    * being created first, then idle nodes, newest first, and only then nodes running jobs, the least loaded first.
+   * With `idleNodesOnly` (the evaluator deleting chosen nodes with `nodes/batch-delete` instead of lowering the
+   * count), busy nodes are never taken and an AZ keeps more nodes than asked when not enough are idle.
    * Returns the number of jobs killed.
    */
-  resize(flavor: string, target: AzCounts, t: number): number {
+  resize(flavor: string, target: AzCounts, t: number, idleNodesOnly = false): number {
     const pool = this.flavor(flavor);
     let killed = 0;
     for (const [az, wanted] of Object.entries(target)) {
@@ -159,7 +161,9 @@ export class VirtualPool {
       if (wanted > inAz.length) {
         for (let i = inAz.length; i < wanted; i++) this.addNode(flavor, az, t, this.delayFor(flavor, az));
       } else if (wanted < inAz.length) {
-        const victims = [...inAz].sort(removalOrder).slice(0, inAz.length - wanted);
+        const candidates = [...inAz].sort(removalOrder);
+        const removable = idleNodesOnly ? candidates.filter((node) => node.jobs.size === 0) : candidates;
+        const victims = removable.slice(0, inAz.length - wanted);
         for (const node of victims) killed += this.removeNode(pool, node, t);
       }
     }

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import Table from 'cli-table3';
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import {
   BASELINES,
   loadPolicyFile,
@@ -8,6 +8,7 @@ import {
   simulate,
   writeSimulationOutputs,
   type BaselineName,
+  type ScaleInMode,
   type SimulationResult,
 } from '../../policy-sim';
 
@@ -21,6 +22,7 @@ interface SimulateFlags {
   sweepSeconds: number;
   seed: number;
   tailSeconds: number;
+  policyScaleIn: ScaleInMode;
 }
 
 function wholeSeconds(name: string, minimum: number) {
@@ -110,6 +112,14 @@ export function registerSimulateCommand(program: Command): void {
       wholeSeconds('--tail-seconds', 0),
       3600,
     )
+    .addOption(
+      new Option(
+        '--policy-scale-in <mode>',
+        'how the policy scales in: patch (lower the count; the service may remove busy nodes) or idle-nodes (what-if: delete chosen idle nodes)',
+      )
+        .choices(['patch', 'idle-nodes'])
+        .default('patch'),
+    )
     .action(async (flags: SimulateFlags) => {
       const [jobs, policy] = await Promise.all([loadTraceFile(flags.trace), loadPolicyFile(flags.policy)]);
       const result = simulate(jobs, policy, {
@@ -119,6 +129,7 @@ export function registerSimulateCommand(program: Command): void {
         sweepSeconds: flags.sweepSeconds,
         seed: flags.seed,
         tailSeconds: flags.tailSeconds,
+        policyScaleIn: flags.policyScaleIn,
       });
       const written = await writeSimulationOutputs(flags.out, result, {
         traceName: basename(flags.trace),

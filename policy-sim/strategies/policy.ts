@@ -2,7 +2,13 @@ import { decide, initialScalerState, type Policy, type ScalerState } from '../..
 import type { AzCounts, FlavorSetup } from '../types';
 import { splitOverAzs } from './az-split';
 import { poolDocument } from './pool-document';
-import { minimumNodes, type PoolView, type ScalingStrategy, type StrategyStep } from './strategy';
+import {
+  minimumNodes,
+  type PoolView,
+  type ScaleInMode,
+  type ScalingStrategy,
+  type StrategyStep,
+} from './strategy';
 
 export interface PolicyStrategyOptions {
   policy: Policy;
@@ -13,6 +19,8 @@ export interface PolicyStrategyOptions {
   eventLatencySeconds: number;
   /** Epoch ms of the trace's second 0, so that schedules in the policy see a real date. */
   startEpochMs: number;
+  /** `idle-nodes`: replay scale-in as deletions of chosen idle nodes (what-if; default `patch`). */
+  scaleIn?: ScaleInMode;
 }
 
 /**
@@ -24,6 +32,7 @@ export interface PolicyStrategyOptions {
 export class PolicyStrategy implements ScalingStrategy {
   readonly name = 'policy' as const;
   readonly initialNodes: Record<string, AzCounts>;
+  readonly scaleIn: ScaleInMode;
   private state: ScalerState = initialScalerState();
   private nextSweep = 0;
   private eventEvaluationAt: number | undefined;
@@ -32,6 +41,7 @@ export class PolicyStrategy implements ScalingStrategy {
     if (!(options.eventLatencySeconds > 0)) throw new RangeError('eventLatencySeconds must be above 0');
     if (!(options.sweepSeconds > 0)) throw new RangeError('sweepSeconds must be above 0');
     this.initialNodes = minimumNodes(options.flavors);
+    this.scaleIn = options.scaleIn ?? 'patch';
   }
 
   nextWakeAt(): number {

@@ -18,9 +18,13 @@ export interface StrategyStep {
   patched: boolean;
 }
 
+export type ScaleInMode = 'patch' | 'idle-nodes';
+
 /** An autoscaler driven by the replay: it wakes at times it chooses and when job events arrive. */
 export interface ScalingStrategy {
   readonly name: StrategyName;
+  /** How scale-in picks nodes: `patch` lowers the count and the service may take busy nodes; `idle-nodes` deletes only idle ones. */
+  readonly scaleIn?: ScaleInMode;
   /** Nodes per flavor and AZ the pool has, available, when the trace starts. */
   readonly initialNodes: Record<string, AzCounts>;
   /** The next virtual second at which the strategy wants to evaluate; Infinity when it never will. */

@@ -59,6 +59,17 @@ describe('simulation accounting on hand-computed traces', () => {
     expect(scaled.node_seconds).toBeGreaterThanOrEqual(2 * 1000 + 100);
   });
 
+  it('replays idle-node deletion as a what-if, recorded in the settings', () => {
+    const whatIf = simulate(twoJobs, policy, {
+      provisionDelaySeconds: 100,
+      tailSeconds: 100,
+      baselines: [],
+      policyScaleIn: 'idle-nodes',
+    });
+    expect(whatIf.settings.policy_scale_in).toBe('idle-nodes');
+    expect(result(whatIf.results, 'policy').preempted_jobs).toBe(0);
+  });
+
   it('counts waits of jobs that never start up to the horizon and reports them unfinished', () => {
     const tiny = parsePolicy({
       pool: 'pool-accounting',

@@ -86,6 +86,16 @@ describe('VirtualPool', () => {
     expect(p.nodeSeconds(40)).toEqual({ gpu: 10 + 10 + 30 + 40 + 40 });
   });
 
+  it('deleting only idle nodes never kills a job and keeps the busy nodes an AZ still has', () => {
+    const p = pool({ 'az-a': 3 });
+    const running = [job('a', 8, 1000), job('b', 4, 1000)];
+    running.forEach((outcome, index) => p.submit(outcome, index));
+    p.place(0);
+    expect(p.resize('gpu', { 'az-a': 1 }, 10, true)).toBe(0);
+    expect(p.snapshot('gpu')).toMatchObject({ nodes: { 'az-a': 2 }, busyNodes: 2, runningUnits: 12 });
+    expect(p.preemptedJobs('gpu')).toBe(0);
+  });
+
   it('draws jitter from the seeded source, within bounds, the same way every time', () => {
     const readyTimes = (seed: number): number[] => {
       const p = new VirtualPool({
