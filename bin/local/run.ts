@@ -296,6 +296,7 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
         event_latency_s: 0,
         seed: 0,
         start: new Date(clock.startEpochMs).toISOString(),
+        policy_scale_in: 'patch',
       },
     });
     const deadLetters = await stack.sqs.client
