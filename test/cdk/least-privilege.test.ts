@@ -162,3 +162,15 @@ describe('queue and secret permissions follow the code', () => {
     expect(roleActions('fanOut', 'evaluator')).not.toContain('sqs:ReceiveMessage');
   });
 });
+
+describe('secret named by name', () => {
+  it('is granted by its name with the six-character suffix pattern, never a wildcard', () => {
+    const { template } = templates.fanOut;
+    const secretRead = iamStatements(template).find((s) =>
+      s.actions.includes('secretsmanager:GetSecretValue'),
+    );
+    const resource = JSON.stringify(secretRead?.resources);
+    expect(resource).toContain(':secret:modelarts-??????');
+    expect(resource).not.toContain('*');
+  });
+});
