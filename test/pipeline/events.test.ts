@@ -1,6 +1,8 @@
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, tableEnvironment } from '../../functions/shared/config';
 import { InvalidEventError, parseEvent } from '../../functions/shared/events';
+import { PowertoolsTelemetry } from '../../functions/shared/pipeline/telemetry';
 import { jobTransition } from '../../functions/shared/store/job-transitions';
 import { tableNamesWithPrefix } from '../../functions/shared/store/tables';
 
@@ -99,5 +101,40 @@ describe('loadConfig', () => {
     ['a bad flag', { ...tables, EVALUATE_IN_PROCESS: 'yes' }, 'EVALUATE_IN_PROCESS'],
   ])('rejects %s, naming the variable', (_name, env, variable) => {
     expect(() => loadConfig(env)).toThrow(new RegExp(`^environment variable ${variable}:`));
+  });
+});
+
+describe('EMF metrics', () => {
+  it('emits evaluation, PATCH, throttle and per-flavor figures', () => {
+    const metrics = new Metrics({ namespace: 'PoolAutoscalerTest', serviceName: 'pipeline' });
+    const emitted: string[] = [];
+    const singleMetric = metrics.singleMetric.bind(metrics);
+    metrics.singleMetric = () => {
+      const single = singleMetric();
+      (single as unknown as { console: { log: (line: string) => void } }).console = {
+        log: (line) => emitted.push(line),
+      };
+      return single;
+    };
+    const telemetry = new PowertoolsTelemetry(metrics);
+    telemetry.evaluation('Successful', 42);
+    telemetry.patch('Successful');
+    telemetry.throttled();
+    const names = metrics.serializeMetrics()._aws.CloudWatchMetrics[0]?.Metrics.map((metric) => metric.Name);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'Evaluations',
+        'EvaluationsSuccessful',
+        'EvaluationLatency',
+        'PatchesSuccessful',
+        'Throttles',
+      ]),
+    );
+    telemetry.flavor('pool-a', 'gpu', 24, 3);
+    const lines = emitted.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toEqual([
+      expect.objectContaining({ pool: 'pool-a', flavor: 'gpu', DemandUnits: 24 }),
+      expect.objectContaining({ pool: 'pool-a', flavor: 'gpu', TargetNodes: 3 }),
+    ]);
   });
 });

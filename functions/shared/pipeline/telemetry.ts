@@ -37,10 +37,15 @@ export class PowertoolsTelemetry implements PipelineTelemetry {
   }
 
   flavor(pool: string, flavor: string, demandUnits: number, targetNodes: number): void {
-    const single = this.metrics.singleMetric();
-    single.addDimensions({ pool, flavor });
-    single.addMetric('DemandUnits', MetricUnit.Count, demandUnits);
-    single.addMetric('TargetNodes', MetricUnit.Count, targetNodes);
+    // A single metric is flushed (and its dimensions cleared) by each addMetric: one instance per figure.
+    for (const [name, value] of [
+      ['DemandUnits', demandUnits],
+      ['TargetNodes', targetNodes],
+    ] as const) {
+      const single = this.metrics.singleMetric();
+      single.addDimensions({ pool, flavor });
+      single.addMetric(name, MetricUnit.Count, value);
+    }
   }
 
   events(counts: { applied: number; ignored: number; invalid: number }): void {

@@ -1,0 +1,102 @@
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig, tableEnvironment } from '../../functions/shared/config';
+import { CredentialsSecretError, credentialsSource } from '../../functions/shared/pipeline/dependencies';
+import { PoolEvaluator } from '../../functions/shared/pipeline/evaluate-pool';
+import { DepthRepository } from '../../functions/shared/store/depth-repository';
+import { tableNamesWithPrefix } from '../../functions/shared/store/tables';
+import { GPU, type Harness, gpuEntry, gpuPolicy, jobEvent, startHarness } from './harness';
+
+let harness: Harness;
+beforeAll(async () => {
+  harness = await startHarness('outcomes');
+  const depth = new DepthRepository(harness.dependencies().store, { jobRetentionDays: 7 });
+  for (let i = 0; i < 3; i += 1) {
+    await depth.applyJobEvent(jobEvent('job.submitted', harness.pool, `d${i}`), harness.clock.now());
+  }
+});
+afterAll(() => harness?.stop());
+
+describe('outcomes that send no PATCH', () => {
+  it('records what a dry run would send', async () => {
+    await harness.putPolicy(gpuPolicy(harness.pool, { dryRun: true }));
+    const result = await new PoolEvaluator(harness.dependencies()).evaluate({
+      pool: harness.pool,
+      trigger: 'test',
+    });
+    expect(result.status).toBe('DryRun');
+    expect(harness.patches()).toBe(0);
+    expect(gpuEntry(harness).count).toBe(2);
+    const record = result.activities.find((activity) => activity.flavor === GPU);
+    expect(record).toMatchObject({ status: 'DryRun', before: { count: 2 }, after: { count: 3 } });
+    expect(JSON.stringify(record?.patch)).toContain(GPU);
+  });
+
+  it('records Throttled when the shared request budget is spent, and leaves the pool alone', async () => {
+    await harness.putPolicy(gpuPolicy(harness.pool));
+    harness.clock.advance(60_000);
+    const deps = harness.dependencies();
+    const stingy = {
+      ...deps,
+      settings: { ...deps.settings, requestsPerSecond: 0.001, burst: 1, maxTokenWaitMs: 0 },
+    };
+    const result = await new PoolEvaluator(stingy).evaluate({ pool: harness.pool, trigger: 'test' });
+    expect(result.status).toBe('Throttled');
+    expect(result.modelArtsRequests).toBe(1);
+    expect(result.activities.find((activity) => activity.flavor === GPU)).toMatchObject({
+      status: 'Throttled',
+      after: { count: 2 },
+    });
+    expect(harness.patches()).toBe(0);
+    expect(harness.telemetry.throttles).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('credentials from Secrets Manager', () => {
+  const config = loadConfig({
+    ...tableEnvironment(tableNamesWithPrefix('t-')),
+    MODELARTS_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:modelarts',
+  });
+
+  function secrets(bodies: string[]): { client: SecretsManagerClient; calls: () => number } {
+    let calls = 0;
+    const client = {
+      send: async (command: GetSecretValueCommand) => {
+        expect(command.input.SecretId).toBe(config.modelArts.secretArn);
+        calls += 1;
+        return { SecretString: bodies[Math.min(calls, bodies.length) - 1] };
+      },
+    } as unknown as SecretsManagerClient;
+    return { client, calls: () => calls };
+  }
+
+  it('reads the secret once and re-reads it after five minutes', async () => {
+    let now = 0;
+    const source = secrets(['{"ak":"AK1","sk":"SK1"}', '{"ak":"AK2","sk":"SK2"}']);
+    const credentials = credentialsSource(
+      config,
+      {},
+      () => source.client,
+      () => now,
+    );
+    expect(await credentials()).toMatchObject({ ak: 'AK1' });
+    expect(await credentials()).toMatchObject({ ak: 'AK1' });
+    expect(source.calls()).toBe(1);
+    now += 5 * 60_000 + 1;
+    const rotated = await credentials();
+    expect(rotated).toMatchObject({ ak: 'AK2' });
+    // The secret key never shows up when the credentials are serialised.
+    expect(JSON.stringify(rotated)).not.toContain('SK2');
+  });
+
+  it('rejects a secret that is not {ak, sk}', async () => {
+    const source = secrets(['{"ak":"AK1"}']);
+    const credentials = credentialsSource(
+      config,
+      {},
+      () => source.client,
+      () => 0,
+    );
+    await expect(credentials()).rejects.toBeInstanceOf(CredentialsSecretError);
+  });
+});
