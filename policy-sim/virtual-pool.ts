@@ -102,10 +102,6 @@ export class VirtualPool {
     }
   }
 
-  flavorNames(): string[] {
-    return [...this.flavors.keys()];
-  }
-
   /** Time of the next node arrival or job end, if any. */
   nextEventTime(): number | undefined {
     return this.events.peekTime();

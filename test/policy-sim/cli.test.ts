@@ -75,6 +75,18 @@ describe('simulate command', () => {
     expect(timeline.split('\n')[0]).toBe(TIMELINE_HEADER);
     const html = await readFile(join(out, 'report.html'), 'utf8');
     expect(html).toContain('<svg');
+    for (const heading of [
+      'node-hours',
+      'ratio to oracle',
+      'p95',
+      'PATCHes',
+      'reversals',
+      'preempted jobs',
+    ]) {
+      expect(html).toContain(`<th>${heading}</th>`);
+    }
+    expect(html).toContain('wait-time distribution');
+    expect(html).toContain('policy: demand vs nodes');
     expect(printed).toContain('oracle');
     expect(printed).toContain('report.html');
   });
