@@ -1,0 +1,456 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import {
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+} from '@aws-sdk/client-sqs';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { ScheduledEvent } from 'aws-lambda';
+import { createConsumerHandler } from '../../functions/consumer/handler';
+import { createEvaluatorHandler } from '../../functions/evaluator/handler';
+import { ModelArtsClient } from '../../functions/shared/modelarts';
+import { type HandlerDependencies, dependenciesFromEnv } from '../../functions/shared/pipeline/dependencies';
+import { RecordingTelemetry } from '../../functions/shared/pipeline/telemetry';
+import type { ModelArtsClientFactory } from '../../functions/shared/pipeline/types';
+import type { StoredActivity } from '../../functions/shared/store/activity-repository';
+import { DepthRepository } from '../../functions/shared/store/depth-repository';
+import { PolicyRepository } from '../../functions/shared/store/policy-repository';
+import { localLambdaContext, pollQueueOnce } from '../../local/sqs-lambda-poller';
+import { type LocalStack, startLocalStack } from '../../local/stack';
+import { DEMO_FLAVORS, type FaultRule, demoPool } from '../../simulator/index';
+import { type FlavorBounds, checkPatches, rateViolations, unrecordedPatchAttempts } from './invariants';
+import { depthKey, generateWorkload, seededRandom } from './workload';
+
+export interface ChaosOptions {
+  /** Distinct job events (duplicates come on top). */
+  events: number;
+  pools: number;
+  consumers: number;
+  evaluators: number;
+  /** Request budget the pipeline is configured with, and that the simulator's log is held to. */
+  requestsPerSecond: number;
+  burst: number;
+  seed: number;
+  /** Reuse a running DynamoDB Local (the test run's); else one is started. */
+  dynamoDbEndpoint?: string;
+  /** Called with progress lines (the bench prints them). */
+  progress?: (line: string) => void;
+}
+
+export interface ChaosReport {
+  events: number;
+  messages: number;
+  duplicates: number;
+  poison: number;
+  pools: number;
+  requests: number;
+  faults: number;
+  patches: number;
+  successfulPatches: number;
+  lost: number;
+  boundViolations: number;
+  droppedFields: number;
+  concurrentPatches: number;
+  rateViolations: number;
+  unrecorded: number;
+  /** Requests that reached the signature check with a valid signature, and those that did not. */
+  signedValid: number;
+  signedInvalid: number;
+  deadLettered: number;
+  durationMs: number;
+  details: string[];
+}
+
+export const CHAOS_CREDENTIALS = { ak: 'CHAOSAK7Q2M9X4L1', sk: 'chaos-sk-Zt8pW3vR6yN1' };
+const FLAVORS = [DEMO_FLAVORS.gpu, DEMO_FLAVORS.npu];
+const START = Date.now();
+
+/** More than a fifth of requests hit: 429 (some with Retry-After), 500/503, added latency, dropped sockets. */
+export const CHAOS_FAULTS: FaultRule[] = [
+  { probability: 0.08, action: { type: 'latency', ms: 40 } },
+  { probability: 0.07, action: { type: 'throttle' } },
+  { probability: 0.02, action: { type: 'throttle', retryAfterSeconds: 0.05 } },
+  { probability: 0.05, action: { type: 'error', status: 500 } },
+  { probability: 0.02, action: { type: 'error', status: 503 } },
+  { probability: 0.04, action: { type: 'drop' } },
+];
+
+function quietPowertools(): { logger: Logger; metrics: Metrics } {
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  const logger = new Logger({ serviceName: 'pool-autoscaler-chaos', logLevel: 'SILENT' });
+  return {
+    logger,
+    metrics: new Metrics({ namespace: 'PoolAutoscalerChaos', serviceName: 'pool-autoscaler-chaos', logger }),
+  };
+}
+
+/** The production client with short backoff, so retries take milliseconds instead of seconds. */
+function chaosClientFactory(): ModelArtsClientFactory {
+  return async (target, onAttempt) =>
+    new ModelArtsClient({
+      endpoint: target.endpoint,
+      projectId: target.projectId,
+      credentials: CHAOS_CREDENTIALS,
+      maxRetries: 4,
+      baseDelayMs: 10,
+      maxDelayMs: 100,
+      timeoutMs: 10_000,
+      onAttempt,
+    });
+}
+
+function policyFor(
+  pool: string,
+  random: () => number,
+): { document: Record<string, unknown>; bounds: Record<string, FlavorBounds> } {
+  const bounds: Record<string, FlavorBounds> = {};
+  const flavors: Record<string, unknown> = {};
+  for (const flavor of FLAVORS) {
+    const maxCount = 4 + Math.floor(random() * 8);
+    bounds[flavor] = { minCount: 1, maxCount };
+    flavors[flavor] = {
+      minCount: 1,
+      maxCount,
+      unitsPerNode: 8,
+      targetUtilization: 1,
+      activationUnits: 1,
+      scaleUp: {
+        stabilizationSeconds: 0,
+        policies: [{ type: 'Nodes', value: 4, periodSeconds: 1 }],
+        select: 'Max',
+      },
+      scaleDown: {
+        stabilizationSeconds: 1,
+        policies: [{ type: 'Percent', value: 50, periodSeconds: 1 }],
+        select: 'Max',
+      },
+    };
+  }
+  return {
+    document: { pool, enabled: true, dryRun: false, cooldownSeconds: 0, staleAfterSeconds: 3600, flavors },
+    bounds,
+  };
+}
+
+function scheduledEvent(id: string): ScheduledEvent {
+  return {
+    id,
+    version: '0',
+    account: '000000000000',
+    time: new Date().toISOString(),
+    region: 'us-east-1',
+    resources: [],
+    source: 'aws.events',
+    'detail-type': 'Scheduled Event',
+    detail: {},
+  };
+}
+
+async function queueCounts(stack: LocalStack, queueUrl: string): Promise<number> {
+  const result = await stack.sqs.client.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return (
+    Number(result.Attributes?.ApproximateNumberOfMessages ?? 0) +
+    Number(result.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+  );
+}
+
+async function scanAll(stack: LocalStack, table: string): Promise<Array<Record<string, unknown>>> {
+  const items: Array<Record<string, unknown>> = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await stack.store.doc.send(
+      new ScanCommand({ TableName: table, ExclusiveStartKey: startKey }),
+    );
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
+
+/**
+ * The fault and load run: job events with duplicates, reordering and poison messages go through fauxqs to
+ * concurrent consumer handlers while concurrent evaluator handlers sweep, all against DynamoDB Local and a
+ * simulator that verifies signatures and injects faults. Then every invariant is checked against ground truth.
+ */
+export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
+  const progress = options.progress ?? (() => undefined);
+  const random = seededRandom(options.seed);
+  const stack = await startLocalStack({
+    ...(options.dynamoDbEndpoint ? { dynamoDbEndpoint: options.dynamoDbEndpoint } : {}),
+    tablePrefix: `chaos-${randomUUID().slice(0, 8)}-`,
+    queueName: `chaos-${randomUUID().slice(0, 8)}`,
+    visibilityTimeoutSeconds: 5,
+    maxReceiveCount: 3,
+    simulator: {
+      auth: CHAOS_CREDENTIALS,
+      provisioningDelayMs: 300,
+      deletionDelayMs: 200,
+      seed: options.seed,
+    },
+  });
+  const stopped = { value: false };
+  try {
+    const simulator = stack.simulator!;
+    const pools: string[] = [];
+    const initial = new Map<string, Array<Record<string, unknown>>>();
+    const bounds = new Map<string, Record<string, FlavorBounds>>();
+    const policies = new PolicyRepository(stack.store);
+    for (let i = 0; i < options.pools; i += 1) {
+      const request = demoPool();
+      request.metadata.labels = { ...request.metadata.labels, 'os.modelarts/name': `chaos-${i}` };
+      const seeded = simulator.seedPool(request);
+      const pool = seeded.metadata.name;
+      pools.push(pool);
+      initial.set(pool, structuredClone(seeded.spec.resources) as Array<Record<string, unknown>>);
+      const policy = policyFor(pool, random);
+      bounds.set(pool, policy.bounds);
+      await policies.put(policy.document as Record<string, unknown> & { pool: string }, { now: Date.now() });
+    }
+    const workload = generateWorkload({
+      eventCount: options.events,
+      pools,
+      flavors: FLAVORS,
+      seed: options.seed,
+      duplicateRate: 0.15,
+      reorderWindow: 40,
+      poisonCount: Math.max(4, Math.round(options.events / 1000)),
+      start: START,
+    });
+    simulator.setFaults(CHAOS_FAULTS);
+
+    const env = {
+      ...stack.env,
+      HUAWEICLOUD_SDK_AK: CHAOS_CREDENTIALS.ak,
+      HUAWEICLOUD_SDK_SK: CHAOS_CREDENTIALS.sk,
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+    };
+    const settingsOverride = (deps: HandlerDependencies): HandlerDependencies => ({
+      ...deps,
+      settings: {
+        ...deps.settings,
+        requestsPerSecond: options.requestsPerSecond,
+        burst: options.burst,
+        maxTokenWaitMs: 250,
+        leaseMs: 30_000,
+        failureBackoffBaseMs: 500,
+        failureBackoffMaxMs: 2_000,
+      },
+    });
+    const telemetry = new RecordingTelemetry();
+    const container = (evaluateInProcess: boolean): HandlerDependencies =>
+      settingsOverride(
+        dependenciesFromEnv(env, {
+          ...quietPowertools(),
+          modelArts: chaosClientFactory(),
+          telemetry,
+          sqs: stack.sqs.client,
+          evaluateInProcess,
+        }),
+      );
+
+    const started = performance.now();
+    // Producers: the shuffled bodies in batches of ten, several senders at once.
+    const batches: string[][] = [];
+    for (let i = 0; i < workload.bodies.length; i += 10) batches.push(workload.bodies.slice(i, i + 10));
+    let nextBatch = 0;
+    const producer = async (): Promise<void> => {
+      while (nextBatch < batches.length) {
+        const batch = batches[nextBatch] as string[];
+        nextBatch += 1;
+        await stack.sqs.client.send(
+          new SendMessageBatchCommand({
+            QueueUrl: stack.sqs.queueUrl,
+            Entries: batch.map((body, index) => ({ Id: String(index), MessageBody: body })),
+          }),
+        );
+      }
+    };
+    const producing = Promise.all(Array.from({ length: 2 }, producer));
+
+    let consumed = 0;
+    const consumerLoop = async (n: number): Promise<void> => {
+      const handler = createConsumerHandler(container(false));
+      while (!stopped.value) {
+        const result = await pollQueueOnce({
+          sqs: stack.sqs.client,
+          queueUrl: stack.sqs.queueUrl,
+          handler,
+          functionName: `consumer-${n}`,
+        });
+        consumed += result.received;
+        if (result.received === 0) await sleep(25);
+      }
+    };
+    let sweeps = 0;
+    const evaluatorLoop = async (n: number): Promise<void> => {
+      // One evaluator fans out through the queue, the others evaluate in process: both paths compete for leases.
+      const handler = createEvaluatorHandler(container(n !== 0));
+      while (!stopped.value) {
+        await handler(
+          scheduledEvent(`sweep-${n}-${sweeps}`),
+          localLambdaContext(`evaluator-${n}`, `sweep-${n}-${sweeps}`),
+        );
+        sweeps += 1;
+        await sleep(2500 + Math.floor(random() * 1000));
+      }
+    };
+    const consumers = Array.from({ length: options.consumers }, (_, n) => consumerLoop(n));
+    const evaluators = Array.from({ length: options.evaluators }, (_, n) => evaluatorLoop(n));
+
+    await producing;
+    progress(
+      `chaos: ${workload.bodies.length} messages sent in ${Math.round(performance.now() - started)} ms`,
+    );
+    // Drained: nothing visible or in flight, twice in a row (a failed message reappears after the visibility timeout).
+    let quiet = 0;
+    while (quiet < 2) {
+      await sleep(500);
+      const left = await queueCounts(stack, stack.sqs.queueUrl);
+      quiet = left === 0 ? quiet + 1 : 0;
+      progress(
+        `chaos: ${left} messages left, ${consumed} receives, ${sweeps} sweeps, ${simulator.requestLog.length} requests`,
+      );
+    }
+    stopped.value = true;
+    await Promise.all([...consumers, ...evaluators]);
+    const durationMs = performance.now() - started;
+    progress(`chaos: drained after ${Math.round(durationMs)} ms, ${consumed} receives, ${sweeps} sweeps`);
+
+    // Ground truth 1: depth per pool and flavor, and each job's recorded state.
+    const details: string[] = [];
+    let lost = 0;
+    const depth = new DepthRepository(stack.store, { jobRetentionDays: 7 });
+    for (const pool of pools) {
+      const stored = await depth.getPoolDepth(pool);
+      for (const flavor of FLAVORS) {
+        const expected = workload.expectedDepth.get(depthKey(pool, flavor))!;
+        const actual = stored[flavor] ?? { pendingUnits: 0, runningUnits: 0 };
+        if (actual.pendingUnits !== expected.pendingUnits || actual.runningUnits !== expected.runningUnits) {
+          lost += 1;
+          details.push(
+            `depth ${pool} ${flavor}: ${actual.pendingUnits}/${actual.runningUnits}, expected ${expected.pendingUnits}/${expected.runningUnits}`,
+          );
+        }
+      }
+    }
+    const jobStates = new Map(
+      (await scanAll(stack, stack.tables.jobs)).map((item) => [
+        `${String(item.pool)}\u0000${String(item.jobId)}`,
+        item.state,
+      ]),
+    );
+    for (const job of workload.jobs) {
+      const state = jobStates.get(`${job.pool}\u0000${job.jobId}`);
+      if (state !== job.finalState) {
+        lost += 1;
+        if (details.length < 20)
+          details.push(`job ${job.jobId}: state ${String(state)}, expected ${job.finalState}`);
+      }
+    }
+    // Only poison may reach the dead-letter queue.
+    let deadLettered = 0;
+    for (;;) {
+      const page = await stack.sqs.client.send(
+        new ReceiveMessageCommand({
+          QueueUrl: stack.sqs.dlqUrl,
+          MaxNumberOfMessages: 10,
+          VisibilityTimeout: 60,
+        }),
+      );
+      const messages = page.Messages ?? [];
+      if (messages.length === 0) break;
+      deadLettered += messages.length;
+      for (const message of messages) {
+        try {
+          const parsed = JSON.parse(message.Body ?? '') as {
+            jobId?: unknown;
+            units?: unknown;
+            pool?: unknown;
+          };
+          if (typeof parsed.pool === 'string' && pools.includes(parsed.pool)) {
+            lost += 1;
+            details.push(`valid message dead-lettered: ${message.Body ?? ''}`);
+          }
+        } catch {
+          // Not JSON: poison, as intended.
+        }
+      }
+    }
+
+    // Ground truth 2: the simulator's request log.
+    const log = simulator.requestLog;
+    const patchFindings = checkPatches(log, initial, bounds);
+    details.push(...patchFindings.boundViolations.slice(0, 10), ...patchFindings.droppedFields.slice(0, 10));
+    for (const pool of pools) {
+      const replayed = patchFindings.replayed.get(pool);
+      const actual = simulator.pool(pool)?.spec.resources;
+      if (JSON.stringify(replayed) !== JSON.stringify(actual)) {
+        details.push(`replay of ${pool} differs from the simulator's pool`);
+        patchFindings.droppedFields.push(`${pool}: replay mismatch`);
+      }
+    }
+    const concurrentPatches = pools.reduce(
+      (sum, pool) => sum + Math.max(0, simulator.maxConcurrentPatches(pool) - 1),
+      0,
+    );
+    const rate = rateViolations(log, options.requestsPerSecond, options.burst);
+    if (rate.length > 0)
+      details.push(
+        `rate: ${rate.length} windows above ${rate[0]?.allowed}, max ${Math.max(...rate.map((v) => v.requests))}`,
+      );
+
+    // Ground truth 3: activities, scanned from the table.
+    const activities = new Map<string, StoredActivity[]>();
+    for (const item of (await scanAll(stack, stack.tables.activities)) as unknown as StoredActivity[]) {
+      const list = activities.get(item.pool) ?? [];
+      list.push(item);
+      activities.set(item.pool, list);
+    }
+    const missing = unrecordedPatchAttempts(log, activities);
+    const unrecorded = [...missing.values()].reduce((sum, n) => sum + Math.abs(n), 0);
+    for (const [pool, n] of missing) details.push(`unrecorded PATCH attempts ${pool}: ${n}`);
+
+    return {
+      events: workload.events.length,
+      messages: workload.bodies.length,
+      duplicates: workload.duplicates,
+      poison: workload.poison,
+      pools: pools.length,
+      requests: log.length,
+      faults: log.filter((entry) => entry.fault !== undefined).length,
+      patches: patchFindings.patches,
+      successfulPatches: log.filter((entry) => entry.method === 'PATCH' && entry.status === 200).length,
+      lost,
+      boundViolations: patchFindings.boundViolations.length,
+      droppedFields: patchFindings.droppedFields.length,
+      concurrentPatches,
+      rateViolations: rate.length,
+      unrecorded,
+      signedValid: log.filter((entry) => entry.signatureValid === true).length,
+      signedInvalid: log.filter((entry) => entry.fault === undefined && entry.signatureValid !== true).length,
+      deadLettered,
+      durationMs,
+      details,
+    };
+  } finally {
+    stopped.value = true;
+    await stack.stop();
+  }
+}
+
+/** The closing line of a chaos run. */
+export function closingLine(report: ChaosReport): string {
+  return (
+    `events=${report.events} faults=${report.faults} lost=${report.lost} bound_violations=${report.boundViolations} ` +
+    `dropped_fields=${report.droppedFields} concurrent_patches=${report.concurrentPatches} ` +
+    `rate_violations=${report.rateViolations} unrecorded=${report.unrecorded}`
+  );
+}
