@@ -136,8 +136,8 @@ function waitChart(
       const next = sorted[index + 1];
       if (next !== wait) points.push([wait, (index + 1) / sorted.length]);
     });
-    // KEDA often matches the HPA exactly (minCount >= 1): dashed, so the line beneath stays visible.
-    return { label: strategy, color: STRATEGY_COLORS[strategy], points, dashed: strategy === 'keda' };
+    // The HPA often matches KEDA exactly (minCount >= 1): drawn dashed over it, so both stay visible.
+    return { label: strategy, color: STRATEGY_COLORS[strategy], points, dashed: strategy === 'hpa' };
   });
   return stepChart({
     title: 'wait-time distribution (share of jobs started within x seconds)',
