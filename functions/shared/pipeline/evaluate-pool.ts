@@ -55,6 +55,9 @@ export interface EvaluationResult {
   leaseLost?: boolean;
 }
 
+/** Time kept between the end of the last ModelArts call and the lease's expiry. */
+const LEASE_SAFETY_MARGIN_MS = 10_000;
+
 /** Shortest back-off after a throttled evaluation when the bucket gives no better hint. */
 const THROTTLE_BACKOFF_MS = 1_000;
 
@@ -297,7 +300,7 @@ class Evaluation {
 
     let pool: Pool;
     try {
-      pool = await client.showPool(request.pool);
+      pool = await client.showPool(request.pool, { signal: this.leaseDeadline() });
     } catch (error) {
       return this.failedBeforeDecision(error);
     }
@@ -345,7 +348,7 @@ class Evaluation {
     const patchStarted = deps.clock();
     const retriesOf = () => this.attempts.slice(firstAttempt, -1).map(describeAttempt);
     try {
-      const response = await client.updatePool(request.pool, body);
+      const response = await client.updatePool(request.pool, body, { signal: this.leaseDeadline() });
       const latencyMs = deps.clock() - patchStarted;
       const attempts = this.attempts.length - firstAttempt;
       const mismatch = confirmsDecision(response, decision);
@@ -452,6 +455,15 @@ class Evaluation {
       ],
       this.failureUpdate(),
     );
+  }
+
+  /**
+   * Aborts a call (retries included) before the lease runs out, so no other evaluator can take the pool while
+   * this one may still be sending a PATCH.
+   */
+  private leaseDeadline(): AbortSignal {
+    const remaining = this.deps.settings.leaseMs - this.elapsed() - LEASE_SAFETY_MARGIN_MS;
+    return AbortSignal.timeout(Math.max(1_000, remaining));
   }
 
   private failureUpdate(): Partial<ScalerStateUpdate> {

@@ -36,7 +36,8 @@ const MAX_ATTEMPTS = 10;
  * spend the same token. The last level seen is cached: a warm taker usually needs one write, no read.
  */
 export class TokenBucketRepository {
-  private readonly lastSeen = new Map<string, BucketLevel>();
+  /** Shared by every repository in the process (one per batch or evaluation), keyed by table and bucket. */
+  private static readonly lastSeenLevels = new Map<string, BucketLevel>();
 
   constructor(
     private readonly store: StoreContext,
@@ -44,7 +45,7 @@ export class TokenBucketRepository {
   ) {}
 
   async take(bucket: string, now: number, cost = 1): Promise<TokenGrant> {
-    let level = this.lastSeen.get(bucket) ?? { tokens: undefined, updatedAt: now };
+    let level = this.lastSeen(bucket) ?? { tokens: undefined, updatedAt: now };
     let fresh = false;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
       const available = this.refill(level, now);
@@ -84,7 +85,7 @@ export class TokenBucketRepository {
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         );
-        this.lastSeen.set(bucket, { tokens: remaining, updatedAt: stamp });
+        this.remember(bucket, { tokens: remaining, updatedAt: stamp });
         return { granted: true, remaining };
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
@@ -93,11 +94,19 @@ export class TokenBucketRepository {
           stored && typeof stored.tokens === 'number' && typeof stored.updatedAt === 'number'
             ? { tokens: stored.tokens, updatedAt: stored.updatedAt }
             : await this.read(bucket, now);
-        this.lastSeen.set(bucket, level);
+        this.remember(bucket, level);
         fresh = true;
       }
     }
     throw new TokenBucketContentionError(bucket);
+  }
+
+  private lastSeen(bucket: string): BucketLevel | undefined {
+    return TokenBucketRepository.lastSeenLevels.get(`${this.store.tables.tokenBuckets}\u0000${bucket}`);
+  }
+
+  private remember(bucket: string, level: BucketLevel): void {
+    TokenBucketRepository.lastSeenLevels.set(`${this.store.tables.tokenBuckets}\u0000${bucket}`, level);
   }
 
   private refill(level: BucketLevel, now: number): number {
@@ -115,7 +124,7 @@ export class TokenBucketRepository {
       item && typeof item.tokens === 'number' && typeof item.updatedAt === 'number'
         ? { tokens: item.tokens, updatedAt: item.updatedAt }
         : { tokens: undefined, updatedAt: now };
-    this.lastSeen.set(bucket, level);
+    this.remember(bucket, level);
     return level;
   }
 }
