@@ -135,31 +135,15 @@ function readMetrics(): Set<MetricKey> {
   return keys;
 }
 
-/**
- * Known defect in the telemetry: `flavor()` adds two metrics to one Powertools single metric, which publishes
- * and clears its dimensions after the first, so `TargetNodes` goes out with `service` only. The dashboard reads
- * it per pool and flavor, as intended.
- */
-const KNOWN_EMISSION_DEFECTS: ReadonlySet<MetricKey> = new Set([
-  keyOf(PIPELINE_METRICS.targetNodes, PIPELINE_METRICS.flavorDimensions),
-]);
-
 describe('dashboard and alarms agree with the functions', () => {
   it('read only metrics the telemetry emits, with the dimensions it emits them with', () => {
     const read = readMetrics();
     const fromLogs = keyOf(PATCH_FAILURE_LOG.metricName, [PIPELINE_METRICS.dimensions.pool]);
     expect(read.size).toBeGreaterThan(10);
     for (const key of read) {
-      if (key === fromLogs || KNOWN_EMISSION_DEFECTS.has(key)) continue;
+      if (key === fromLogs) continue;
       expect(emitted.has(key), `${key} is read but never emitted`).toBe(true);
     }
-  });
-
-  it('still sees each known emission defect (drop it from the list once the telemetry is fixed)', () => {
-    for (const key of KNOWN_EMISSION_DEFECTS) expect(emitted.has(key), key).toBe(false);
-    expect(emitted.has(keyOf(PIPELINE_METRICS.targetNodes, [PIPELINE_METRICS.dimensions.service]))).toBe(
-      true,
-    );
   });
 
   it('show every evaluation outcome the telemetry counts', () => {
