@@ -59,14 +59,14 @@ function quietPowertools(): { logger: Logger; metrics: Metrics } {
 
 /** Fast retries so 429/500 scenarios take milliseconds; everything else as in production. */
 export function testClientFactory(): ModelArtsClientFactory {
-  return async (target, onAttempt) =>
+  return async (target, onAttempt, beforeRetry) =>
     new ModelArtsClient({
+      // No real waiting, but every retry still takes a token from the shared bucket.
+      sleep: async () => beforeRetry?.(),
       endpoint: target.endpoint,
       projectId: target.projectId,
       credentials: CREDENTIALS,
       maxRetries: 3,
-      baseDelayMs: 2,
-      maxDelayMs: 10,
       timeoutMs: 5_000,
       onAttempt,
     });

@@ -110,8 +110,12 @@ export function dependenciesFromEnv(
     () => (secretsClient ??= new SecretsManagerClient({ region, ...credentials })),
     clock,
   );
-  const modelArts: ModelArtsClientFactory = async (target, onAttempt) =>
+  const modelArts: ModelArtsClientFactory = async (target, onAttempt, beforeRetry) =>
     new ModelArtsClient({
+      sleep: async (ms, signal) => {
+        await sleep(ms, undefined, { signal });
+        await beforeRetry?.();
+      },
       endpoint: target.endpoint,
       projectId: target.projectId,
       credentials: await modelArtsCredentials(),

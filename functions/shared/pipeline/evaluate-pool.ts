@@ -32,7 +32,7 @@ import {
 } from './activity-records';
 import { failureBackoffUntil } from './failure-backoff';
 import type { EvaluationStatus } from './telemetry';
-import type { ModelArtsTarget, PipelineDependencies } from './types';
+import { type ModelArtsTarget, type PipelineDependencies, RequestBudgetExhaustedError } from './types';
 
 export interface EvaluationRequest {
   pool: string;
@@ -294,7 +294,14 @@ class Evaluation {
       ]);
     }
 
-    const client = await deps.modelArts(target, (info) => this.attempts.push(info));
+    const client = await deps.modelArts(
+      target,
+      (info) => this.attempts.push(info),
+      async () => {
+        const retryToken = await this.evaluator.token(target, deps.clock);
+        if (!retryToken.granted) throw new RequestBudgetExhaustedError(retryToken.waitMs);
+      },
+    );
     const getToken = await this.evaluator.token(target, deps.clock);
     if (!getToken.granted) return this.throttledBeforeDecision(getToken.waitMs);
 
@@ -397,7 +404,7 @@ class Evaluation {
     } catch (error) {
       const latencyMs = deps.clock() - patchStarted;
       const facts = errorFacts(error);
-      const throttled = facts.httpStatus === 429;
+      const throttled = facts.httpStatus === 429 || error instanceof RequestBudgetExhaustedError;
       if (throttled) deps.telemetry.throttled();
       deps.telemetry.patch('Failed');
       deps.logger.error('PATCH failed', { pool: request.pool, correlationId: this.correlationId, ...facts });
@@ -434,7 +441,7 @@ class Evaluation {
 
   private async failedBeforeDecision(error: unknown): Promise<EvaluationResult> {
     const facts = errorFacts(error);
-    const throttled = facts.httpStatus === 429;
+    const throttled = facts.httpStatus === 429 || error instanceof RequestBudgetExhaustedError;
     if (throttled) this.deps.telemetry.throttled();
     this.deps.logger.error('GET pool failed', {
       pool: this.request.pool,

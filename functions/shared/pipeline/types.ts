@@ -11,12 +11,23 @@ export interface ModelArtsTarget {
 
 /**
  * Builds a client for one evaluation; `onAttempt` sees every HTTP attempt of that evaluation, so retries and
- * their statuses end up in its activity.
+ * their statuses end up in its activity. `beforeRetry` takes a token from the shared bucket (it throws
+ * `RequestBudgetExhaustedError` when none comes in time): call it after the retry delay, so retries count
+ * against the request rate too.
  */
 export type ModelArtsClientFactory = (
   target: ModelArtsTarget,
   onAttempt: (info: AttemptInfo) => void,
+  beforeRetry?: () => Promise<void>,
 ) => Promise<ModelArtsClient>;
+
+/** No token came within the evaluation's wait: the call is abandoned and the evaluation recorded Throttled. */
+export class RequestBudgetExhaustedError extends Error {
+  override readonly name = 'RequestBudgetExhaustedError';
+  constructor(readonly waitMs: number) {
+    super(`ModelArts request budget exhausted: next token in ${waitMs} ms`);
+  }
+}
 
 export interface EvaluationSettings {
   /** How long an evaluator holds a pool. */
