@@ -169,7 +169,7 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
     // A kept database holds earlier runs' times: start after them, so windows and history stay in order.
     const activities = new ActivityRepository(stack.store, { retentionDays: 30 });
     const latest = (await activities.listByPool(poolName, { limit: 1 }))[0];
-    clock.begin(Math.max(Date.now(), latest ? Date.parse(latest.at) + 3_600_000 : 0));
+    clock.startAt(Math.max(Date.now(), latest ? Date.parse(latest.at) + 3_600_000 : 0));
 
     const stored = {
       ...document,
@@ -231,6 +231,8 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
     );
 
     const countPatches = patchCounter(stack, activities, poolName, clock);
+    // Virtual time starts with the handlers, so the trace's first seconds are not spent on setup.
+    clock.begin();
     poller.start();
     schedule.start();
     let stopReason: StopReason = 'duration';

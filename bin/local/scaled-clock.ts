@@ -16,15 +16,22 @@ export class ScaledClock {
     this.startEpochMs = startEpochMs;
   }
 
-  /** Starts virtual time (it stands still at `startEpochMs` until then), optionally from another epoch. */
-  begin(startEpochMs: number = this.startEpochMs): void {
+  /** Moves virtual time zero; only before `begin`, while virtual time stands still. */
+  startAt(startEpochMs: number): void {
+    if (this.realStart !== undefined) throw new Error('the clock is already running');
     this.startEpochMs = startEpochMs;
+  }
+
+  /** Starts virtual time; until then it stands still at `startEpochMs`. */
+  begin(): void {
     this.realStart = this.realNow();
   }
 
-  /** Virtual epoch ms; bound, so it can be handed around as `() => number`. */
+  /** Virtual epoch ms, whole like `Date.now()`'s; bound, so it can be handed around as `() => number`. */
   readonly now = (): number =>
-    this.startEpochMs + (this.realStart === undefined ? 0 : this.speed * (this.realNow() - this.realStart));
+    Math.floor(
+      this.startEpochMs + (this.realStart === undefined ? 0 : this.speed * (this.realNow() - this.realStart)),
+    );
 
   /** Virtual seconds since the start. */
   elapsedS(): number {

@@ -1,0 +1,73 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runEntry } from './run-cli';
+
+interface Summary {
+  pool: string;
+  trace: { name: string; jobs: number };
+  results: Array<{ strategy: string; patches: number; unfinished_jobs: number; node_seconds: number }>;
+}
+
+interface RunInfo {
+  stop_reason: string;
+  moves: Record<string, { scaleUps: number; scaleDowns: number; targets: number[] }>;
+  queue: { received: number; failed: number; deadLetters: number };
+}
+
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+describe('npm start (bin/local-run.ts)', () => {
+  it('replays a short trace through the real handlers to the end, scaling up and back down, and writes the report', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'local-run-'));
+    dirs.push(out);
+    const run = await runEntry(
+      'bin/local-run.ts',
+      ['--trace', 'test/cli/fixtures/tiny.csv', '--speed', '200', '--duration', '45', '--out', out],
+      {},
+      90_000,
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    // Not a terminal: plain progress lines, then the closing summary.
+    expect(run.stdout).toMatch(/^\[\d\d:\d\d:\d\d\] jobs \d+\/5 done/m);
+    expect(run.stdout).toMatch(
+      /^ {2}gpu\.8v100 +all +demand +\d+ units +target +\d+ +creating +\d+ +available +\d+/m,
+    );
+    expect(run.stdout).toContain('Run finished after');
+
+    const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as Summary;
+    expect(summary.trace).toMatchObject({ name: 'tiny.csv', jobs: 5 });
+    expect(summary.results.map((result) => result.strategy)).toEqual(['policy', 'oracle']);
+    const policy = summary.results[0]!;
+    expect(policy.patches).toBeGreaterThanOrEqual(2);
+    expect(policy.unfinished_jobs).toBe(0);
+    expect(policy.node_seconds).toBeGreaterThan(0);
+
+    const info = JSON.parse(await readFile(join(out, 'run.json'), 'utf8')) as RunInfo;
+    expect(info.stop_reason).toBe('finished');
+    const gpu = info.moves['modelarts.vm.gpu.8v100']!;
+    // Up for the four 8-GPU jobs, then down once they are done.
+    const peak = gpu.targets.indexOf(Math.max(...gpu.targets));
+    expect(peak).toBeGreaterThan(0);
+    expect(gpu.targets[peak]).toBeGreaterThan(gpu.targets[0]!);
+    expect(gpu.targets.slice(peak + 1).length).toBeGreaterThan(0);
+    expect(gpu.targets[gpu.targets.length - 1]).toBeLessThan(gpu.targets[peak]!);
+    expect(info.queue.failed).toBe(0);
+    expect(info.queue.deadLetters).toBe(0);
+
+    const html = await readFile(join(out, 'report.html'), 'utf8');
+    expect(html).toContain('<svg');
+    expect(html).toContain(summary.pool);
+  }, 100_000);
+
+  it('rejects bad flags naming the flag, before starting anything', async () => {
+    const run = await runEntry('bin/local-run.ts', ['--speed', '-3']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('error: --speed must be above 0\n');
+  });
+});
