@@ -337,3 +337,107 @@ describe('engine invariants (fast-check)', () => {
     );
   });
 });
+
+const anyZone = fc.constantFrom(...ZONES, 'cn-north-4z');
+const azList = fc.array(fc.record({ az: anyZone, count: fc.integer({ min: 0, max: 10 }) }), { maxLength: 4 });
+const statusItem = (flavor: string) =>
+  fc
+    .record({
+      flavor: fc.constant(flavor),
+      count: fc.integer({ min: 0, max: 10 }),
+      azs: fc.option(azList, { nil: undefined }),
+    })
+    .map((item) => (item.azs === undefined ? { flavor: item.flavor, count: item.count } : item));
+
+/** Pools as they may really come back: stale maxCount, azs not summing to count, duplicate AZs, odd status. */
+const messyScenario = fc
+  .record({
+    flavors: fc.array(flavorPolicy, { minLength: 2, maxLength: 2 }),
+    entries: fc.array(
+      fc.record({
+        flavor: fc.constantFrom(...FLAVORS),
+        count: fc.integer({ min: 0, max: 30 }),
+        maxCount: fc.option(fc.integer({ min: 0, max: 30 }), { nil: undefined }),
+        azs: fc.option(azList, { nil: undefined }),
+        nodePool: fc.option(fc.constantFrom('np-a', 'np-b'), { nil: undefined }),
+      }),
+      { minLength: 1, maxLength: 4 },
+    ),
+    status: fc.record({
+      creating: fc.array(statusItem(FLAVORS[0] as string), { maxLength: 2 }),
+      available: fc.array(statusItem(FLAVORS[1] as string), { maxLength: 2 }),
+      abnormal: fc.array(statusItem(FLAVORS[0] as string), { maxLength: 1 }),
+      deleting: fc.array(statusItem(FLAVORS[2] as string), { maxLength: 1 }),
+    }),
+    phase: fc.constantFrom('Running', 'Running', 'Abnormal', 'ScalingFailed', undefined),
+    logical: fc.boolean(),
+    scaleWhileChanging: fc.boolean(),
+    runningUnits: fc.integer({ min: 0, max: 100 }),
+    pendingUnits: fc.integer({ min: 0, max: 100 }),
+    laterSeconds: fc.integer({ min: 0, max: 4000 }),
+  })
+  .map((draw): Scenario => {
+    const names = FLAVORS.slice(0, 2);
+    const policy = parsePolicy({
+      pool: 'pool-messy',
+      cooldownSeconds: 60,
+      scaleWhileChanging: draw.scaleWhileChanging,
+      resizablePhases: ['Running', 'Abnormal'],
+      flavors: Object.fromEntries(names.map((name, index) => [name, draw.flavors[index]])),
+    });
+    const resources = draw.entries.map((entry) => {
+      const resource: PoolResource = {
+        flavor: entry.flavor,
+        count: entry.count,
+        tags: [{ key: 'k', value: 'v' }],
+      };
+      if (entry.maxCount !== undefined) resource.maxCount = entry.maxCount;
+      if (entry.azs !== undefined) resource.azs = entry.azs;
+      if (entry.nodePool !== undefined) resource.nodePool = entry.nodePool;
+      return resource;
+    });
+    const pool: Pool = {
+      apiVersion: 'v2',
+      kind: 'Pool',
+      metadata: { name: 'pool-messy' },
+      spec: { type: draw.logical ? 'Logical' : 'Dedicate', resources },
+      status: { ...(draw.phase === undefined ? {} : { phase: draw.phase }), resources: draw.status },
+    };
+    const depth = Object.fromEntries(
+      names.map((name) => [
+        name,
+        { pendingUnits: draw.pendingUnits, runningUnits: draw.runningUnits, updatedAt: T0 },
+      ]),
+    );
+    return { policy, pool, depth, state: initialScalerState(), now: T0 + draw.laterSeconds * 1000 };
+  });
+
+describe('engine robustness (fast-check)', () => {
+  it('decides on pools as they really come back without throwing, and every PATCH is sound', () => {
+    fc.assert(
+      fc.property(messyScenario, (input) => {
+        // Three times with the state carried: within the cooldown, then an hour later (AZ back-off included).
+        const first = decide(input);
+        const cooling = decide({ ...input, state: first.state, now: input.now + 1000 });
+        const later = decide({ ...input, state: cooling.state, now: input.now + 3_600_000 });
+        for (const result of [first, cooling, later]) {
+          const resources = result.patch?.spec?.resources;
+          if (resources !== undefined) {
+            expect(resources.map(withoutSizing)).toEqual(input.pool.spec.resources.map(withoutSizing));
+          }
+          for (const flavor of result.flavors) {
+            if (flavor.outcome !== 'scale') continue;
+            const policy = input.policy.flavors[flavor.flavor];
+            if (policy === undefined) throw new Error('scaled a flavor outside the policy');
+            expect(flavor.after.count).toBeGreaterThanOrEqual(policy.allowZero ? 0 : 1);
+            expect(flavor.after.count).toBeLessThanOrEqual(policy.maxCount);
+            if (flavor.after.azs !== undefined) {
+              expect(flavor.after.azs.reduce((sum, az) => sum + az.count, 0)).toBe(flavor.after.count);
+            }
+          }
+        }
+      }),
+      { numRuns: RUNS, seed: SEED },
+    );
+  });
+});

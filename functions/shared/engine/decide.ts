@@ -4,7 +4,7 @@ import { splitAcrossAzs } from './azs';
 import { normalizeWithBehavior, pruneScaleEvents, recordRecommendation } from './behavior';
 import { effectiveBounds, roundToStep } from './bounds';
 import { recommendNodes } from './demand';
-import { buildPatchBody, sizeChanged, sizeOf } from './patch-body';
+import { buildPatchBody, nodesPerAz, sizeChanged, sizeOf } from './patch-body';
 import type { FlavorPolicy, Policy } from './policy';
 import {
   emptyFlavorStatus,
@@ -189,8 +189,12 @@ function decideFlavor(ctx: FlavorContext): FlavorResult {
       );
       target = current;
     }
+    // Nothing of the entry changes while it cools down, AZ placement and maxCount included.
+    frozen = true;
   }
 
+  // Holding a count outside the bounds (running jobs) must not patch the entry's other sizing either.
+  if (target < minCount || target > maxCount) frozen = true;
   const after: FlavorSize = frozen ? { ...before } : { count: target };
   if (!frozen && entry.maxCount !== undefined) {
     if (ctx.pool.spec.type === 'Dedicate') {
@@ -206,11 +210,11 @@ function decideFlavor(ctx: FlavorContext): FlavorResult {
       `AZ ${az} backed off for ${flavor.azBackoff.durationSeconds} s: nodes creating without progress or abnormal for ${flavor.azBackoff.afterSeconds} s`,
     );
   }
-  const weights = coolingDown || frozen ? undefined : azWeights(ctx, entry);
+  const weights = frozen ? undefined : azWeights(ctx, entry);
   if (weights !== undefined) {
     const placed =
       entry.azs !== undefined && entry.azs.length > 0
-        ? Object.fromEntries(entry.azs.map((az) => [az.az, az.count]))
+        ? Object.fromEntries(nodesPerAz(entry.azs))
         : liveNodesByAz(ctx.status);
     const caps: Record<string, number> = {};
     for (const az of ctx.health.backedOff) caps[az] = ctx.status.available.byAz[az] ?? 0;
@@ -270,7 +274,15 @@ function decideFlavor(ctx: FlavorContext): FlavorResult {
     applied,
     notApplied,
   };
-  if (changed) result.target = { flavor: ctx.name, ...after };
+  if (changed) {
+    // AZs carried over unchanged stay out of the target, so the entry keeps them exactly as the pool has them.
+    const { azs, ...size } = after;
+    result.target = {
+      flavor: ctx.name,
+      ...size,
+      ...(azs !== undefined && azs !== before.azs ? { azs } : {}),
+    };
+  }
   if (nextChangeAt !== undefined) result.nextChangeAt = nextChangeAt;
   return result;
 }

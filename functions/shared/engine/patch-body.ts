@@ -25,18 +25,20 @@ function cloneJson<T>(value: T): T {
   return copy as T;
 }
 
+/** Nodes per AZ, summing an AZ listed twice and leaving out AZs with 0 nodes (they place nothing). */
+export function nodesPerAz(azs: readonly PoolNodeAz[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const az of azs) if (az.count > 0) counts.set(az.az, (counts.get(az.az) ?? 0) + az.count);
+  return counts;
+}
+
 function sameAzs(a: readonly PoolNodeAz[] | undefined, b: readonly PoolNodeAz[] | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
-  // AZs listed with 0 nodes place nothing: they compare equal to AZs left out.
-  const counts = new Map<string, number>();
-  for (const az of a) if (az.count > 0) counts.set(az.az, az.count);
-  let matched = 0;
-  for (const az of b) {
-    if (az.count === 0) continue;
-    if (counts.get(az.az) !== az.count) return false;
-    matched += 1;
-  }
-  return matched === counts.size;
+  const left = nodesPerAz(a);
+  const right = nodesPerAz(b);
+  if (left.size !== right.size) return false;
+  for (const [az, count] of left) if (right.get(az) !== count) return false;
+  return true;
 }
 
 /** True when `after` differs from `before` in count, maxCount or AZ placement. */
@@ -49,7 +51,10 @@ export function sizeChanged(before: FlavorSize, after: FlavorSize): boolean {
 export function sizeOf(resource: PoolResource): FlavorSize {
   const size: FlavorSize = { count: resource.count };
   if (resource.maxCount !== undefined) size.maxCount = resource.maxCount;
-  if (resource.azs !== undefined) size.azs = resource.azs.map((az) => ({ az: az.az, count: az.count }));
+  // An empty `azs` places nothing, like an absent one: the service chooses.
+  if (resource.azs !== undefined && resource.azs.length > 0) {
+    size.azs = resource.azs.map((az) => ({ az: az.az, count: az.count }));
+  }
   return size;
 }
 
@@ -112,16 +117,13 @@ export function buildPatchBody(pool: Pool, targets: readonly FlavorTarget[]): Up
     const index = findEntry(pool, target);
     const entry = resources[index] as PoolResource;
     checkTarget(pool, entry, target);
-    const after: FlavorSize = {
-      count: target.count,
-      ...(target.maxCount !== undefined
-        ? { maxCount: target.maxCount }
-        : entry.maxCount !== undefined
-          ? { maxCount: entry.maxCount }
-          : {}),
-      ...(target.azs !== undefined ? { azs: target.azs } : entry.azs !== undefined ? { azs: entry.azs } : {}),
-    };
-    if (!sizeChanged(sizeOf(entry), after)) continue;
+    const before = sizeOf(entry);
+    const after: FlavorSize = { count: target.count };
+    const maxCount = target.maxCount ?? before.maxCount;
+    if (maxCount !== undefined) after.maxCount = maxCount;
+    const azs = target.azs ?? before.azs;
+    if (azs !== undefined) after.azs = azs;
+    if (!sizeChanged(before, after)) continue;
     changed = true;
     entry.count = target.count;
     if (target.maxCount !== undefined) entry.maxCount = target.maxCount;
