@@ -11,11 +11,18 @@ const seconds = z.int().min(0);
 
 /** One rate policy of the Kubernetes HPA `behavior` field, with `Pods` renamed to `Nodes`. */
 export const ScalingRatePolicySchema = z.strictObject({
-  type: z.enum(['Nodes', 'Percent']),
-  /** Nodes to add or remove, or the percentage of the nodes at the start of the period. */
-  value: z.int().min(1),
-  /** The window the change is counted over (Kubernetes allows 1 to 1800). */
-  periodSeconds: z.int().min(1).max(1800),
+  type: z
+    .enum(['Nodes', 'Percent'])
+    .describe('Nodes: a number of nodes; Percent: a share of the count at the start of the period.'),
+  value: z
+    .int()
+    .min(1)
+    .describe('Nodes to add or remove, or the percentage of the nodes at the start of the period.'),
+  periodSeconds: z
+    .int()
+    .min(1)
+    .max(1800)
+    .describe('The window the change is counted over (Kubernetes allows 1 to 1800).'),
 });
 
 export const SelectPolicySchema = z.enum(['Max', 'Min', 'Disabled']);
@@ -40,13 +47,18 @@ export const DEFAULT_SCALE_DOWN = {
 function scalingRulesSchema(defaults: typeof DEFAULT_SCALE_UP | typeof DEFAULT_SCALE_DOWN) {
   return z
     .strictObject({
-      /** Past recommendations considered (Kubernetes allows 0 to 3600). */
-      stabilizationSeconds: seconds.max(3600).default(defaults.stabilizationSeconds),
+      stabilizationSeconds: seconds
+        .max(3600)
+        .default(defaults.stabilizationSeconds)
+        .describe('Past recommendations considered (Kubernetes allows 0 to 3600).'),
       policies: z
         .array(ScalingRatePolicySchema)
         .min(1)
-        .default(() => defaults.policies.map((policy) => ({ ...policy }))),
-      select: SelectPolicySchema.default(defaults.select),
+        .default(() => defaults.policies.map((policy) => ({ ...policy })))
+        .describe('Rate limits; `select` chooses among their proposals.'),
+      select: SelectPolicySchema.default(defaults.select).describe(
+        'Max: the policy allowing the largest change; Min: the smallest; Disabled: no scaling in this direction.',
+      ),
     })
     .prefault({});
 }
@@ -74,45 +86,77 @@ function isValidCron(expression: string): boolean {
 
 /** A recurring window (cron start + duration) that overrides the bounds while it is active. */
 export const SchedulePolicySchema = z.strictObject({
-  /** Five-field (or six with seconds) cron expression marking the start of each window. */
-  cron: z.string().min(1).refine(isValidCron, { message: 'is not a valid cron expression' }),
-  /** IANA time zone the cron expression is read in. */
-  timezone: z.string().default('UTC').refine(isValidTimeZone, { message: 'is not a known IANA time zone' }),
-  durationSeconds: z.int().min(1),
-  minCount: z.int().min(0).optional(),
-  maxCount: z.int().min(1).optional(),
-  /** Shown in reason trails. */
-  name: z.string().min(1).optional(),
+  cron: z
+    .string()
+    .min(1)
+    .refine(isValidCron, { message: 'is not a valid cron expression' })
+    .describe('Five-field (or six with seconds) cron expression marking the start of each window.'),
+  timezone: z
+    .string()
+    .default('UTC')
+    .refine(isValidTimeZone, { message: 'is not a known IANA time zone' })
+    .describe('IANA time zone the cron expression is read in.'),
+  durationSeconds: z.int().min(1).describe('How long each window lasts from its start.'),
+  minCount: z.int().min(0).optional().describe('minCount while the window is active.'),
+  maxCount: z.int().min(1).optional().describe('maxCount while the window is active.'),
+  name: z.string().min(1).optional().describe('Shown in reason trails.'),
 });
 
 /** Karpenter-style steering around an AZ whose nodes stay `creating` or turn `abnormal`. */
 export const AzBackoffSchema = z
   .strictObject({
-    /** How long an AZ may keep nodes creating without one becoming available, or keep abnormal nodes. */
-    afterSeconds: z.int().min(1).default(1200),
-    /** How long new nodes avoid the AZ once it is backed off. */
-    durationSeconds: z.int().min(1).default(600),
+    afterSeconds: z
+      .int()
+      .min(1)
+      .default(1200)
+      .describe(
+        'How long an AZ may keep nodes creating without one becoming available, or keep abnormal nodes.',
+      ),
+    durationSeconds: z
+      .int()
+      .min(1)
+      .default(600)
+      .describe('How long new nodes avoid the AZ once it is backed off.'),
   })
   .prefault({});
 
 export const FlavorPolicySchema = z
   .strictObject({
-    minCount: z.int().min(0).default(1),
-    maxCount: z.int().min(1),
-    /** Capacity units (GPUs, NPUs, or 1 for whole nodes) one node provides. */
-    unitsPerNode: z.number().positive().default(1),
-    /** Share of each node's units the demand may fill: 0.8 keeps 20 % headroom. */
-    targetUtilization: z.number().gt(0).max(1).default(1),
-    /** Demand below which an idle flavor falls back to minCount (0 with allowZero). */
-    activationUnits: z.number().min(0).default(1),
-    /** ModelArts refuses 0-node entries; only pools or simulators that accept them may scale to zero. */
-    allowZero: z.boolean().default(false),
-    /** AZ weights; without them nodes spread evenly over the AZs the flavor already uses. */
-    azs: z.record(z.string().min(1), z.number().min(0)).optional(),
-    scaleUp: ScaleUpRulesSchema,
-    scaleDown: ScaleDownRulesSchema,
-    schedules: z.array(SchedulePolicySchema).default([]),
-    azBackoff: AzBackoffSchema,
+    minCount: z.int().min(0).default(1).describe('Fewest nodes; at least 1 unless allowZero.'),
+    maxCount: z.int().min(1).describe('Most nodes.'),
+    unitsPerNode: z
+      .number()
+      .positive()
+      .default(1)
+      .describe('Capacity units (GPUs, NPUs, or 1 for whole nodes) one node provides.'),
+    targetUtilization: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(1)
+      .describe("Share of each node's units the demand may fill: 0.8 keeps 20 % headroom."),
+    activationUnits: z
+      .number()
+      .min(0)
+      .default(1)
+      .describe('Demand below which an idle flavor falls back to minCount (0 with allowZero).'),
+    allowZero: z
+      .boolean()
+      .default(false)
+      .describe(
+        'ModelArts refuses 0-node entries; only pools or simulators that accept them may scale to zero.',
+      ),
+    azs: z
+      .record(z.string().min(1), z.number().min(0))
+      .optional()
+      .describe('AZ weights; without them nodes spread evenly over the AZs the flavor already uses.'),
+    scaleUp: ScaleUpRulesSchema.describe('Kubernetes HPA behavior.scaleUp (Pods called Nodes).'),
+    scaleDown: ScaleDownRulesSchema.describe('Kubernetes HPA behavior.scaleDown (Pods called Nodes).'),
+    schedules: z
+      .array(SchedulePolicySchema)
+      .default([])
+      .describe('Windows overriding minCount/maxCount while active.'),
+    azBackoff: AzBackoffSchema.describe('Steering around an AZ whose nodes stay creating or abnormal.'),
   })
   .superRefine((flavor, ctx) => {
     const floor = flavor.allowZero ? 0 : 1;
@@ -178,27 +222,38 @@ export const PoolPhaseNameSchema = z.enum([
 ]);
 
 export const PolicySchema = z.strictObject({
-  /** The pool's `metadata.name`. */
-  pool: z.string().min(1),
-  projectId: z.string().min(1).optional(),
-  region: z.string().min(1).optional(),
-  endpoint: z.url({ protocol: /^https?$/ }).optional(),
-  /** `false` pauses the pool: decisions are reported as `disabled` and nothing is patched. */
-  enabled: z.boolean().default(true),
-  /** Decide and report the would-be PATCH without sending it. */
-  dryRun: z.boolean().default(false),
-  /** Quiet time after a flavor was scaled before it is scaled again. */
-  cooldownSeconds: seconds.default(60),
-  /** Depth older than this is not trusted to scale down. */
-  staleAfterSeconds: z.int().min(1).default(300),
-  /**
-   * `false` (default): no PATCH while any flavor of the pool has nodes creating or deleting (one change in flight
-   * per pool). `true`: scale anyway, counting the creating nodes as capacity on its way.
-   */
-  scaleWhileChanging: z.boolean().default(false),
-  /** Pool phases in which the pool may be resized; the service documents only `Running`. */
-  resizablePhases: z.array(PoolPhaseNameSchema).min(1).default(['Running']),
-  flavors: z.record(z.string().min(1), FlavorPolicySchema),
+  pool: z.string().min(1).describe("The pool's `metadata.name`."),
+  projectId: z.string().min(1).optional().describe('Huawei Cloud project id of the pool.'),
+  region: z.string().min(1).optional().describe('Region of the pool, e.g. cn-north-4.'),
+  endpoint: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe('ModelArts endpoint, e.g. https://modelarts.cn-north-4.myhuaweicloud.com.'),
+  enabled: z
+    .boolean()
+    .default(true)
+    .describe('`false` pauses the pool: decisions are reported as `disabled` and nothing is patched.'),
+  dryRun: z.boolean().default(false).describe('Decide and report the would-be PATCH without sending it.'),
+  cooldownSeconds: seconds
+    .default(60)
+    .describe('Quiet time after a flavor was scaled before it is scaled again.'),
+  staleAfterSeconds: z
+    .int()
+    .min(1)
+    .default(300)
+    .describe('Depth older than this is not trusted to scale down.'),
+  scaleWhileChanging: z
+    .boolean()
+    .default(false)
+    .describe(
+      'false: no PATCH while any flavor of the pool has nodes creating or deleting (one change in flight per pool); true: scale anyway, counting creating nodes as capacity on its way.',
+    ),
+  resizablePhases: z
+    .array(PoolPhaseNameSchema)
+    .min(1)
+    .default(['Running'])
+    .describe('Pool phases in which the pool may be resized; the service documents only `Running`.'),
+  flavors: z.record(z.string().min(1), FlavorPolicySchema).describe('Per flavor name, how it scales.'),
 });
 
 export type Policy = z.output<typeof PolicySchema>;
