@@ -32,62 +32,62 @@ function byName(a: string, b: string): number {
 
 export function splitAcrossAzs(input: AzSplitInput): AzSplit {
   const backedOff = input.backedOff ?? new Set<string>();
-  const counts = new Map<string, number>();
-  for (const az of [...Object.keys(input.current), ...Object.keys(input.weights)].sort(byName)) {
-    counts.set(az, Math.max(0, Math.floor(input.current[az] ?? 0)));
-  }
+  const zones = [...new Set([...Object.keys(input.current), ...Object.keys(input.weights)])].sort(byName);
+  const counts = zones.map((az) => Math.max(0, Math.floor(input.current[az] ?? 0)));
+  const weights = zones.map((az) => input.weights[az] ?? 0);
   let moved = 0;
-  for (const [az, cap] of Object.entries(input.caps ?? {})) {
-    const count = counts.get(az) ?? 0;
-    if (count > cap) {
+  zones.forEach((az, index) => {
+    const cap = input.caps?.[az];
+    const count = counts[index] as number;
+    if (cap !== undefined && count > cap) {
       moved += count - cap;
-      counts.set(az, cap);
+      counts[index] = cap;
     }
-  }
+  });
 
-  const eligible = [...counts.keys()].filter((az) => (input.weights[az] ?? 0) > 0 && !backedOff.has(az));
+  const weighted = zones.map((_, index) => index).filter((index) => (weights[index] as number) > 0);
+  const eligible = weighted.filter((index) => !backedOff.has(zones[index] as string));
   const backoffIgnored = eligible.length === 0;
-  const receivers = backoffIgnored
-    ? [...counts.keys()].filter((az) => (input.weights[az] ?? 0) > 0)
-    : eligible;
-  const shareWeights = new Map<string, number>();
-  for (const az of receivers) shareWeights.set(az, input.weights[az] ?? 0);
-  const totalWeight = [...shareWeights.values()].reduce((sum, weight) => sum + weight, 0);
-  const share = (az: string): number =>
-    totalWeight === 0 ? 0 : (input.target * (shareWeights.get(az) ?? 0)) / totalWeight;
+  const receivers = backoffIgnored ? weighted : eligible;
+  const totalWeight = receivers.reduce((sum, index) => sum + (weights[index] as number), 0);
+  const shares = zones.map(() => 0);
+  for (const index of receivers) shares[index] = (input.target * (weights[index] as number)) / totalWeight;
 
-  let total = [...counts.values()].reduce((sum, count) => sum + count, 0);
-  const pool = receivers.length > 0 ? receivers : [...counts.keys()];
-  while (total < input.target && pool.length > 0) {
-    let best = pool[0] as string;
-    for (const az of pool) {
-      const gap = share(az) - (counts.get(az) ?? 0);
-      const bestGap = share(best) - (counts.get(best) ?? 0);
-      if (gap > bestGap + 1e-9) best = az;
+  let total = counts.reduce((sum, count) => sum + count, 0);
+  const adders = receivers.length > 0 ? receivers : zones.map((_, index) => index);
+  while (total < input.target && adders.length > 0) {
+    let best = adders[0] as number;
+    let bestGap = (shares[best] as number) - (counts[best] as number);
+    for (const index of adders) {
+      const gap = (shares[index] as number) - (counts[index] as number);
+      if (gap > bestGap + 1e-9) {
+        best = index;
+        bestGap = gap;
+      }
     }
-    counts.set(best, (counts.get(best) ?? 0) + 1);
+    counts[best] = (counts[best] as number) + 1;
     total += 1;
   }
   while (total > input.target) {
-    let best: string | undefined;
-    for (const [az, count] of counts) {
-      if (count === 0) continue;
-      if (best === undefined) {
-        best = az;
-        continue;
+    let best = -1;
+    let bestExcess = -Infinity;
+    counts.forEach((count, index) => {
+      if (count === 0) return;
+      const excess = count - (shares[index] as number);
+      if (best === -1 || excess > bestExcess + 1e-9) {
+        best = index;
+        bestExcess = excess;
       }
-      const excess = count - share(az);
-      const bestExcess = (counts.get(best) ?? 0) - share(best);
-      if (excess > bestExcess + 1e-9) best = az;
-    }
-    if (best === undefined) break;
-    counts.set(best, (counts.get(best) ?? 0) - 1);
+    });
+    if (best === -1) break;
+    counts[best] = (counts[best] as number) - 1;
     total -= 1;
   }
 
-  const azs = [...counts.entries()]
-    .filter(([, count]) => count > 0)
-    .sort(([a], [b]) => byName(a, b))
-    .map(([az, count]) => ({ az, count }));
+  const azs: { az: string; count: number }[] = [];
+  zones.forEach((az, index) => {
+    const count = counts[index] as number;
+    if (count > 0) azs.push({ az, count });
+  });
   return { azs, moved, backoffIgnored };
 }

@@ -10,7 +10,8 @@ function cloneJson<T>(value: T): T {
   if (Array.isArray(value)) return value.map(cloneJson) as T;
   if (value === null || typeof value !== 'object') return value;
   const copy: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(value)) {
+  for (const key of Object.keys(value)) {
+    const field = (value as Record<string, unknown>)[key];
     if (key === '__proto__') {
       Object.defineProperty(copy, key, {
         value: cloneJson(field),
