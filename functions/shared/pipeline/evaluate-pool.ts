@@ -314,7 +314,29 @@ class Evaluation {
 
     const state = parseScalerState(record.engineState);
     const decisionStarted = performance.now();
-    const decision = decide({ policy, pool, depth: inputs.depth, state, now: deps.clock() });
+    let decision: Decision;
+    try {
+      decision = decide({ policy, pool, depth: inputs.depth, state, now: deps.clock() });
+    } catch (error) {
+      // A pool the engine cannot handle (an entry it cannot identify, an impossible target) is recorded, not lost.
+      const facts = errorFacts(error);
+      deps.logger.error('decision failed', {
+        pool: request.pool,
+        correlationId: this.correlationId,
+        ...facts,
+      });
+      return this.finish(
+        'Failed',
+        [
+          poolActivity(this.context, 'Failed', {
+            ...facts,
+            reasons: ['decision failed'],
+            latencyMs: this.elapsed(),
+          }),
+        ],
+        this.failureUpdate(),
+      );
+    }
     deps.telemetry.decisionLatency(performance.now() - decisionStarted);
     for (const flavor of decision.flavors) {
       deps.telemetry.flavor(request.pool, flavor.flavor, flavor.demandUnits, flavor.after.count);
