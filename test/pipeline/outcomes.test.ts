@@ -4,6 +4,7 @@ import { loadConfig, tableEnvironment } from '../../functions/shared/config';
 import { CredentialsSecretError, credentialsSource } from '../../functions/shared/pipeline/dependencies';
 import { PoolEvaluator } from '../../functions/shared/pipeline/evaluate-pool';
 import { DepthRepository } from '../../functions/shared/store/depth-repository';
+import { ScalerStateRepository } from '../../functions/shared/store/scaler-state-repository';
 import { tableNamesWithPrefix } from '../../functions/shared/store/tables';
 import { GPU, type Harness, gpuEntry, gpuPolicy, jobEvent, startHarness } from './harness';
 
@@ -73,6 +74,41 @@ describe('retries and the request budget', () => {
       errorCode: 'RequestBudgetExhaustedError',
       attempts: 1,
     });
+  });
+});
+
+describe('a lease lost mid-evaluation', () => {
+  it("never overwrites the new holder's state, yet still records what happened", async () => {
+    const deps = harness.dependencies();
+    const states = new ScalerStateRepository(deps.store);
+    const pool = 'pool-lease-lost';
+    await states.acquireLease(pool, 'new-holder', harness.clock.now(), 60_000);
+    const activity = {
+      pool,
+      id: 'lost-1',
+      at: new Date(harness.clock.now()).toISOString(),
+      flavor: GPU,
+      status: 'Successful' as const,
+      reasons: ['scaled before the lease expired'],
+      latencyMs: 1,
+      correlationId: 'c-lost',
+    };
+    const update = {
+      engineState: { version: 1, flavors: {} },
+      failures: 0,
+      backoffUntil: 0,
+      lastStatus: 'Successful',
+    };
+    const saved = await new PoolEvaluator(deps).save(
+      pool,
+      'old-holder',
+      update,
+      [activity],
+      harness.clock.now(),
+    );
+    expect(saved).toEqual({ leaseLost: true });
+    expect(await states.get(pool)).toMatchObject({ leaseOwner: 'new-holder', version: 0 });
+    expect((await harness.activities().listByPool(pool)).map((record) => record.id)).toEqual(['lost-1']);
   });
 });
 
