@@ -87,6 +87,21 @@ describe('recommendNodes', () => {
     expect(result.reasons[0]).toBe(reason);
   });
 
+  it.each([
+    ['NaN pending units', { pendingUnits: Number.NaN, runningUnits: 8, updatedAt: T0 }, 1, false],
+    [
+      'infinite running units',
+      { pendingUnits: 8, runningUnits: Number.POSITIVE_INFINITY, updatedAt: T0 },
+      1,
+      false,
+    ],
+    ['an unreadable time', { pendingUnits: 8, runningUnits: 0, updatedAt: Number.NaN }, 1, true],
+  ])('reads %s safely', (_name, depth, nodes, hold) => {
+    const result = recommendNodes(flavor(), depth, T0, 300);
+    expect(result.nodes).toBe(nodes);
+    expect(result.hold).toBe(hold);
+  });
+
   it('trusts depth exactly staleAfterSeconds old', () => {
     expect(recommendNodes(flavor(), at(1, 0, 300), T0, 300).hold).toBe(false);
   });

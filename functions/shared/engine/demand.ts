@@ -14,6 +14,11 @@ export interface DemandRecommendation {
   reasons: string[];
 }
 
+/** Counters below zero or not numbers at all (a bug upstream) count as no demand. */
+function units(value: number): number {
+  return Number.isFinite(value) && value > 0 ? value : 0;
+}
+
 function formatUnits(units: number): string {
   return Number.isInteger(units) ? String(units) : units.toFixed(2);
 }
@@ -34,16 +39,19 @@ export function recommendNodes(
       reasons: ['no depth reported for this flavor: holding, no scale-down'],
     };
   }
-  const pending = Math.max(0, depth.pendingUnits);
-  const running = Math.max(0, depth.runningUnits);
+  const pending = units(depth.pendingUnits);
+  const running = units(depth.runningUnits);
   const demandUnits = pending + running;
   const runningNodes = Math.ceil(running / flavor.unitsPerNode);
   const reasons: string[] = [];
-  const ageSeconds = Math.max(0, (now - depth.updatedAt) / 1000);
+  // An unreadable timestamp is as untrustworthy as an old one.
+  const ageSeconds = Number.isFinite(depth.updatedAt)
+    ? Math.max(0, (now - depth.updatedAt) / 1000)
+    : Infinity;
   const hold = ageSeconds > staleAfterSeconds;
   if (hold) {
     reasons.push(
-      `depth is ${Math.round(ageSeconds)} s old (staleAfterSeconds ${staleAfterSeconds}): holding, no scale-down`,
+      `${Number.isFinite(ageSeconds) ? `depth is ${Math.round(ageSeconds)} s old` : 'depth has no readable time'} (staleAfterSeconds ${staleAfterSeconds}): holding, no scale-down`,
     );
   }
 
