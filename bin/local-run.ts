@@ -68,7 +68,7 @@ async function main(): Promise<void> {
   const lines = [
     '',
     `Run ${report.stopReason === 'finished' ? 'finished' : report.stopReason === 'signal' ? 'stopped' : 'reached --duration'} after ${report.realSeconds.toFixed(1)} s (${report.traceSeconds} s of trace).`,
-    `  PATCHes: ${policy?.patches ?? 0}, node-hours: ${policy?.node_hours ?? 0} (oracle ratio ${policy?.oracle_ratio ?? 0}), wait p95: ${policy?.wait_s.p95 ?? 0} s, unfinished jobs: ${policy?.unfinished_jobs ?? 0}`,
+    `  ${report.dryRun ? 'PATCHes a live run would send (dry run)' : 'PATCHes'}: ${policy?.patches ?? 0}, node-hours: ${policy?.node_hours ?? 0} (oracle ratio ${policy?.oracle_ratio ?? 0}), wait p95: ${policy?.wait_s.p95 ?? 0} s, unfinished jobs: ${policy?.unfinished_jobs ?? 0}`,
     ...Object.entries(report.moves).map(
       ([flavor, moves]) =>
         `  ${flavor}: ${moves.scaleUps} scale-up(s), ${moves.scaleDowns} scale-down(s), targets ${moves.targets.join(' → ')}`,

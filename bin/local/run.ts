@@ -43,6 +43,8 @@ export interface LocalRunReport {
   result: SimulationResult;
   stopReason: StopReason;
   pool: string;
+  /** No PATCH was sent: `patches` counts the ones a live run would have sent. */
+  dryRun: boolean;
   moves: Record<string, ScaleMoves>;
   queue: QueueCounters & { deadLetters: number };
   evaluatorInvocations: number;
@@ -320,6 +322,7 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
       result,
       stopReason,
       pool: poolName,
+      dryRun: stored.dryRun,
       moves: recorder.moves(),
       queue: { ...poller.counters, deadLetters },
       evaluatorInvocations: schedule.invocations,
