@@ -1,5 +1,9 @@
 export { decide } from './decide';
 export { buildPatchBody, sizeChanged } from './patch-body';
+export { splitAcrossAzs } from './azs';
+export type { AzSplit, AzSplitInput } from './azs';
+export { effectiveBounds } from './bounds';
+export { scheduleWindow } from './schedules';
 export {
   PolicySchema,
   FlavorPolicySchema,
