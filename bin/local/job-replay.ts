@@ -164,9 +164,13 @@ export class JobReplay {
       flavor.nodes.push({ freeUnits: flavor.setup.unitsPerNode, jobs: new Set() });
     }
     if (flavor.nodes.length <= wanted) return;
-    // Idle nodes go first, then the least loaded: the fewest jobs are lost.
+    // Idle nodes go first, then the least loaded, newest first among equals: the fewest jobs are lost.
+    const age = new Map(flavor.nodes.map((node, index) => [node, index]));
     const victims = [...flavor.nodes]
-      .sort((a, b) => a.jobs.size - b.jobs.size || b.freeUnits - a.freeUnits)
+      .sort(
+        (a, b) =>
+          a.jobs.size - b.jobs.size || b.freeUnits - a.freeUnits || (age.get(b) ?? 0) - (age.get(a) ?? 0),
+      )
       .slice(0, flavor.nodes.length - wanted);
     for (const node of victims) {
       flavor.nodes.splice(flavor.nodes.indexOf(node), 1);
