@@ -45,10 +45,16 @@ function emittedMetrics(): Set<MetricKey> {
     for (const status of [...ACTIVITY_STATUSES, 'LeaseHeld', 'NoPolicy'] as const)
       telemetry.evaluation(status, 12);
     telemetry.decisionLatency(1);
-    telemetry.patch('Successful');
-    telemetry.patch('Failed');
+    telemetry.patch('Successful', 'pool-a');
+    telemetry.patch('Failed', 'pool-a');
     telemetry.throttled();
-    telemetry.flavor('pool-a', 'modelarts.vm.gpu.8v100', 16, 2);
+    telemetry.flavor('pool-a', 'modelarts.vm.gpu.8v100', {
+      demandUnits: 16,
+      targetNodes: 2,
+      availableNodes: 1,
+      creatingNodes: 1,
+    });
+    telemetry.depthAge('pool-a', 30);
     telemetry.events({ applied: 1, ignored: 1, invalid: 1 });
     metrics.publishStoredMetrics();
   } finally {

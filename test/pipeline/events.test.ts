@@ -105,7 +105,8 @@ describe('loadConfig', () => {
 });
 
 describe('EMF metrics', () => {
-  it('emits evaluation, PATCH, throttle and per-flavor figures', () => {
+  /** A Powertools instance whose single-metric lines (the per-pool and per-flavor figures) are captured. */
+  function capturing(): { metrics: Metrics; lines: () => Array<Record<string, unknown>> } {
     const metrics = new Metrics({ namespace: 'PoolAutoscalerTest', serviceName: 'pipeline' });
     const emitted: string[] = [];
     const singleMetric = metrics.singleMetric.bind(metrics);
@@ -116,9 +117,22 @@ describe('EMF metrics', () => {
       };
       return single;
     };
+    return { metrics, lines: () => emitted.map((line) => JSON.parse(line) as Record<string, unknown>) };
+  }
+
+  /** Dimension sets of one metric in an EMF record. */
+  function dimensionsOf(line: Record<string, unknown>, name: string): string[][] {
+    const directives = (
+      line._aws as { CloudWatchMetrics: Array<{ Dimensions: string[][]; Metrics: Array<{ Name: string }> }> }
+    ).CloudWatchMetrics;
+    return directives.filter((d) => d.Metrics.some((m) => m.Name === name)).flatMap((d) => d.Dimensions);
+  }
+
+  it('emits evaluation, PATCH, throttle and per-flavor figures', () => {
+    const { metrics, lines } = capturing();
     const telemetry = new PowertoolsTelemetry(metrics);
     telemetry.evaluation('Successful', 42);
-    telemetry.patch('Successful');
+    telemetry.patch('Successful', 'pool-a');
     telemetry.throttled();
     const names = metrics.serializeMetrics()._aws.CloudWatchMetrics[0]?.Metrics.map((metric) => metric.Name);
     expect(names).toEqual(
@@ -130,11 +144,49 @@ describe('EMF metrics', () => {
         'Throttles',
       ]),
     );
-    telemetry.flavor('pool-a', 'gpu', 24, 3);
-    const lines = emitted.map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(lines).toEqual([
+    telemetry.flavor('pool-a', 'gpu', {
+      demandUnits: 24,
+      targetNodes: 3,
+      availableNodes: 2,
+      creatingNodes: 1,
+    });
+    expect(lines()).toEqual([
       expect.objectContaining({ pool: 'pool-a', flavor: 'gpu', DemandUnits: 24 }),
       expect.objectContaining({ pool: 'pool-a', flavor: 'gpu', TargetNodes: 3 }),
+      expect.objectContaining({ pool: 'pool-a', flavor: 'gpu', AvailableNodes: 2 }),
+      expect.objectContaining({ pool: 'pool-a', flavor: 'gpu', CreatingNodes: 1 }),
+    ]);
+    const figures = ['DemandUnits', 'TargetNodes', 'AvailableNodes', 'CreatingNodes'];
+    expect(lines().map((line, index) => dimensionsOf(line, figures[index] ?? ''))).toEqual(
+      figures.map(() => [['service', 'pool', 'flavor']]),
+    );
+  });
+
+  it('counts a failed PATCH per pool, and a successful one only in the service total', () => {
+    const { metrics, lines } = capturing();
+    const telemetry = new PowertoolsTelemetry(metrics);
+    telemetry.patch('Successful', 'pool-a');
+    expect(lines()).toEqual([]);
+    telemetry.patch('Failed', 'pool-b');
+    const [failure] = lines();
+    expect(failure).toEqual(expect.objectContaining({ pool: 'pool-b', PatchFailures: 1 }));
+    expect(dimensionsOf(failure ?? {}, 'PatchFailures')).toEqual([['service', 'pool']]);
+    const names = metrics.serializeMetrics()._aws.CloudWatchMetrics[0]?.Metrics.map((metric) => metric.Name);
+    expect(names).toEqual(expect.arrayContaining(['PatchesSuccessful', 'PatchesFailed']));
+  });
+
+  it('emits the depth age per pool and once more for the whole service', () => {
+    const { metrics, lines } = capturing();
+    const telemetry = new PowertoolsTelemetry(metrics);
+    telemetry.depthAge('pool-a', 95.5);
+    const [perPool] = lines();
+    expect(perPool).toEqual(expect.objectContaining({ pool: 'pool-a', DepthAgeSeconds: 95.5 }));
+    expect(dimensionsOf(perPool ?? {}, 'DepthAgeSeconds')).toEqual([['service', 'pool']]);
+    const serviceLevel = metrics.serializeMetrics();
+    expect(serviceLevel).toEqual(expect.objectContaining({ DepthAgeSeconds: 95.5 }));
+    expect(serviceLevel).not.toHaveProperty('pool');
+    expect(dimensionsOf(serviceLevel as unknown as Record<string, unknown>, 'DepthAgeSeconds')).toEqual([
+      ['service'],
     ]);
   });
 });

@@ -83,8 +83,13 @@ describe('evaluation', () => {
       { method: 'PATCH', times: 1, action: { type: 'error', status: 500 } },
     ]);
     const evaluator = new PoolEvaluator(harness.dependencies());
+    const failuresOfPool = () =>
+      harness.telemetry.patchFailures.filter((pool) => pool === harness.pool).length;
+    const failuresBefore = failuresOfPool();
     const retried = await evaluator.evaluate({ pool: harness.pool, trigger: 'faults' });
     expect(retried.status).toBe('Successful');
+    // Retries that end in success are not PATCH failures.
+    expect(failuresOfPool()).toBe(failuresBefore);
     const record = retried.activities.find((activity) => activity.flavor === GPU);
     expect(record).toMatchObject({ status: 'Successful', attempts: 3, retries: ['HTTP 429', 'HTTP 500'] });
     expect(gpuEntry(harness).count).toBe(8);
@@ -95,6 +100,7 @@ describe('evaluation', () => {
     simulator.setFaults([{ method: 'PATCH', action: { type: 'error', status: 500 } }]);
     const failed = await evaluator.evaluate({ pool: harness.pool, trigger: 'faults' });
     expect(failed.status).toBe('Failed');
+    expect(failuresOfPool()).toBe(failuresBefore + 1);
     expect(failed.activities.find((activity) => activity.flavor === GPU)).toMatchObject({
       status: 'Failed',
       httpStatus: 500,
@@ -113,6 +119,39 @@ describe('evaluation', () => {
     expect(simulator.requestLog.length).toBe(calls);
     simulator.setFaults([]);
     expect(gpuEntry(harness).count).toBe(8);
+  });
+
+  it('counts a 200 whose pool does not show the decided size as a failed PATCH of that pool', async () => {
+    harness.clock.advance(900_000); // past the back-off of the previous test
+    const depth = new DepthRepository(harness.dependencies().store, { jobRetentionDays: 7 });
+    for (let i = 12; i < 16; i += 1)
+      await depth.applyJobEvent(jobEvent('job.submitted', harness.pool, `c${i}`), harness.clock.now());
+    const deps = harness.dependencies();
+    const evaluator = new PoolEvaluator({
+      ...deps,
+      modelArts: async (target, onAttempt, beforeRetry) => {
+        const client = await deps.modelArts(target, onAttempt, beforeRetry);
+        // The service answers the PATCH with the pool as it was: the change did not take.
+        return new Proxy(client, {
+          get: (real, key) => {
+            if (key === 'updatePool') return (name: string) => real.showPool(name);
+            const value: unknown = Reflect.get(real, key);
+            return typeof value === 'function' ? value.bind(real) : value;
+          },
+        });
+      },
+    });
+    const failuresBefore = harness.telemetry.patchFailures.filter((pool) => pool === harness.pool).length;
+    const result = await evaluator.evaluate({ pool: harness.pool, trigger: 'unconfirmed' });
+    expect(result.status).toBe('Failed');
+    expect(result.activities.find((activity) => activity.flavor === GPU)).toMatchObject({
+      status: 'Failed',
+      httpStatus: 200,
+      errorCode: 'NotConfirmed',
+    });
+    expect(harness.telemetry.patchFailures.filter((pool) => pool === harness.pool).length).toBe(
+      failuresBefore + 1,
+    );
   });
 
   it('reports an invalid policy and scales nothing', async () => {

@@ -17,6 +17,21 @@ describe('event-driven scaling against the simulator', () => {
     expect(await harness.deliver(burst)).toEqual([]);
 
     expect(harness.patches()).toBe(1);
+    // The figures of the dashboard: demand, the decided target and the nodes the GET showed before the PATCH.
+    expect(
+      harness.telemetry.flavors.filter((f) => f.pool === harness.pool && f.flavor === GPU).at(-1),
+    ).toEqual({
+      pool: harness.pool,
+      flavor: GPU,
+      demandUnits: 80,
+      targetNodes: 6,
+      availableNodes: 2,
+      creatingNodes: 0,
+    });
+    expect(harness.telemetry.depthAges.filter((d) => d.pool === harness.pool).at(-1)).toEqual({
+      pool: harness.pool,
+      ageSeconds: 0,
+    });
     const gpu = gpuEntry(harness);
     // 80 units want 10 nodes; the scale-up policy allows 4 more per minute: 2 → 6.
     expect(gpu.count).toBe(6);
@@ -55,6 +70,11 @@ describe('event-driven scaling against the simulator', () => {
     harness.clock.advance(300_000);
     await harness.deliver([{ type: 'pool.evaluate', pool: harness.pool, reason: 'test' }]);
     expect(harness.patches()).toBe(patchesAfterFinish);
+    // No job event since the last finish: the newest depth update is the 300 s just waited old.
+    expect(harness.telemetry.depthAges.filter((d) => d.pool === harness.pool).at(-1)?.ageSeconds).toBe(300);
+    expect(
+      harness.telemetry.flavors.filter((f) => f.pool === harness.pool && f.flavor === GPU).at(-1),
+    ).toMatchObject({ availableNodes: gpuEntry(harness).count, creatingNodes: 0 });
 
     harness.clock.advance(400_000);
     await harness.deliver([{ type: 'pool.evaluate', pool: harness.pool, reason: 'test' }]);

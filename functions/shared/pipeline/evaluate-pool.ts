@@ -16,6 +16,7 @@ import {
 } from '../modelarts';
 import { type Activity, ActivityRepository, type ActivityStatus } from '../store/activity-repository';
 import { isConditionFailure } from '../store/document-client';
+import type { PoolDepth } from '../store/depth-repository';
 import { type EvaluationInputs, readEvaluationInputs } from '../store/evaluation-read';
 import type { StoredPolicy } from '../store/policy-repository';
 import {
@@ -202,6 +203,20 @@ export function confirmsDecision(response: Pool, decision: Decision): string | u
   return undefined;
 }
 
+/** Nodes of one flavor in a status list (`available`, `creating`); a flavor may span several entries. */
+function statusNodes(
+  entries: ReadonlyArray<{ flavor: string; count: number }> | undefined,
+  flavor: string,
+): number {
+  return (entries ?? []).reduce((sum, entry) => (entry.flavor === flavor ? sum + entry.count : sum), 0);
+}
+
+/** Seconds since the newest depth update of any flavor; undefined when the pool has no depth yet. */
+export function depthAgeSeconds(depth: PoolDepth, now: number): number | undefined {
+  const newest = Math.max(0, ...Object.values(depth).map((flavor) => flavor.updatedAt));
+  return newest > 0 ? Math.max(0, (now - newest) / 1000) : undefined;
+}
+
 function describeAttempt(info: AttemptInfo): string {
   return info.status !== undefined ? `HTTP ${info.status}` : (info.error ?? 'network error');
 }
@@ -264,6 +279,9 @@ class Evaluation {
         }),
       ]);
     }
+    // Stale depth matters only where a policy scales: measured before any ModelArts call can fail.
+    const depthAge = depthAgeSeconds(inputs.depth, this.started);
+    if (depthAge !== undefined) deps.telemetry.depthAge?.(request.pool, depthAge);
     if (record.backoffUntil > this.started) {
       return this.finish(
         'Skipped',
@@ -339,7 +357,12 @@ class Evaluation {
     }
     deps.telemetry.decisionLatency(performance.now() - decisionStarted);
     for (const flavor of decision.flavors) {
-      deps.telemetry.flavor(request.pool, flavor.flavor, flavor.demandUnits, flavor.after.count);
+      deps.telemetry.flavor(request.pool, flavor.flavor, {
+        demandUnits: flavor.demandUnits,
+        targetNodes: flavor.after.count,
+        availableNodes: statusNodes(pool.status.resources?.available, flavor.flavor),
+        creatingNodes: statusNodes(pool.status.resources?.creating, flavor.flavor),
+      });
     }
 
     if (decision.action === 'dry-run' && decision.patch) {
@@ -382,7 +405,7 @@ class Evaluation {
       const attempts = this.attempts.length - firstAttempt;
       const mismatch = confirmsDecision(response, decision);
       if (mismatch !== undefined) {
-        deps.telemetry.patch('Failed');
+        deps.telemetry.patch('Failed', request.pool);
         const outcome: PatchOutcome = {
           status: 'Failed',
           latencyMs,
@@ -400,7 +423,7 @@ class Evaluation {
           this.failureUpdate(),
         );
       }
-      deps.telemetry.patch('Successful');
+      deps.telemetry.patch('Successful', request.pool);
       deps.logger.info('pool scaled', {
         pool: request.pool,
         correlationId: this.correlationId,
@@ -428,7 +451,7 @@ class Evaluation {
       const facts = errorFacts(error);
       const throttled = facts.httpStatus === 429 || error instanceof RequestBudgetExhaustedError;
       if (throttled) deps.telemetry.throttled();
-      deps.telemetry.patch('Failed');
+      deps.telemetry.patch('Failed', request.pool);
       deps.logger.error('PATCH failed', { pool: request.pool, correlationId: this.correlationId, ...facts });
       const outcome: PatchOutcome = {
         status: throttled ? 'Throttled' : 'Failed',

@@ -5,16 +5,36 @@ import type { ActivityStatus } from '../store/activity-repository';
 export interface PipelineTelemetry {
   evaluation(status: EvaluationStatus, latencyMs: number): void;
   decisionLatency(ms: number): void;
-  patch(outcome: 'Successful' | 'Failed'): void;
+  /** Every PATCH outcome; a failure includes a 200 whose response does not show the decided sizes. */
+  patch(outcome: 'Successful' | 'Failed', pool: string): void;
   throttled(): void;
-  flavor(pool: string, flavor: string, demandUnits: number, targetNodes: number): void;
+  flavor(pool: string, flavor: string, figures: FlavorFigures): void;
+  /**
+   * Age of the pool's newest depth update when an enabled policy is evaluated. Optional: a telemetry that
+   * reports through its own output (the command line's) has no use for it.
+   */
+  depthAge?(pool: string, ageSeconds: number): void;
   events(counts: { applied: number; ignored: number; invalid: number }): void;
 }
+
+/** One flavor's figures at decision time: demand, the decided target and the nodes the pool status showed. */
+export interface FlavorFigures {
+  demandUnits: number;
+  targetNodes: number;
+  availableNodes: number;
+  creatingNodes: number;
+}
+
+type MetricUnitName = (typeof MetricUnit)[keyof typeof MetricUnit];
 
 /** How an evaluation ended; the activity statuses plus the two outcomes that record nothing. */
 export type EvaluationStatus = ActivityStatus | 'LeaseHeld' | 'NoPolicy';
 
-/** EMF metrics through Powertools; per-flavor figures carry `pool` and `flavor` dimensions. */
+/**
+ * EMF metrics through Powertools. Per-flavor figures carry `pool` and `flavor` dimensions; per-pool figures
+ * carry `pool`; `DepthAgeSeconds` is also emitted without `pool`, so that one series (its Maximum) serves an
+ * alarm over the whole fleet. Powertools adds the `service` dimension to each.
+ */
 export class PowertoolsTelemetry implements PipelineTelemetry {
   constructor(private readonly metrics: Metrics) {}
 
@@ -28,24 +48,39 @@ export class PowertoolsTelemetry implements PipelineTelemetry {
     this.metrics.addMetric('DecisionLatency', MetricUnit.Milliseconds, ms);
   }
 
-  patch(outcome: 'Successful' | 'Failed'): void {
+  patch(outcome: 'Successful' | 'Failed', pool: string): void {
     this.metrics.addMetric(`Patches${outcome}`, MetricUnit.Count, 1);
+    // Only failures get a per-pool series: a pool's series then exists (and costs) only while it fails.
+    if (outcome === 'Failed') this.perPool(pool, 'PatchFailures', MetricUnit.Count, 1);
   }
 
   throttled(): void {
     this.metrics.addMetric('Throttles', MetricUnit.Count, 1);
   }
 
-  flavor(pool: string, flavor: string, demandUnits: number, targetNodes: number): void {
+  flavor(pool: string, flavor: string, figures: FlavorFigures): void {
     // A single metric is flushed (and its dimensions cleared) by each addMetric: one instance per figure.
     for (const [name, value] of [
-      ['DemandUnits', demandUnits],
-      ['TargetNodes', targetNodes],
+      ['DemandUnits', figures.demandUnits],
+      ['TargetNodes', figures.targetNodes],
+      ['AvailableNodes', figures.availableNodes],
+      ['CreatingNodes', figures.creatingNodes],
     ] as const) {
       const single = this.metrics.singleMetric();
       single.addDimensions({ pool, flavor });
       single.addMetric(name, MetricUnit.Count, value);
     }
+  }
+
+  depthAge(pool: string, ageSeconds: number): void {
+    this.perPool(pool, 'DepthAgeSeconds', MetricUnit.Seconds, ageSeconds);
+    this.metrics.addMetric('DepthAgeSeconds', MetricUnit.Seconds, ageSeconds);
+  }
+
+  private perPool(pool: string, name: string, unit: MetricUnitName, value: number): void {
+    const single = this.metrics.singleMetric();
+    single.addDimensions({ pool });
+    single.addMetric(name, unit, value);
   }
 
   events(counts: { applied: number; ignored: number; invalid: number }): void {
@@ -60,8 +95,11 @@ export class RecordingTelemetry implements PipelineTelemetry {
   readonly evaluations: Array<{ status: EvaluationStatus; latencyMs: number }> = [];
   readonly decisionLatencies: number[] = [];
   readonly patches: Array<'Successful' | 'Failed'> = [];
+  /** Failed PATCH outcomes, one entry per failure. */
+  readonly patchFailures: string[] = [];
   throttles = 0;
-  readonly flavors: Array<{ pool: string; flavor: string; demandUnits: number; targetNodes: number }> = [];
+  readonly flavors: Array<{ pool: string; flavor: string } & FlavorFigures> = [];
+  readonly depthAges: Array<{ pool: string; ageSeconds: number }> = [];
   readonly eventCounts = { applied: 0, ignored: 0, invalid: 0 };
 
   evaluation(status: EvaluationStatus, latencyMs: number): void {
@@ -70,14 +108,18 @@ export class RecordingTelemetry implements PipelineTelemetry {
   decisionLatency(ms: number): void {
     this.decisionLatencies.push(ms);
   }
-  patch(outcome: 'Successful' | 'Failed'): void {
+  patch(outcome: 'Successful' | 'Failed', pool: string): void {
     this.patches.push(outcome);
+    if (outcome === 'Failed') this.patchFailures.push(pool);
   }
   throttled(): void {
     this.throttles += 1;
   }
-  flavor(pool: string, flavor: string, demandUnits: number, targetNodes: number): void {
-    this.flavors.push({ pool, flavor, demandUnits, targetNodes });
+  flavor(pool: string, flavor: string, figures: FlavorFigures): void {
+    this.flavors.push({ pool, flavor, ...figures });
+  }
+  depthAge(pool: string, ageSeconds: number): void {
+    this.depthAges.push({ pool, ageSeconds });
   }
   events(counts: { applied: number; ignored: number; invalid: number }): void {
     this.eventCounts.applied += counts.applied;
