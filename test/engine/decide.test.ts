@@ -404,6 +404,30 @@ describe('decide: pool-level rules', () => {
     );
   });
 
+  it('a flavor seen for the first time does not scale down before a scale-down window has passed', () => {
+    const big = pool({ resources: [{ flavor: GPU, count: 5, maxCount: 5 }] });
+    const first = run({ pool: big, depth: depth(0) });
+    expect(first.action).toBe('none');
+    expect(gpu(first).reasons).toContain(
+      'warming up: no scale-down until 300 s of recommendations are known (300 s left): held at 5',
+    );
+    expect(first.nextEvaluationAt).toBe(T0 + 300_000);
+    expect(first.state.flavors[GPU]?.observedSince).toBe(T0);
+    const later = decide({
+      policy: policy(),
+      pool: big,
+      depth: depth(0, 0, T0 + 300_000),
+      state: first.state,
+      now: T0 + 300_000,
+    });
+    expect(later.action).toBe('scale');
+    expect(gpu(later).after.count).toBe(1);
+  });
+
+  it('a flavor seen for the first time scales up at once', () => {
+    expect(gpu(run({ depth: depth(40) })).after.count).toBe(5);
+  });
+
   it('records scale events only in the applied state', () => {
     const decision = run({ depth: depth(40) });
     expect(decision.state.flavors[GPU]?.scaleUpEvents).toEqual([{ at: T0, change: 3 }]);

@@ -14,7 +14,7 @@ import {
   liveNodesByAz,
   type FlavorStatus,
 } from './pool-view';
-import { emptyFlavorState, type FlavorScalerState, type ScalerState } from './state';
+import { newFlavorState, type FlavorScalerState, type ScalerState } from './state';
 import { countOf } from './wording';
 import type { Decision, DecisionInput, FlavorDecision, FlavorDepth, FlavorSize, FlavorTarget } from './types';
 
@@ -151,6 +151,21 @@ function decideFlavor(ctx: FlavorContext): FlavorResult {
     target = minCount;
   }
 
+  // Without history nothing stabilizes a drop: a new policy or a lost state would otherwise remove nodes at the
+  // first evaluation, before the demand they were kept for is known. Bringing a count back within bounds is exempt.
+  let warmUpEndsAt: number | undefined;
+  const observedSince = ctx.state.observedSince;
+  const downWindowMs = flavor.scaleDown.stabilizationSeconds * 1000;
+  if (observedSince !== undefined && now - observedSince < downWindowMs) {
+    warmUpEndsAt = observedSince + downWindowMs;
+    if (target < current && current <= maxCount) {
+      reasons.push(
+        `warming up: no scale-down until ${flavor.scaleDown.stabilizationSeconds} s of recommendations are known (${Math.round((warmUpEndsAt - now) / 1000)} s left): held at ${current}`,
+      );
+      target = current;
+    }
+  }
+
   // A flavor that must keep a count outside the legal range is left entirely as it is.
   let frozen = false;
   const step = entryStep(entry);
@@ -258,7 +273,7 @@ function decideFlavor(ctx: FlavorContext): FlavorResult {
   }
 
   const nextChangeAt = earliest(
-    [bounds.nextChangeAt, releasedAt, cooldownEndsAt, ctx.health.nextChangeAt],
+    [bounds.nextChangeAt, releasedAt, cooldownEndsAt, warmUpEndsAt, ctx.health.nextChangeAt],
     now,
   );
   const result: FlavorResult = {
@@ -333,8 +348,8 @@ function midChangeReason(
  * the clock, comes in `input`; the next scaler state goes out in the decision.
  *
  * Order: enabled → AZ health → pool phase and mid-change → per flavor: bounds and schedules → demand and
- * activation → stabilization → rate policies → running-jobs floor → creatingStep → cooldown → pool type
- * (maxCount) → AZ split → PATCH body.
+ * activation → stabilization → rate policies → bounds → warm-up → creatingStep → running-jobs floor → cooldown
+ * → pool type (maxCount) → AZ split → PATCH body.
  */
 export function decide(input: DecisionInput): Decision {
   const { policy, pool, now } = input;
@@ -375,7 +390,7 @@ export function decide(input: DecisionInput): Decision {
   if (blocked !== undefined) {
     const flavors: ScalerState['flavors'] = {};
     for (const name of flavorNames) {
-      flavors[name] = withHealth(previous[name] ?? emptyFlavorState(), health.get(name) as AzHealthUpdate);
+      flavors[name] = withHealth(previous[name] ?? newFlavorState(now), health.get(name) as AzHealthUpdate);
     }
     const state: ScalerState = { version: 1, flavors };
     const nextEvaluationAt = earliest(
@@ -403,7 +418,7 @@ export function decide(input: DecisionInput): Decision {
       entries: entries.get(name) ?? [],
       status: statuses.get(name) ?? emptyFlavorStatus(),
       depth: input.depth[name],
-      state: previous[name] ?? emptyFlavorState(),
+      state: previous[name] ?? newFlavorState(now),
       health: health.get(name) as AzHealthUpdate,
       now,
     }),

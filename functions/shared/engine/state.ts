@@ -26,6 +26,8 @@ export const FlavorScalerStateSchema = z.object({
   scaleUpEvents: z.array(ScaleEventSchema).default([]),
   scaleDownEvents: z.array(ScaleEventSchema).default([]),
   lastScaleAt: z.number().optional(),
+  /** When the engine first decided for this flavor: no scale-down before a scale-down window has passed. */
+  observedSince: z.number().optional(),
   azs: z.record(z.string(), AzHealthSchema).default({}),
 });
 
@@ -46,6 +48,11 @@ export function initialScalerState(): ScalerState {
 
 export function emptyFlavorState(): FlavorScalerState {
   return { recommendations: [], scaleUpEvents: [], scaleDownEvents: [], azs: {} };
+}
+
+/** The state of a flavor seen for the first time (a new policy, or a lost state). */
+export function newFlavorState(now: number): FlavorScalerState {
+  return { ...emptyFlavorState(), observedSince: now };
 }
 
 /** Reads a stored state; anything unreadable starts afresh (the windows refill within minutes). */
