@@ -2,11 +2,10 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { PATCH_FAILURE_LOG, PIPELINE_METRICS } from './pipeline-metrics';
+import { PIPELINE_METRICS } from './pipeline-metrics';
 
 export interface AutoscalerMonitoringProps {
   readonly dashboardName: string;
@@ -15,8 +14,8 @@ export interface AutoscalerMonitoringProps {
   readonly queue: sqs.IQueue;
   readonly deadLetterQueue: sqs.IQueue;
   readonly functions: { readonly consumer: lambda.IFunction; readonly evaluator: lambda.IFunction };
-  /** Log groups of the functions that evaluate pools; their `PATCH failed` records count per pool. */
-  readonly evaluationLogGroups: readonly logs.ILogGroup[];
+  /** How often every pool is evaluated: the stale-depth alarm needs at least one evaluation per period. */
+  readonly scheduleRate: Duration;
   readonly staleDepthAfter: Duration;
   readonly patchFailureThreshold: number;
   readonly alarmTopic?: sns.ITopic;
@@ -65,18 +64,6 @@ export class AutoscalerMonitoring extends Construct {
         usingMetrics: {},
       });
 
-    for (const [index, logGroup] of props.evaluationLogGroups.entries()) {
-      new logs.MetricFilter(this, `PatchFailuresByPool${index}`, {
-        logGroup,
-        filterPattern: logs.FilterPattern.stringValue('$.message', '=', PATCH_FAILURE_LOG.message),
-        metricNamespace: ns,
-        metricName: PATCH_FAILURE_LOG.metricName,
-        metricValue: '1',
-        dimensions: { [m.dimensions.pool]: '$.pool' },
-        unit: cloudwatch.Unit.COUNT,
-      });
-    }
-
     this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterQueueNotEmpty', {
       alarmDescription: 'Events reached the dead-letter queue: read them, fix the cause, then redrive them.',
       metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
@@ -95,8 +82,10 @@ export class AutoscalerMonitoring extends Construct {
         'see its activities for the ModelArts error.',
       metric: new cloudwatch.MathExpression({
         label: 'PATCH failures of the worst pool',
+        // Metrics Insights (alarms cannot use SEARCH); only pools that failed in the last 3 hours have a series.
         expression:
-          `SELECT SUM("${PATCH_FAILURE_LOG.metricName}") FROM SCHEMA("${ns}", "${m.dimensions.pool}") ` +
+          `SELECT SUM("${m.patchFailures}") FROM SCHEMA("${ns}", ${m.poolDimensions.map((d) => `"${d}"`).join(', ')}) ` +
+          `WHERE "${m.dimensions.service}" = '${props.serviceName}' ` +
           `GROUP BY "${m.dimensions.pool}" ORDER BY SUM() DESC LIMIT 1`,
         period: Duration.minutes(15),
         usingMetrics: {},
@@ -107,23 +96,18 @@ export class AutoscalerMonitoring extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
-    // Pools are evaluated (so policies exist) but no job event or snapshot moved any depth for the whole window.
+    // The service-level series is the Maximum over every pool evaluated in the period: the worst pool, without
+    // the alarm analysing one series per pool.
     const staleWindow = props.staleDepthAfter;
+    const stalePeriod = Duration.minutes(Math.max(5, Math.ceil(props.scheduleRate.toSeconds() / 60)));
     this.staleDepthAlarm = new cloudwatch.Alarm(this, 'StaleDepth', {
       alarmDescription:
-        `Pools were evaluated but no job event or depth snapshot was applied for ${staleWindow.toMinutes()} ` +
-        'minutes: producers may have stopped sending, and every pool holds its size.',
-      metric: new cloudwatch.MathExpression({
-        label: 'evaluating without fresh depth',
-        expression: 'IF(FILL(evaluations, 0) > 0 AND FILL(applied, 0) < 1, 1, 0)',
-        usingMetrics: {
-          evaluations: metric(m.evaluations, 'Sum', 'evaluations', staleWindow),
-          applied: metric(m.eventsApplied, 'Sum', 'events applied', staleWindow),
-        },
-        period: staleWindow,
-      }),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        `An evaluated pool's newest job event or depth snapshot is older than ${staleWindow.toMinutes()} ` +
+        'minutes: its producers may have stopped sending, and the pool holds its size. The dashboard shows ' +
+        'which pool.',
+      metric: metric(m.depthAgeSeconds, 'Maximum', 'oldest depth of an evaluated pool (s)', stalePeriod),
+      threshold: staleWindow.toSeconds(),
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
@@ -165,8 +149,12 @@ export class AutoscalerMonitoring extends Construct {
     );
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
-        title: 'Demand (units, right) vs target nodes (left), per pool and flavor',
-        left: [search('target', m.targetNodes, m.flavorDimensions, 'Maximum')],
+        title: 'Demand (units, right) vs target, available and creating nodes (left), per pool and flavor',
+        left: [
+          search('target', m.targetNodes, m.flavorDimensions, 'Maximum'),
+          search('available', m.availableNodes, m.flavorDimensions, 'Maximum'),
+          search('creating', m.creatingNodes, m.flavorDimensions, 'Maximum'),
+        ],
         right: [search('demand', m.demandUnits, m.flavorDimensions, 'Maximum')],
         leftYAxis: { label: 'nodes', min: 0, showUnits: false },
         rightYAxis: { label: 'units', min: 0, showUnits: false },
@@ -176,11 +164,21 @@ export class AutoscalerMonitoring extends Construct {
     );
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
+        title: 'Depth age at evaluation (s), per pool',
+        left: [search('depth age', m.depthAgeSeconds, m.poolDimensions, 'Maximum')],
+        leftAnnotations: [{ value: staleWindow.toSeconds(), label: 'stale-depth alarm' }],
+        leftYAxis: { label: 'seconds', min: 0, showUnits: false },
+        width: FULL,
+        height: HEIGHT,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
         title: 'PATCH outcomes',
         left: [
           metric(m.patchesSuccessful, 'Sum', 'successful'),
           metric(m.patchesFailed, 'Sum', 'failed'),
-          search('failed, by pool', PATCH_FAILURE_LOG.metricName, [m.dimensions.pool], 'Sum'),
+          search('failed, by pool', m.patchFailures, m.poolDimensions, 'Sum'),
         ],
         width: HALF,
         height: HEIGHT,

@@ -355,7 +355,7 @@ export class ModelArtsPoolAutoscaler extends Construct {
       queue: this.queue,
       deadLetterQueue: this.deadLetterQueue,
       functions: { consumer: consumer.function, evaluator: evaluator.function },
-      evaluationLogGroups: evaluateInProcess ? [consumer.logGroup, evaluator.logGroup] : [consumer.logGroup],
+      scheduleRate: props.scheduleRate ?? Duration.minutes(1),
       staleDepthAfter: props.staleDepthAfter ?? Duration.minutes(15),
       patchFailureThreshold: props.patchFailureThreshold ?? 3,
       ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),

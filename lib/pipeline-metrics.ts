@@ -1,14 +1,23 @@
 /**
  * The embedded metrics the functions emit through Powertools (`functions/shared/pipeline/telemetry.ts`), as the
  * dashboard and alarms read them. Powertools adds the `service` dimension to every metric; per-flavor figures
- * also carry `pool` and `flavor`.
+ * also carry `pool` and `flavor`, per-pool figures `pool`.
  */
 export const PIPELINE_METRICS = {
   dimensions: { service: 'service', pool: 'pool', flavor: 'flavor' },
   /** Dimension set of the per-flavor figures. */
   flavorDimensions: ['service', 'pool', 'flavor'],
+  /** Dimension set of the per-pool figures. */
+  poolDimensions: ['service', 'pool'],
   demandUnits: 'DemandUnits',
   targetNodes: 'TargetNodes',
+  /** Nodes the pool status showed at decision time, per pool and flavor. */
+  availableNodes: 'AvailableNodes',
+  creatingNodes: 'CreatingNodes',
+  /** Age of a pool's newest depth update, per pool and once more with only `service` (for the alarm). */
+  depthAgeSeconds: 'DepthAgeSeconds',
+  /** Failed PATCH outcomes per pool (errors and 200s that do not show the change); absent while none fail. */
+  patchFailures: 'PatchFailures',
   evaluations: 'Evaluations',
   evaluationLatency: 'EvaluationLatency',
   decisionLatency: 'DecisionLatency',
@@ -30,13 +39,4 @@ export const PIPELINE_METRICS = {
     'LeaseHeld',
     'NoPolicy',
   ],
-} as const;
-
-/**
- * Per-pool PATCH failures, derived from the functions' JSON logs by a metric filter: the `PATCH failed` error
- * record carries the pool, so each pool gets its own series without the functions emitting one per pool.
- */
-export const PATCH_FAILURE_LOG = {
-  message: 'PATCH failed',
-  metricName: 'PatchFailuresByPool',
 } as const;

@@ -299,7 +299,10 @@ describe('operations', () => {
       expect.arrayContaining([
         `SEARCH('{PoolAutoscaler,service,pool,flavor} MetricName="DemandUnits"', 'Maximum', 60)`,
         `SEARCH('{PoolAutoscaler,service,pool,flavor} MetricName="TargetNodes"', 'Maximum', 60)`,
-        `SEARCH('{PoolAutoscaler,pool} MetricName="PatchFailuresByPool"', 'Sum', 60)`,
+        `SEARCH('{PoolAutoscaler,service,pool,flavor} MetricName="AvailableNodes"', 'Maximum', 60)`,
+        `SEARCH('{PoolAutoscaler,service,pool,flavor} MetricName="CreatingNodes"', 'Maximum', 60)`,
+        `SEARCH('{PoolAutoscaler,service,pool} MetricName="DepthAgeSeconds"', 'Maximum', 60)`,
+        `SEARCH('{PoolAutoscaler,service,pool} MetricName="PatchFailures"', 'Sum', 60)`,
       ]),
     );
     expect(named).toEqual(
@@ -320,28 +323,39 @@ describe('operations', () => {
     expect(alarmWidget?.properties.alarms).toHaveLength(5);
   });
 
-  it('counts PATCH failures per pool from the consumer log', () => {
-    template.hasResourceProperties('AWS::Logs::MetricFilter', {
-      LogGroupName: { Ref: logicalId(stack.autoscaler.consumerLogGroup) },
-      FilterPattern: '{ $.message = "PATCH failed" }',
-      MetricTransformations: [
-        {
-          MetricNamespace: 'PoolAutoscaler',
-          MetricName: 'PatchFailuresByPool',
-          MetricValue: '1',
-          Dimensions: [{ Key: 'pool', Value: '$.pool' }],
-          Unit: 'Count',
-        },
-      ],
-    });
+  it('alarms on repeated PATCH failures of one pool from the per-pool metric the functions emit', () => {
+    expect(resourcesOfType(template, 'AWS::Logs::MetricFilter')).toEqual({});
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Metrics: [
         Match.objectLike({
-          Expression: Match.stringLikeRegexp('SELECT SUM\\("PatchFailuresByPool"\\) .* GROUP BY "pool"'),
+          Expression:
+            `SELECT SUM("PatchFailures") FROM SCHEMA("PoolAutoscaler", "service", "pool") ` +
+            `WHERE "service" = 'pool-autoscaler' GROUP BY "pool" ORDER BY SUM() DESC LIMIT 1`,
           Period: 900,
         }),
       ],
       Threshold: 3,
+    });
+  });
+
+  it('alarms on stale depth from the oldest depth age of any evaluated pool', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: [
+        Match.objectLike({
+          MetricStat: {
+            Metric: {
+              Namespace: 'PoolAutoscaler',
+              MetricName: 'DepthAgeSeconds',
+              Dimensions: [{ Name: 'service', Value: 'pool-autoscaler' }],
+            },
+            Period: 300,
+            Stat: 'Maximum',
+          },
+        }),
+      ],
+      Threshold: 900,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
     });
   });
 });
