@@ -511,11 +511,12 @@ class Evaluation {
 
   /**
    * Aborts a call (retries included) before the lease runs out, so no other evaluator can take the pool while
-   * this one may still be sending a PATCH.
+   * this one may still be sending a PATCH. Whole milliseconds: `AbortSignal.timeout` refuses fractions, which an
+   * injected clock may return.
    */
   private leaseDeadline(): AbortSignal {
     const remaining = this.deps.settings.leaseMs - this.elapsed() - LEASE_SAFETY_MARGIN_MS;
-    return AbortSignal.timeout(Math.max(1_000, remaining));
+    return AbortSignal.timeout(Math.max(1_000, Math.floor(remaining)));
   }
 
   private failureUpdate(): Partial<ScalerStateUpdate> {
