@@ -106,22 +106,10 @@ export function scaleUpLimit(
   rules: ScalingRules,
   now: number,
 ): RateLimit {
-  if (rules.select === 'Disabled') return { limit: current };
-  let best: RateLimit | undefined;
-  for (const policy of rules.policies) {
-    const added = changeInPeriod(upEvents, policy.periodSeconds, now);
-    const removed = changeInPeriod(downEvents, policy.periodSeconds, now);
-    const periodStart = current - added + removed;
-    // Rounded up so that a Percent policy on a small count still adds a node (as the HPA does).
-    const proposed =
-      policy.type === 'Nodes'
-        ? periodStart + policy.value
-        : Math.ceil(periodStart * (1 + policy.value / 100));
-    const better =
-      rules.select === 'Min' ? proposed < (best?.limit ?? Infinity) : proposed > (best?.limit ?? -Infinity);
-    if (best === undefined || better) best = { limit: proposed, policy };
-  }
-  return best ?? { limit: current };
+  // Rounded up so that a Percent policy on a small count still adds a node (as the HPA does).
+  return selectRateLimit(current, upEvents, downEvents, rules, now, 'up', (periodStart, policy) =>
+    policy.type === 'Nodes' ? periodStart + policy.value : Math.ceil(periodStart * (1 + policy.value / 100)),
+  );
 }
 
 /**
@@ -135,19 +123,36 @@ export function scaleDownLimit(
   rules: ScalingRules,
   now: number,
 ): RateLimit {
+  // Truncated as the HPA does (Go int32 conversion): 50 % of 5 may leave 2.
+  return selectRateLimit(current, upEvents, downEvents, rules, now, 'down', (periodStart, policy) =>
+    policy.type === 'Nodes' ? periodStart - policy.value : Math.trunc(periodStart * (1 - policy.value / 100)),
+  );
+}
+
+/**
+ * Asks every policy for its limit, given the count at the start of its period (current minus nodes added
+ * plus nodes removed within it). `select` Max takes the limit allowing the biggest change in `direction`
+ * (the highest ceiling up, the lowest floor down), Min the smallest; the first policy wins a tie.
+ */
+function selectRateLimit(
+  current: number,
+  upEvents: readonly ScaleEvent[],
+  downEvents: readonly ScaleEvent[],
+  rules: ScalingRules,
+  now: number,
+  direction: 'up' | 'down',
+  propose: (periodStart: number, policy: ScalingRatePolicy) => number,
+): RateLimit {
   if (rules.select === 'Disabled') return { limit: current };
+  const preferHigher = (direction === 'up') === (rules.select === 'Max');
   let best: RateLimit | undefined;
   for (const policy of rules.policies) {
     const added = changeInPeriod(upEvents, policy.periodSeconds, now);
     const removed = changeInPeriod(downEvents, policy.periodSeconds, now);
-    const periodStart = current - added + removed;
-    // Truncated as the HPA does (Go int32 conversion): 50 % of 5 may leave 2.
-    const proposed =
-      policy.type === 'Nodes'
-        ? periodStart - policy.value
-        : Math.trunc(periodStart * (1 - policy.value / 100));
-    const better =
-      rules.select === 'Min' ? proposed > (best?.limit ?? -Infinity) : proposed < (best?.limit ?? Infinity);
+    const proposed = propose(current - added + removed, policy);
+    const better = preferHigher
+      ? proposed > (best?.limit ?? -Infinity)
+      : proposed < (best?.limit ?? Infinity);
     if (best === undefined || better) best = { limit: proposed, policy };
   }
   return best ?? { limit: current };
