@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   JobScopeSchema,
   LvmConfigSchema,
+  PoolAnnotationsPatchSchema,
   PoolDescriptionSchema,
   PoolDriverSchema,
   PoolLabelNameSchema,
@@ -186,13 +187,7 @@ const UpdatePoolRequest = z.strictObject({
           'os.modelarts/sharing': PoolSharingSchema.nullable().optional(),
         })
         .optional(),
-      annotations: z
-        .object({
-          'os.modelarts/description': PoolDescriptionSchema.nullable().optional(),
-          'os.modelarts/scheduler.extension': z.string().nullable().optional(),
-        })
-        .catchall(z.string().nullable())
-        .optional(),
+      annotations: PoolAnnotationsPatchSchema.optional(),
     })
     .optional(),
   spec: z

@@ -278,6 +278,14 @@ export const CreatePoolRequestSchema = z.looseObject({
   spec: PoolSpecSchema,
 });
 
+/** `metadata.annotations` of a PATCH: `null` removes an annotation; other annotations pass as strings. */
+export const PoolAnnotationsPatchSchema = z
+  .object({
+    'os.modelarts/description': PoolDescriptionSchema.nullable().optional(),
+    'os.modelarts/scheduler.extension': z.string().nullable().optional(),
+  })
+  .catchall(z.string().nullable());
+
 /**
  * JSON merge patch (RFC 7396) for `PATCH /v2/{project_id}/pools/{pool_name}`. `null` removes a label or
  * annotation. `spec.resources`, when present, replaces the whole array: it must list every flavor entry.
@@ -292,13 +300,7 @@ export const UpdatePoolRequestSchema = z.looseObject({
         })
         .catchall(z.string().nullable())
         .optional(),
-      annotations: z
-        .object({
-          'os.modelarts/description': PoolDescriptionSchema.nullable().optional(),
-          'os.modelarts/scheduler.extension': z.string().nullable().optional(),
-        })
-        .catchall(z.string().nullable())
-        .optional(),
+      annotations: PoolAnnotationsPatchSchema.optional(),
     })
     .optional(),
   spec: z
