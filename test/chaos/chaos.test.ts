@@ -27,7 +27,7 @@ describe('fault and load run against DynamoDB Local, fauxqs and the simulator', 
       console.log(
         `chaos: ${report.messages} messages (${report.duplicates} duplicates, ${report.poison} poison), ` +
           `${report.requests} ModelArts requests, ${report.patches} PATCHes (${report.successfulPatches} applied), ` +
-          `${Math.round(report.durationMs)} ms`,
+          `${report.invocationErrors} failed invocations, ${Math.round(report.durationMs)} ms`,
       );
       console.log(closingLine(report));
 

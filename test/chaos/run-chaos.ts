@@ -60,6 +60,8 @@ export interface ChaosReport {
   signedValid: number;
   signedInvalid: number;
   deadLettered: number;
+  /** Handler invocations that threw (their messages came back after the visibility timeout). */
+  invocationErrors: number;
   durationMs: number;
   details: string[];
 }
@@ -70,7 +72,7 @@ const START = Date.now();
 
 /** More than a fifth of requests hit: 429 (some with Retry-After), 500/503, added latency, dropped sockets. */
 export const CHAOS_FAULTS: FaultRule[] = [
-  { probability: 0.08, action: { type: 'latency', ms: 40 } },
+  { probability: 0.1, action: { type: 'latency', ms: 40 } },
   { probability: 0.07, action: { type: 'throttle' } },
   { probability: 0.02, action: { type: 'throttle', retryAfterSeconds: 0.05 } },
   { probability: 0.05, action: { type: 'error', status: 500 } },
@@ -276,14 +278,19 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const producing = Promise.all(Array.from({ length: 2 }, producer));
 
     let consumed = 0;
+    const invocationErrors: string[] = [];
     const consumerLoop = async (n: number): Promise<void> => {
       const handler = createConsumerHandler(container(false));
       while (!stopped.value) {
+        // A failed invocation leaves its whole batch on the queue, as Lambda does; the run goes on.
         const result = await pollQueueOnce({
           sqs: stack.sqs.client,
           queueUrl: stack.sqs.queueUrl,
           handler,
           functionName: `consumer-${n}`,
+        }).catch((error: unknown) => {
+          invocationErrors.push(`consumer-${n}: ${(error as Error).message}`);
+          return { received: 0, failed: [] };
         });
         consumed += result.received;
         if (result.received === 0) await sleep(25);
@@ -297,7 +304,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         await handler(
           scheduledEvent(`sweep-${n}-${sweeps}`),
           localLambdaContext(`evaluator-${n}`, `sweep-${n}-${sweeps}`),
-        );
+        ).catch((error: unknown) => {
+          invocationErrors.push(`evaluator-${n}: ${(error as Error).message}`);
+        });
         sweeps += 1;
         await sleep(2500 + Math.floor(random() * 1000));
       }
@@ -325,7 +334,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     progress(`chaos: drained after ${Math.round(durationMs)} ms, ${consumed} receives, ${sweeps} sweeps`);
 
     // Ground truth 1: depth per pool and flavor, and each job's recorded state.
-    const details: string[] = [];
+    const details: string[] = invocationErrors.slice(0, 10).map((error) => `invocation failed: ${error}`);
     let lost = 0;
     const depth = new DepthRepository(stack.store, { jobRetentionDays: 7 });
     for (const pool of pools) {
@@ -437,6 +446,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       signedValid: log.filter((entry) => entry.signatureValid === true).length,
       signedInvalid: log.filter((entry) => entry.fault === undefined && entry.signatureValid !== true).length,
       deadLettered,
+      invocationErrors: invocationErrors.length,
       durationMs,
       details,
     };
