@@ -22,6 +22,19 @@ export function queueMetric(
   };
 }
 
+/** A baseline's new replica count as a PATCH spread over the AZs, when it differs from `nodes`. */
+export function recordReplicas(
+  step: StrategyStep,
+  view: PoolView,
+  setup: FlavorSetup,
+  replicas: number,
+  nodes: number,
+): void {
+  if (replicas === nodes) return;
+  step.resize[setup.flavor] = splitOverAzs(replicas, setup.azWeights, view.snapshot(setup.flavor).nodes);
+  step.patched = true;
+}
+
 /** One HPA per flavor with the Kubernetes defaults (see hpa-controller.ts), reconciling every 15 s. */
 export class HpaStrategy implements ScalingStrategy {
   readonly name = 'hpa' as const;
@@ -54,14 +67,7 @@ export class HpaStrategy implements ScalingStrategy {
       const controller = this.controllers.get(setup.flavor)!;
       step.desired[setup.flavor] = Math.ceil(metric / target);
       const replicas = controller.reconcile(t, nodes, metric, target);
-      if (replicas !== nodes) {
-        step.resize[setup.flavor] = splitOverAzs(
-          replicas,
-          setup.azWeights,
-          view.snapshot(setup.flavor).nodes,
-        );
-        step.patched = true;
-      }
+      recordReplicas(step, view, setup, replicas, nodes);
     }
     return step;
   }

@@ -1,6 +1,5 @@
 import type { AzCounts, FlavorSetup } from '../types';
-import { splitOverAzs } from './az-split';
-import { queueMetric } from './hpa';
+import { queueMetric, recordReplicas } from './hpa';
 import { HPA_SYNC_PERIOD_S, HpaController } from './hpa-controller';
 import { minimumNodes, type PoolView, type ScalingStrategy, type StrategyStep } from './strategy';
 
@@ -61,14 +60,7 @@ export class KedaStrategy implements ScalingStrategy {
       if (poll) replicas = this.operatorLoop(t, setup, metric, nodes);
       if (sync && replicas > 0)
         replicas = this.controllers.get(setup.flavor)!.reconcile(t, replicas, metric, target);
-      if (replicas !== nodes) {
-        step.resize[setup.flavor] = splitOverAzs(
-          replicas,
-          setup.azWeights,
-          view.snapshot(setup.flavor).nodes,
-        );
-        step.patched = true;
-      }
+      recordReplicas(step, view, setup, replicas, nodes);
     }
     return step;
   }
