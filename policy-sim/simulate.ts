@@ -5,7 +5,7 @@ import { replay, type ReplayResult } from './replay';
 import { deriveSeed, seededRandom } from './rng';
 import { HpaStrategy } from './strategies/hpa';
 import { KedaStrategy } from './strategies/keda';
-import { oracleFlavor, traceEndS, type OracleFlavor } from './strategies/oracle';
+import { oracleFlavor, oracleTimeline, traceEndS, type OracleFlavor } from './strategies/oracle';
 import { PolicyStrategy } from './strategies/policy';
 import { StaticStrategy } from './strategies/static';
 import type { ScaleInMode, ScalingStrategy } from './strategies/strategy';
@@ -237,24 +237,4 @@ function oracleResult(
     unfinished_jobs: 0,
     flavors: flavorResults,
   };
-}
-
-function oracleTimeline(oracle: Map<string, OracleFlavor>): TimelineRow[] {
-  const rows: TimelineRow[] = [];
-  for (const [flavor, result] of oracle) {
-    for (const step of result.steps) {
-      rows.push({
-        tS: step.tS,
-        strategy: 'oracle',
-        flavor,
-        az: '*',
-        demandUnits: step.runningUnits,
-        target: step.nodes,
-        count: step.nodes,
-        available: step.nodes,
-        creating: 0,
-      });
-    }
-  }
-  return rows;
 }

@@ -1,6 +1,6 @@
 import { jobWaits, ReversalCounter, roundFigure, unfinishedJobs, waitStats } from '../../policy-sim/metrics';
 import type { SimulationResult, SimulationSettings } from '../../policy-sim/simulate';
-import { oracleFlavor } from '../../policy-sim/strategies/oracle';
+import { oracleFlavor, oracleTimeline } from '../../policy-sim/strategies/oracle';
 import type { TraceJob } from '../../policy-sim/trace';
 import type {
   FlavorResult,
@@ -159,19 +159,6 @@ export class RunRecorder {
       unfinished_jobs: 0,
       flavors: oracleFlavors,
     };
-    const oracleRows: TimelineRow[] = [...oracle].flatMap(([flavor, best]) =>
-      best.steps.map((step) => ({
-        tS: step.tS,
-        strategy: 'oracle' as const,
-        flavor,
-        az: '*',
-        demandUnits: step.runningUnits,
-        target: step.nodes,
-        count: step.nodes,
-        available: step.nodes,
-        creating: 0,
-      })),
-    );
     return {
       pool: input.pool,
       jobs: input.jobs.length,
@@ -179,7 +166,7 @@ export class RunRecorder {
       flavors: [...this.setups],
       settings,
       results: [policy, oracleResult],
-      timeline: [...this.timeline, ...oracleRows].sort((a, b) => a.tS - b.tS),
+      timeline: [...this.timeline, ...oracleTimeline(oracle)].sort((a, b) => a.tS - b.tS),
       waits: {
         policy: waits,
         oracle: Object.fromEntries(

@@ -1,5 +1,5 @@
 import type { TraceJob } from '../trace';
-import type { FlavorSetup } from '../types';
+import type { FlavorSetup, TimelineRow } from '../types';
 
 /** The oracle's node count of one flavor from `tS` on, and the running units behind it. */
 export interface OracleStep {
@@ -51,4 +51,25 @@ export function oracleFlavor(jobs: readonly TraceJob[], setup: FlavorSetup, hori
 /** When the last job would end if none ever waited. */
 export function traceEndS(jobs: readonly TraceJob[]): number {
   return jobs.reduce((end, job) => Math.max(end, job.submitS + job.durationS), 0);
+}
+
+/** The oracle's node counts as timeline rows, one per step of each flavor, across all AZs (`*`). */
+export function oracleTimeline(oracle: Map<string, OracleFlavor>): TimelineRow[] {
+  const rows: TimelineRow[] = [];
+  for (const [flavor, result] of oracle) {
+    for (const step of result.steps) {
+      rows.push({
+        tS: step.tS,
+        strategy: 'oracle',
+        flavor,
+        az: '*',
+        demandUnits: step.runningUnits,
+        target: step.nodes,
+        count: step.nodes,
+        available: step.nodes,
+        creating: 0,
+      });
+    }
+  }
+  return rows;
 }
