@@ -1,4 +1,4 @@
-import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { TransactWriteItem } from './scaler-state-repository';
 import type { StoreContext } from './document-client';
 import { ACTIVITIES_BY_DAY_INDEX } from './tables';
@@ -112,23 +112,15 @@ export class ActivityRepository {
   /** A pool's activities, newest first. */
   async listByPool(pool: string, query: ActivityQuery = {}): Promise<StoredActivity[]> {
     const result: StoredActivity[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    const limit = query.limit ?? 100;
-    do {
-      const page = await this.store.doc.send(
-        new QueryCommand({
-          TableName: this.store.tables.activities,
-          KeyConditionExpression: query.since ? '#pool = :pool AND #sk >= :since' : '#pool = :pool',
-          ExpressionAttributeNames: { '#pool': 'pool', ...(query.since ? { '#sk': 'sk' } : {}) },
-          ExpressionAttributeValues: { ':pool': pool, ...(query.since ? { ':since': query.since } : {}) },
-          ScanIndexForward: false,
-          Limit: limit - result.length,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      result.push(...((page.Items ?? []) as StoredActivity[]));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey && result.length < limit);
+    await this.queryNewestFirst(
+      {
+        KeyConditionExpression: query.since ? '#pool = :pool AND #sk >= :since' : '#pool = :pool',
+        ExpressionAttributeNames: { '#pool': 'pool', ...(query.since ? { '#sk': 'sk' } : {}) },
+        ExpressionAttributeValues: { ':pool': pool, ...(query.since ? { ':since': query.since } : {}) },
+      },
+      result,
+      query.limit ?? 100,
+    );
     return result;
   }
 
@@ -138,26 +130,44 @@ export class ActivityRepository {
     const since = query.since ?? new Date(now - 86_400_000).toISOString();
     const result: StoredActivity[] = [];
     for (let day = new Date(now).toISOString().slice(0, 10); day >= since.slice(0, 10);) {
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await this.store.doc.send(
-          new QueryCommand({
-            TableName: this.store.tables.activities,
-            IndexName: ACTIVITIES_BY_DAY_INDEX,
-            KeyConditionExpression: '#day = :day AND #sk >= :since',
-            ExpressionAttributeNames: { '#day': 'day', '#sk': 'sk' },
-            ExpressionAttributeValues: { ':day': day, ':since': since },
-            ScanIndexForward: false,
-            Limit: limit - result.length,
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        result.push(...((page.Items ?? []) as StoredActivity[]));
-        startKey = page.LastEvaluatedKey;
-      } while (startKey && result.length < limit);
+      await this.queryNewestFirst(
+        {
+          IndexName: ACTIVITIES_BY_DAY_INDEX,
+          KeyConditionExpression: '#day = :day AND #sk >= :since',
+          ExpressionAttributeNames: { '#day': 'day', '#sk': 'sk' },
+          ExpressionAttributeValues: { ':day': day, ':since': since },
+        },
+        result,
+        limit,
+      );
       if (result.length >= limit) break;
       day = new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
     }
     return result;
+  }
+
+  /** Pages one query of the activities table, newest first, into `result` until it holds `limit`. */
+  private async queryNewestFirst(
+    key: Pick<
+      QueryCommandInput,
+      'IndexName' | 'KeyConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+    >,
+    result: StoredActivity[],
+    limit: number,
+  ): Promise<void> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.store.doc.send(
+        new QueryCommand({
+          TableName: this.store.tables.activities,
+          ...key,
+          ScanIndexForward: false,
+          Limit: limit - result.length,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      result.push(...((page.Items ?? []) as StoredActivity[]));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && result.length < limit);
   }
 }
