@@ -6,6 +6,11 @@ import {
   PoolSchema,
   UpdatePoolRequestSchema,
 } from '../../functions/shared/modelarts';
+import {
+  seedCreateLogicalPoolRequest,
+  seedCreatePhysicalPoolRequest,
+  seedUpdatePoolRequest,
+} from '../../simulator/fixtures';
 
 /** Seed update-pool-api.rst, 200 example response. */
 const SEED_PATCH_RESPONSE = {
@@ -146,33 +151,8 @@ describe('response schemas', () => {
 });
 
 describe('request schemas', () => {
-  const physical = {
-    kind: 'Pool',
-    apiVersion: 'v2',
-    metadata: {
-      annotations: { 'os.modelarts/description': '' },
-      labels: { 'os.modelarts/name': 'pool-ae01', 'os.modelarts/workspace.id': '0' },
-    },
-    spec: {
-      type: 'Dedicate',
-      scope: ['Train'],
-      network: { name: 'network-21e1-6f5da086876d4cd084d36f8bd3346036' },
-      resources: [{ count: 1, flavor: 'modelarts.vm.cpu.8ud' }],
-    },
-  };
-  const logical = {
-    kind: 'Pool',
-    apiVersion: 'v1',
-    metadata: {
-      labels: { 'os.modelarts/name': 'pool-logic-01' },
-      annotations: {
-        'os.modelarts/description': '',
-        'os.modelarts/billing.mode': 0,
-        'os.modelarts/product.id': 'xxx',
-      },
-    },
-    spec: { type: 'Logical', scope: ['Train'], resources: [{ flavor: 'modelarts.vm.gpu.tnt004', count: 2 }] },
-  };
+  const physical = seedCreatePhysicalPoolRequest();
+  const logical = seedCreateLogicalPoolRequest();
 
   it.each([
     ['physical', physical],
@@ -182,7 +162,7 @@ describe('request schemas', () => {
   });
 
   it('accept the seed update example', () => {
-    const patch = { spec: { resources: [{ flavor: 'modelarts.vm.cpu.4ud', count: 3 }] } };
+    const patch = seedUpdatePoolRequest();
     expect(UpdatePoolRequestSchema.parse(patch)).toEqual(patch);
   });
 
