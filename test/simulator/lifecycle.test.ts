@@ -66,6 +66,17 @@ function azsOf(pool: Pool, state: 'creating' | 'available' | 'abnormal' | 'delet
   return pool.status.resources?.[state]?.find((r) => r.flavor === flavor)?.azs;
 }
 
+/**
+ * A PATCH body for the demo pool putting its GPU entry (the first) at these nodes per AZ, with count and
+ * maxCount their total, and sending the NPU entry back unchanged.
+ */
+function placeGpu(resources: Pool['spec']['resources'], nodesPerAz: Record<string, number>) {
+  const [gpu, npu] = resources;
+  const azs = Object.entries(nodesPerAz).map(([az, count]) => ({ az, count }));
+  const count = azs.reduce((sum, entry) => sum + entry.count, 0);
+  return { spec: { resources: [{ ...gpu, count, maxCount: count, azs }, npu] } };
+}
+
 describe('pool creation', () => {
   it('answers with the seed example shape, then goes Creating → Running after the provisioning delay', async () => {
     const s = await start();
@@ -148,24 +159,8 @@ describe('scaling', () => {
   it('places nodes per AZ exactly as azs says', async () => {
     const s = await start();
     const name = s.seedPool(demoPool()).metadata.name;
-    const pool = await show(s, name);
-    const [gpu, npu] = pool.spec.resources;
-    const body = {
-      spec: {
-        resources: [
-          {
-            ...gpu,
-            count: 5,
-            maxCount: 5,
-            azs: [
-              { az: 'cn-north-4a', count: 1 },
-              { az: 'cn-north-4b', count: 4 },
-            ],
-          },
-          npu,
-        ],
-      },
-    };
+    const { resources } = (await show(s, name)).spec;
+    const body = placeGpu(resources, { 'cn-north-4a': 1, 'cn-north-4b': 4 });
     const after = PoolSchema.parse((await patch(s, name, body)).json);
     expect(azsOf(after, 'creating', DEMO_FLAVORS.gpu)).toEqual([{ az: 'cn-north-4b', count: 3 }]);
     expect(azsOf(after, 'available', DEMO_FLAVORS.gpu)).toEqual([
@@ -242,23 +237,8 @@ describe('capacity limits', () => {
   it('nodes beyond an AZ limit stay creating and the pool stays Running', async () => {
     const s = await start({ azCapacity: { 'cn-north-4a': 2 } });
     const name = s.seedPool(demoPool()).metadata.name;
-    const [gpu, npu] = (await show(s, name)).spec.resources;
-    const body = {
-      spec: {
-        resources: [
-          {
-            ...gpu,
-            count: 3,
-            maxCount: 3,
-            azs: [
-              { az: 'cn-north-4a', count: 2 },
-              { az: 'cn-north-4b', count: 1 },
-            ],
-          },
-          npu,
-        ],
-      },
-    };
+    const { resources } = (await show(s, name)).spec;
+    const body = placeGpu(resources, { 'cn-north-4a': 2, 'cn-north-4b': 1 });
     expect((await patch(s, name, body)).status).toBe(200);
     s.advance(10 * PROVISION);
     const pool = await show(s, name);
@@ -270,44 +250,14 @@ describe('capacity limits', () => {
   it('capacity freed by a deletion goes to the waiting node at that moment', async () => {
     const s = await start({ azCapacity: { 'cn-north-4a': { [DEMO_FLAVORS.gpu]: 1 } } });
     const name = s.seedPool(demoPool()).metadata.name;
-    const [gpu, npu] = (await show(s, name)).spec.resources;
-    const grow = {
-      spec: {
-        resources: [
-          {
-            ...gpu,
-            count: 3,
-            maxCount: 3,
-            azs: [
-              { az: 'cn-north-4a', count: 2 },
-              { az: 'cn-north-4b', count: 1 },
-            ],
-          },
-          npu,
-        ],
-      },
-    };
+    const { resources } = (await show(s, name)).spec;
+    const grow = placeGpu(resources, { 'cn-north-4a': 2, 'cn-north-4b': 1 });
     await patch(s, name, grow);
     // The limit covers only the GPU flavor: NPU nodes in the same AZ are unaffected.
     expect(counts(await show(s, name), DEMO_FLAVORS.npu).available).toBe(2);
 
     s.advance(1_000);
-    const moved = {
-      spec: {
-        resources: [
-          {
-            ...gpu,
-            count: 3,
-            maxCount: 3,
-            azs: [
-              { az: 'cn-north-4a', count: 1 },
-              { az: 'cn-north-4b', count: 2 },
-            ],
-          },
-          npu,
-        ],
-      },
-    };
+    const moved = placeGpu(resources, { 'cn-north-4a': 1, 'cn-north-4b': 2 });
     const afterMove = PoolSchema.parse((await patch(s, name, moved)).json);
     // The waiting node is the one scale-in picks first in cn-north-4a, so the available one stays.
     expect(azsOf(afterMove, 'available', DEMO_FLAVORS.gpu)).toEqual([
