@@ -362,16 +362,20 @@ function fits(units: number, unitsPerNode: number, capacity: FreeCapacity): bool
   return Math.ceil(units / unitsPerNode) <= capacity.wholeFreeNodes;
 }
 
-function placeJob(
-  nodes: readonly VirtualNode[],
+/**
+ * First fit: a job within one node's units shares the first node with room; a larger one takes the first
+ * whole free nodes it needs. Undefined when it does not fit now.
+ */
+export function placeJob<N extends { freeUnits: number }>(
+  nodes: readonly N[],
   units: number,
   unitsPerNode: number,
-): Array<{ node: VirtualNode; units: number }> | undefined {
+): Array<{ node: N; units: number }> | undefined {
   if (units <= unitsPerNode) {
     const node = nodes.find((candidate) => candidate.freeUnits >= units);
     return node === undefined ? undefined : [{ node, units }];
   }
-  const placements: Array<{ node: VirtualNode; units: number }> = [];
+  const placements: Array<{ node: N; units: number }> = [];
   let left = units;
   for (const node of nodes) {
     if (left === 0) break;

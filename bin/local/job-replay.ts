@@ -1,6 +1,7 @@
 import type { JobEvent } from '../../functions/shared/events';
 import type { TraceJob } from '../../policy-sim/trace';
 import type { FlavorSetup, JobOutcome } from '../../policy-sim/types';
+import { placeJob } from '../../policy-sim/virtual-pool';
 
 interface Node {
   freeUnits: number;
@@ -212,25 +213,4 @@ export class JobReplay {
 
 function isIdle(flavor: FlavorJobs): boolean {
   return flavor.queue.length === 0 && flavor.running.size === 0;
-}
-
-/** First fit: a job within one node's units shares a node; a larger one takes whole free nodes. */
-function placeJob(
-  nodes: readonly Node[],
-  units: number,
-  unitsPerNode: number,
-): Array<{ node: Node; units: number }> | undefined {
-  if (units <= unitsPerNode) {
-    const node = nodes.find((candidate) => candidate.freeUnits >= units);
-    return node ? [{ node, units }] : undefined;
-  }
-  const needed = Math.ceil(units / unitsPerNode);
-  const free = nodes.filter((node) => node.freeUnits === unitsPerNode).slice(0, needed);
-  if (free.length < needed) return undefined;
-  let left = units;
-  return free.map((node) => {
-    const take = Math.min(left, unitsPerNode);
-    left -= take;
-    return { node, units: take };
-  });
 }
