@@ -77,8 +77,11 @@ function dyingContainer(stack: LocalStack, step: CrashStep | undefined): Pipelin
   const simulator = stack.simulator as ModelArtsSimulator;
   return {
     store,
-    modelArts: async (target, onAttempt) =>
+    modelArts: async (target, onAttempt, beforeRetry) =>
       new DyingClient({
+        sleep: async () => {
+          await beforeRetry?.();
+        },
         endpoint: target.endpoint,
         projectId: target.projectId,
         credentials: CREDENTIALS,

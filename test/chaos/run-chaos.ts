@@ -89,9 +89,12 @@ function quietPowertools(): { logger: Logger; metrics: Metrics } {
   };
 }
 
-/** The production client with short backoff, so retries take milliseconds instead of seconds. */
+/**
+ * The client as the Lambdas build it (every retry first takes a token from the shared bucket), with short
+ * backoff so retries take milliseconds instead of seconds.
+ */
 function chaosClientFactory(): ModelArtsClientFactory {
-  return async (target, onAttempt) =>
+  return async (target, onAttempt, beforeRetry) =>
     new ModelArtsClient({
       endpoint: target.endpoint,
       projectId: target.projectId,
@@ -101,6 +104,10 @@ function chaosClientFactory(): ModelArtsClientFactory {
       maxDelayMs: 100,
       timeoutMs: 10_000,
       onAttempt,
+      sleep: async (ms, signal) => {
+        await sleep(ms, undefined, { signal });
+        await beforeRetry?.();
+      },
     });
 }
 
