@@ -4,6 +4,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { type Command, InvalidArgumentError } from 'commander';
 import pc from 'picocolors';
 import { z } from 'zod';
+import { isHttpsOrLoopbackUrl } from '../../functions/shared/config';
 import type { Decision, FlavorDecision, FlavorSize } from '../../functions/shared/engine';
 import {
   CredentialEnv,
@@ -35,13 +36,7 @@ const EvaluateOptionsSchema = z.object({
   json: z.boolean(),
   modelartsEndpoint: z
     .url({ error: '--modelarts-endpoint must be a URL' })
-    .refine(
-      (value) => {
-        const url = new URL(value);
-        return url.protocol === 'https:' || ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-      },
-      { message: '--modelarts-endpoint must be https (http only for loopback)' },
-    )
+    .refine(isHttpsOrLoopbackUrl, { message: '--modelarts-endpoint must be https (http only for loopback)' })
     .optional(),
   projectId: z.string().min(1).optional(),
   token: z.string().min(1).optional(),

@@ -4,7 +4,7 @@ import Table from 'cli-table3';
 import { type Command, InvalidArgumentError } from 'commander';
 import pc from 'picocolors';
 import { z } from 'zod';
-import { ENV } from '../../functions/shared/config';
+import { ENV, isHttpsOrLoopbackUrl } from '../../functions/shared/config';
 import { PolicyValidationError, parsePolicy } from '../../functions/shared/engine';
 import { type StoreContext, createDocumentClient } from '../../functions/shared/store/document-client';
 import {
@@ -40,13 +40,7 @@ const TableOptionsSchema = z.object({
   region: z.string().min(1, '--region must not be empty').optional(),
   endpointUrl: z
     .url({ error: '--endpoint-url must be a URL, e.g. http://127.0.0.1:8000' })
-    .refine(
-      (value) => {
-        const url = new URL(value);
-        return url.protocol === 'https:' || ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-      },
-      { message: '--endpoint-url must be https (http only for loopback)' },
-    )
+    .refine(isHttpsOrLoopbackUrl, { message: '--endpoint-url must be https (http only for loopback)' })
     .optional(),
 });
 export type TableOptions = z.infer<typeof TableOptionsSchema>;

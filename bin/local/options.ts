@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { isHttpsOrLoopbackUrl } from '../../functions/shared/config';
 
 export const DEFAULT_TRACE = 'examples/traces/demo.csv';
 export const DEFAULT_POLICY = fileURLToPath(new URL('./demo-policy.json', import.meta.url));
@@ -8,17 +9,9 @@ const positive = (field: string) =>
   z.coerce.number({ error: `--${field} must be a number` }).positive(`--${field} must be above 0`);
 
 /** An https URL, or http on a loopback address. */
-const endpointUrl = z.string().refine(
-  (value) => {
-    try {
-      const url = new URL(value);
-      return url.protocol === 'https:' || ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-    } catch {
-      return false;
-    }
-  },
-  { message: '--endpoint must be an https URL (http only for loopback)' },
-);
+const endpointUrl = z.string().refine(isHttpsOrLoopbackUrl, {
+  message: '--endpoint must be an https URL (http only for loopback)',
+});
 
 /** Flags of `npm start`, validated; messages name the flag. */
 export const LocalRunOptionsSchema = z.strictObject({

@@ -53,19 +53,20 @@ const optionalText = z
 
 const positiveNumber = (fallback: number) => z.coerce.number().positive().default(fallback);
 
+/** Whether `value` is an https URL, or any URL on a loopback address (local stacks, the simulator). */
+export function isHttpsOrLoopbackUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  } catch {
+    return false;
+  }
+}
+
 /** Endpoint URL that must be https unless it is a loopback address. */
-const endpointUrl = optionalText.refine(
-  (value) => {
-    if (value === undefined) return true;
-    try {
-      const url = new URL(value);
-      return url.protocol === 'https:' || ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-    } catch {
-      return false;
-    }
-  },
-  { message: 'must be an https URL (http only for loopback)' },
-);
+const endpointUrl = optionalText.refine((value) => value === undefined || isHttpsOrLoopbackUrl(value), {
+  message: 'must be an https URL (http only for loopback)',
+});
 
 const tableName = z.string().min(3, 'must name a DynamoDB table');
 
