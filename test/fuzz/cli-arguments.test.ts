@@ -1,60 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { registerCommands } from '../../bin/commands/index';
-
-/**
- * The program as `bin/cli.ts` builds it, with commander's exits turned into exceptions so each case can be
- * checked in process: what an operator would see on stderr and the exit code.
- */
-async function runCli(args: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
-  let stderr = '';
-  let stdout = '';
-  const program = new Command();
-  program
-    .name('pool-autoscaler')
-    .exitOverride()
-    .configureOutput({
-      writeOut: (text) => {
-        stdout += text;
-      },
-      writeErr: (text) => {
-        stderr += text;
-      },
-    })
-    .showHelpAfterError()
-    .configureHelp({ sortSubcommands: true });
-  registerCommands(program);
-  const errSpy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  const outSpy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  process.exitCode = undefined;
-  let code = 0;
-  try {
-    await program.parseAsync(['node', 'pool-autoscaler', ...args]);
-    code = Number(process.exitCode ?? 0);
-  } catch (error) {
-    if (error instanceof CommanderError) code = error.exitCode;
-    else {
-      // What bin/cli.ts prints for an error that reaches it.
-      stderr += `error: ${error instanceof Error ? error.message : String(error)}\n`;
-      code = 1;
-    }
-  } finally {
-    errSpy.mockRestore();
-    outSpy.mockRestore();
-    process.exitCode = undefined;
-  }
-  return { code, stderr, stdout };
-}
+import { runCli } from '../security/run-cli';
 
 let dir: string;
 const savedEnv = { ...process.env };

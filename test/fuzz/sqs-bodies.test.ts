@@ -97,19 +97,17 @@ const invalidBody = fc
         else event[field] = value;
         return JSON.stringify(event);
       }),
-    fc
-      .string({ minLength: 1, maxLength: 12 })
-      .map((key) =>
-        JSON.stringify({
-          type: 'job.submitted',
-          pool: 'p',
-          flavor: 'f',
-          jobId: 'j',
-          units: 8,
-          at: AT,
-          [`x${key}`]: 1,
-        }),
-      ),
+    fc.string({ minLength: 1, maxLength: 12 }).map((key) =>
+      JSON.stringify({
+        type: 'job.submitted',
+        pool: 'p',
+        flavor: 'f',
+        jobId: 'j',
+        units: 8,
+        at: AT,
+        [`x${key}`]: 1,
+      }),
+    ),
   )
   .filter((body) => {
     try {
