@@ -45,10 +45,7 @@ beforeAll(async () => {
   });
   pool = simulator.seedPool(demoPool()).metadata.name;
   // 32 GPU units waiting: the engine wants 4 GPU nodes where the pool has 2.
-  await new DepthRepository(
-    { doc: createDocumentClient(client), tables: tableNamesWithPrefix(prefix) },
-    { jobRetentionDays: 1 },
-  ).applySnapshot(
+  await new DepthRepository(store(), { jobRetentionDays: 1 }).applySnapshot(
     {
       type: 'depth.snapshot',
       pool,
@@ -143,17 +140,22 @@ describe('policy put, get, list, pause, resume, delete against DynamoDB Local', 
   });
 });
 
+/** `evaluate --dry-run` of the seeded pool against the simulator. */
+function evaluateDryRun() {
+  return runCliInProcess([
+    'evaluate',
+    '--pool',
+    pool,
+    '--dry-run',
+    '--modelarts-endpoint',
+    simulator.url,
+    ...tableArgs,
+  ]);
+}
+
 describe('evaluate and activities', () => {
   it('explains a dry-run decision with its reason trail, sends no PATCH, and records it as an activity', async () => {
-    const result = await runCliInProcess([
-      'evaluate',
-      '--pool',
-      pool,
-      '--dry-run',
-      '--modelarts-endpoint',
-      simulator.url,
-      ...tableArgs,
-    ]);
+    const result = await evaluateDryRun();
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const lines = result.stdout.split('\n');
@@ -201,15 +203,7 @@ describe('evaluate and activities', () => {
     const del = await runCliInProcess(['policy', 'delete', pool, ...tableArgs]);
     expect(del).toMatchObject({ code: 0, stdout: `policy for pool ${pool} deleted\n` });
     const get = await runCliInProcess(['policy', 'get', pool, ...tableArgs]);
-    const evaluate = await runCliInProcess([
-      'evaluate',
-      '--pool',
-      pool,
-      '--dry-run',
-      '--modelarts-endpoint',
-      simulator.url,
-      ...tableArgs,
-    ]);
+    const evaluate = await evaluateDryRun();
     expect(get).toMatchObject({ code: 4, stderr: `error: no policy for pool ${pool}\n` });
     expect(evaluate.code).toBe(4);
   });
