@@ -50,22 +50,20 @@ describe('VirtualPool', () => {
   });
 
   it('runs a multi-node job only on whole free nodes', () => {
-    const p = pool({ 'az-a': 3 });
-    const small = job('small', 1, 50);
-    const large = job('large', 16, 50);
-    p.submit(small, 0);
-    p.submit(large, 1);
-    p.place(0);
-    expect(large.startS).toBe(0);
-    const p2 = pool({ 'az-a': 2 });
-    const small2 = job('small', 1, 50);
-    const large2 = job('large', 16, 50);
-    p2.submit(small2, 0);
-    p2.submit(large2, 1);
-    p2.place(0);
-    expect(large2.startS).toBeUndefined();
-    p2.advanceTo(50);
-    expect(large2.startS).toBe(50);
+    // A 1-unit job is placed first on part of a node; the 16-unit job then needs two other whole nodes.
+    function placeAfterSmallJob(nodes: number): { p: VirtualPool; large: JobOutcome } {
+      const p = pool({ 'az-a': nodes });
+      const large = job('large', 16, 50);
+      p.submit(job('small', 1, 50), 0);
+      p.submit(large, 1);
+      p.place(0);
+      return { p, large };
+    }
+    expect(placeAfterSmallJob(3).large.startS).toBe(0);
+    const { p, large } = placeAfterSmallJob(2);
+    expect(large.startS).toBeUndefined();
+    p.advanceTo(50);
+    expect(large.startS).toBe(50);
   });
 
   it('removes creating nodes first, then idle ones, and kills jobs only when it must', () => {
