@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import {
+  CreatePoolLabelsSchema,
   JobScopeSchema,
   LvmConfigSchema,
   PoolAnnotationsPatchSchema,
   PoolDescriptionSchema,
   PoolDriverSchema,
-  PoolLabelNameSchema,
   PoolNodeAzSchema,
   PoolSharingSchema,
   PoolTypeSchema,
@@ -150,14 +150,7 @@ const CreatePoolRequest = z.looseObject({
   apiVersion: z.enum(['v1', 'v2']),
   kind: z.literal('Pool'),
   metadata: z.looseObject({
-    labels: z
-      .object({
-        'os.modelarts/name': PoolLabelNameSchema,
-        'os.modelarts/workspace.id': z.string().optional(),
-        'os.modelarts/sharing': PoolSharingSchema.optional(),
-        'os.modelarts/node.prefix': z.string().optional(),
-      })
-      .catchall(z.string()),
+    labels: CreatePoolLabelsSchema,
     annotations: z.preprocess(numbersAsText, CreatePoolAnnotations).optional(),
   }),
   spec: z.looseObject({

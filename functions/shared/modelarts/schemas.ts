@@ -252,19 +252,22 @@ export const PoolDescriptionSchema = z.string().refine((text) => !FORBIDDEN_DESC
 /** The seed's logical-pool example sends a number for `os.modelarts/billing.mode`, so scalars are accepted. */
 const annotationValue = z.union([z.string(), z.number(), z.boolean()]);
 
+/** `metadata.labels` of a create (POST): the pool's name is required; other labels are strings. */
+export const CreatePoolLabelsSchema = z
+  .object({
+    'os.modelarts/name': PoolLabelNameSchema,
+    'os.modelarts/workspace.id': z.string().optional(),
+    'os.modelarts/sharing': PoolSharingSchema.optional(),
+    'os.modelarts/node.prefix': z.string().optional(),
+  })
+  .catchall(z.string());
+
 export const CreatePoolRequestSchema = z.looseObject({
   /** The seed examples use both `v2` and `v1`. */
   apiVersion: z.enum(['v2', 'v1']),
   kind: z.literal('Pool'),
   metadata: z.looseObject({
-    labels: z
-      .object({
-        'os.modelarts/name': PoolLabelNameSchema,
-        'os.modelarts/workspace.id': z.string().optional(),
-        'os.modelarts/sharing': PoolSharingSchema.optional(),
-        'os.modelarts/node.prefix': z.string().optional(),
-      })
-      .catchall(z.string()),
+    labels: CreatePoolLabelsSchema,
     annotations: z
       .object({
         'os.modelarts/description': PoolDescriptionSchema.optional(),
