@@ -57,21 +57,20 @@ export function stabilizeRecommendation(input: BehaviorInput): StabilizedRecomme
   if (nodes < upRecommendation) nodes = upRecommendation;
   if (nodes > downRecommendation) nodes = downRecommendation;
   if (nodes === desired) return { nodes };
-  if (desired > current) {
-    const releasedAt =
-      upHeldUntil === undefined ? undefined : upHeldUntil + input.scaleUp.stabilizationSeconds * 1000;
-    return {
-      nodes,
-      reason: `stabilized: lowest recommendation in last ${input.scaleUp.stabilizationSeconds} s is ${upRecommendation}`,
-      ...(releasedAt === undefined ? {} : { releasedAt }),
-    };
-  }
-  const releasedAt =
-    downHeldUntil === undefined ? undefined : downHeldUntil + input.scaleDown.stabilizationSeconds * 1000;
+  const held =
+    desired > current
+      ? { bound: 'lowest', window: input.scaleUp, recommendation: upRecommendation, since: upHeldUntil }
+      : {
+          bound: 'highest',
+          window: input.scaleDown,
+          recommendation: downRecommendation,
+          since: downHeldUntil,
+        };
+  const seconds = held.window.stabilizationSeconds;
   return {
     nodes,
-    reason: `stabilized: highest recommendation in last ${input.scaleDown.stabilizationSeconds} s is ${downRecommendation}`,
-    ...(releasedAt === undefined ? {} : { releasedAt }),
+    reason: `stabilized: ${held.bound} recommendation in last ${seconds} s is ${held.recommendation}`,
+    ...(held.since === undefined ? {} : { releasedAt: held.since + seconds * 1000 }),
   };
 }
 
