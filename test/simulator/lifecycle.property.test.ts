@@ -28,6 +28,20 @@ function tally(pool: Pool, state: State, flavor: string, az?: string): number {
     .reduce((sum, a) => sum + a.count, 0);
 }
 
+/** Seeds a physical pool with one node of each flavor, placed in `az` when given; returns its name. */
+function seedOneNodePerFlavor(sim: ModelArtsSimulator, label: string, az?: string): string {
+  return sim.seedPool({
+    kind: 'Pool',
+    apiVersion: 'v2',
+    metadata: { labels: { 'os.modelarts/name': label } },
+    spec: {
+      type: 'Dedicate',
+      network: { name: 'network-prop' },
+      resources: FLAVORS.map((flavor) => ({ flavor, count: 1, ...(az ? { azs: [{ az, count: 1 }] } : {}) })),
+    },
+  }).metadata.name;
+}
+
 describe('node lifecycle invariants', () => {
   let sim: ModelArtsSimulator;
   let run = 0;
@@ -48,16 +62,7 @@ describe('node lifecycle invariants', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 8 }), async (steps) => {
         run += 1;
-        const name = sim.seedPool({
-          kind: 'Pool',
-          apiVersion: 'v2',
-          metadata: { labels: { 'os.modelarts/name': `prop-${run}` } },
-          spec: {
-            type: 'Dedicate',
-            network: { name: 'network-prop' },
-            resources: FLAVORS.map((flavor) => ({ flavor, count: 1, azs: [{ az: AZS[1], count: 1 }] })),
-          },
-        }).metadata.name;
+        const name = seedOneNodePerFlavor(sim, `prop-${run}`, AZS[1]);
         const url = `${sim.url}/v2/${sim.projectId}/pools/${name}`;
         const resources: Record<string, unknown>[] = FLAVORS.map((flavor) => ({
           flavor,
@@ -121,16 +126,7 @@ describe('node lifecycle invariants', () => {
       await fc.assert(
         fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 6 }), async (steps) => {
           n += 1;
-          const name = free.seedPool({
-            kind: 'Pool',
-            apiVersion: 'v2',
-            metadata: { labels: { 'os.modelarts/name': `settle-${n}` } },
-            spec: {
-              type: 'Dedicate',
-              network: { name: 'network-prop' },
-              resources: FLAVORS.map((flavor) => ({ flavor, count: 1 })),
-            },
-          }).metadata.name;
+          const name = seedOneNodePerFlavor(free, `settle-${n}`);
           const url = `${free.url}/v2/${free.projectId}/pools/${name}`;
           const resources: Record<string, unknown>[] = FLAVORS.map((flavor) => ({ flavor, count: 1 }));
           const pinned = new Set<number>();
