@@ -129,7 +129,8 @@ describe('CLI under fuzzed arguments', () => {
         expect(result.stderr).not.toMatch(/^\s+at .+\(.+:\d+:\d+\)$/m);
         expect(result.stderr).not.toMatch(/\b(TypeError|ReferenceError|SyntaxError: Unexpected)\b.*\n\s+at /);
         if (result.code !== 0) {
-          expect(result.stderr).toMatch(/error/i);
+          // A reason (`error: ...`), or the usage when no command was given at all.
+          expect(result.stderr).toMatch(/error|^Usage: pool-autoscaler/im);
           expect(result.stderr.length).toBeLessThan(20_000);
         }
       }),
@@ -149,6 +150,7 @@ describe('CLI under fuzzed arguments', () => {
       /positive integer/,
     ],
     [['no-such-command'], /unknown command/],
+    [['--'], /^Usage: pool-autoscaler/m],
   ])('%j fails with a clear message', async (args, message) => {
     const result = await runCli(args);
     expect(result.code).not.toBe(0);
