@@ -96,6 +96,20 @@ describe('token bucket', () => {
     const afterPause = await Promise.all([0, 1, 2, 3].map((i) => takers[i % 2]!.take(bucket, later)));
     expect(afterPause.filter((grant) => grant.granted)).toHaveLength(3);
   });
+
+  it('answers a contended bucket as an empty one, never with an error, and never over-grants', async () => {
+    const options = { ratePerSecond: 4, burst: 40 };
+    const bucket = tokenBucketKey('https://modelarts.example.com/v2', 'contended');
+    const takers = Array.from({ length: 40 }, () => new TokenBucketRepository(store, options));
+    const grants = await Promise.all(takers.map((taker) => taker.take(bucket, NOW)));
+    const granted = grants.filter((grant) => grant.granted).length;
+    expect(granted).toBeGreaterThan(0);
+    expect(granted).toBeLessThanOrEqual(40);
+    for (const grant of grants) if (!grant.granted) expect(grant.waitMs).toBeGreaterThanOrEqual(250);
+    // What was not granted is still in the bucket for the next takers.
+    const rest = await Promise.all(takers.map((taker) => taker.take(bucket, NOW)));
+    expect(granted + rest.filter((grant) => grant.granted).length).toBeLessThanOrEqual(40);
+  });
 });
 
 describe('activities', () => {

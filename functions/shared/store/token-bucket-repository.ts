@@ -16,13 +16,6 @@ interface BucketLevel {
   updatedAt: number;
 }
 
-export class TokenBucketContentionError extends Error {
-  override readonly name = 'TokenBucketContentionError';
-  constructor(readonly bucket: string) {
-    super(`token bucket ${bucket}: too many concurrent takers, try again`);
-  }
-}
-
 /** Key of the bucket shared by everything that calls one ModelArts endpoint for one project. */
 export function tokenBucketKey(endpoint: string, projectId: string): string {
   return `${new URL(endpoint).origin}#${projectId}`;
@@ -98,7 +91,9 @@ export class TokenBucketRepository {
         fresh = true;
       }
     }
-    throw new TokenBucketContentionError(bucket);
+    // Lost every race: as many takers as tokens are contending, so answer as an empty bucket would. The caller
+    // then waits or records Throttled instead of failing the evaluation and its message.
+    return { granted: false, waitMs: Math.ceil((cost / this.options.ratePerSecond) * 1000) };
   }
 
   private lastSeen(bucket: string): BucketLevel | undefined {
