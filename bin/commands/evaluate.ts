@@ -4,7 +4,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { type Command, InvalidArgumentError } from 'commander';
 import pc from 'picocolors';
 import { z } from 'zod';
-import { isHttpsOrLoopbackUrl } from '../../functions/shared/config';
+import { isHttpsOrLoopbackUrl } from '../../functions/shared/endpoint-url';
 import type { Decision, FlavorDecision, FlavorSize } from '../../functions/shared/engine';
 import {
   CredentialEnv,

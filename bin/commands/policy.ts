@@ -4,7 +4,8 @@ import Table from 'cli-table3';
 import { type Command, InvalidArgumentError } from 'commander';
 import pc from 'picocolors';
 import { z } from 'zod';
-import { ENV, isHttpsOrLoopbackUrl } from '../../functions/shared/config';
+import { ENV } from '../../functions/shared/config';
+import { isHttpsOrLoopbackUrl } from '../../functions/shared/endpoint-url';
 import { PolicyValidationError, parsePolicy } from '../../functions/shared/engine';
 import { type StoreContext, createDocumentClient } from '../../functions/shared/store/document-client';
 import {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isHttpsOrLoopbackUrl } from './endpoint-url';
 import { TABLES, type TableNames } from './store/tables';
 
 /** Environment variable names the Lambdas read; the CDK stack sets them. */
@@ -54,15 +55,6 @@ const optionalText = z
 const positiveNumber = (fallback: number) => z.coerce.number().positive().default(fallback);
 
 /** Whether `value` is an https URL, or any URL on a loopback address (local stacks, the simulator). */
-export function isHttpsOrLoopbackUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'https:' || ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-  } catch {
-    return false;
-  }
-}
-
 /** Endpoint URL that must be https unless it is a loopback address. */
 const endpointUrl = optionalText.refine((value) => value === undefined || isHttpsOrLoopbackUrl(value), {
   message: 'must be an https URL (http only for loopback)',

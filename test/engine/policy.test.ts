@@ -129,6 +129,7 @@ describe('parsePolicy rejects and names the field', () => {
       `flavors.${GPU}.schedules[0].minCount`,
     ],
     ['insecure-looking endpoint', { ...minimal, endpoint: 'ftp://host' }, 'endpoint'],
+    ['plain http to a remote host', { ...minimal, endpoint: 'http://modelarts.example.com' }, 'endpoint'],
     ['unknown phase', { ...minimal, resizablePhases: ['Sleeping'] }, 'resizablePhases[0]'],
     ['no pool', { flavors: {} }, 'pool'],
   ])('%s', (_name, input, field) => {
@@ -138,6 +139,12 @@ describe('parsePolicy rejects and names the field', () => {
   it('lists every problem in the message', () => {
     expect(() => parsePolicy({ ...minimal, colour: 'red', cooldownSeconds: -1 })).toThrow(
       /colour: unknown field.*cooldownSeconds|cooldownSeconds.*colour: unknown field/,
+    );
+  });
+
+  it('accepts plain http to a loopback endpoint only', () => {
+    expect(parsePolicy({ ...minimal, endpoint: 'http://127.0.0.1:8443' }).endpoint).toBe(
+      'http://127.0.0.1:8443',
     );
   });
 

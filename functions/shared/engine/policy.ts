@@ -1,4 +1,5 @@
 import { CronExpressionParser } from 'cron-parser';
+import { isHttpsOrLoopbackUrl } from '../endpoint-url';
 import { z } from 'zod';
 import { PolicyValidationError, type PolicyIssue } from './errors';
 
@@ -227,6 +228,7 @@ export const PolicySchema = z.strictObject({
   region: z.string().min(1).optional().describe('Region of the pool, e.g. cn-north-4.'),
   endpoint: z
     .url({ protocol: /^https?$/ })
+    .refine(isHttpsOrLoopbackUrl, { message: 'must be an https URL (http only for a loopback host)' })
     .optional()
     .describe('ModelArts endpoint, e.g. https://modelarts.cn-north-4.myhuaweicloud.com.'),
   enabled: z

@@ -4,6 +4,7 @@
  * response bodies.
  */
 import { setTimeout as delay } from 'node:timers/promises';
+import { isLoopbackHost } from '../endpoint-url';
 import type { z } from 'zod';
 import { toCredentials, type CredentialsInput, type ModelArtsCredentials } from './credentials';
 import {
@@ -100,12 +101,6 @@ interface RawResponse {
   status: number;
   headers: Headers;
   body: Buffer;
-}
-
-const LOOPBACK_HOSTNAMES = new Set(['localhost', '[::1]']);
-
-function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK_HOSTNAMES.has(hostname) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }
 
 /** https everywhere; plain http is accepted only for loopback (the simulator, local runs). */
