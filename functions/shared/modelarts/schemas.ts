@@ -1,6 +1,6 @@
 /**
  * Zod schemas for the ModelArts resource-pool API (v2), written from the seed documents
- * (`seeds/update-pool-api.rst` for PATCH and the response model, `seeds/create-pool-api.txt` for POST).
+ * (`docs/api/seeds/update-pool-api.rst` for PATCH and the response model, `docs/api/seeds/create-pool-api.txt` for POST).
  *
  * Objects are loose: fields we do not model are kept verbatim on parse. A PATCH carrying `spec.resources`
  * replaces the array whole, so every flavor entry must travel back exactly as read; dropping an unknown
