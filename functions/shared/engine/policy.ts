@@ -1,5 +1,6 @@
 import { CronExpressionParser } from 'cron-parser';
 import { isHttpsOrLoopbackUrl } from '../endpoint-url';
+import { PoolPhaseSchema } from '../modelarts/schemas';
 import { z } from 'zod';
 import { PolicyValidationError, type PolicyIssue } from './errors';
 
@@ -211,17 +212,6 @@ export const FlavorPolicySchema = z
     });
   });
 
-export const PoolPhaseNameSchema = z.enum([
-  'Creating',
-  'Running',
-  'Abnormal',
-  'Deleting',
-  'Error',
-  'CreationFailed',
-  'ScalingFailed',
-  'Waiting',
-]);
-
 export const PolicySchema = z.strictObject({
   pool: z.string().min(1).describe("The pool's `metadata.name`."),
   projectId: z.string().min(1).optional().describe('Huawei Cloud project id of the pool.'),
@@ -251,7 +241,7 @@ export const PolicySchema = z.strictObject({
       'false: no PATCH while any flavor of the pool has nodes creating or deleting (one change in flight per pool); true: scale anyway, counting creating nodes as capacity on its way.',
     ),
   resizablePhases: z
-    .array(PoolPhaseNameSchema)
+    .array(PoolPhaseSchema)
     .min(1)
     .default(['Running'])
     .describe('Pool phases in which the pool may be resized; the service documents only `Running`.'),
