@@ -1,21 +1,14 @@
+import { seededRandom as seededRandomSource } from '../simulator/random';
+
 /** A seeded pseudo-random source: the same seed gives the same sequence on every machine. */
 export interface Random {
   /** Uniform in [0, 1). */
   next(): number;
 }
 
-/** mulberry32: tiny, fast and good enough for jitter and synthetic traces; not for anything secret. */
+/** mulberry32 (the simulator's source): good enough for jitter and synthetic traces; not for anything secret. */
 export function seededRandom(seed: number): Random {
-  let a = seed >>> 0;
-  return {
-    next(): number {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    },
-  };
+  return { next: seededRandomSource(seed) };
 }
 
 /** Derives an independent seed per stream (strategy, flavor) so that adding one stream never shifts another. */

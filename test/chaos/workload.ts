@@ -1,17 +1,8 @@
 import type { JobEvent, JobEventType } from '../../functions/shared/events';
 import type { JobState } from '../../functions/shared/store/job-transitions';
+import { seededRandom } from '../../simulator/random';
 
-/** Deterministic random source (mulberry32), so a failing run can be replayed with its seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 export function pick<T>(random: () => number, items: readonly T[]): T {
   return items[Math.floor(random() * items.length)] as T;
