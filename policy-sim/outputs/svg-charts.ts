@@ -128,7 +128,8 @@ export function stepChart(options: StepChartOptions): string {
       parts.push(`<path d="${path}" fill="none" stroke="${series.color}" stroke-width="1.5"${dash}/>`);
     }
   }
-  let legendX = MARGIN.left + 220;
+  // The legend starts after the title (13 px bold, about 7.5 px a character) so the two never overlap.
+  let legendX = MARGIN.left + Math.max(220, Math.ceil(options.title.length * 7.5) + 16);
   for (const series of options.series) {
     parts.push(
       `<rect x="${legendX}" y="7" width="12" height="10" fill="${series.color}"${series.area === true ? ' fill-opacity="0.35"' : ''}/>`,
