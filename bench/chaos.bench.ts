@@ -14,6 +14,7 @@ import { startLocalStack } from '../local/stack';
 import { DEMO_FLAVORS, demoPool } from '../simulator/index';
 import { closingLine, runChaos } from '../test/chaos/run-chaos';
 import { benchLine, benchNote } from './format';
+import { localScheduledEvent } from '../local/lambda-events';
 
 const CREDENTIALS = { ak: 'BENCHAK0000000001', sk: 'bench-sk-secret' };
 
@@ -126,17 +127,7 @@ async function sweepFigures(): Promise<void> {
     const evaluator = createEvaluatorHandler(container());
     const started = performance.now();
     const sweep = await evaluator(
-      {
-        id: 'bench-sweep',
-        version: '0',
-        account: '0',
-        time: new Date().toISOString(),
-        region: 'us-east-1',
-        resources: [],
-        source: 'aws.events',
-        'detail-type': 'Scheduled Event',
-        detail: {},
-      },
+      localScheduledEvent('bench-sweep', Date.now()),
       localLambdaContext('evaluator', 'bench-sweep'),
     );
     const fannedOut = performance.now();

@@ -1,5 +1,6 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { localSqsRecord } from './lambda-events';
 
 export type SqsLambdaHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
 
@@ -53,23 +54,17 @@ export async function pollQueueOnce(options: PollOptions): Promise<PollResult> {
   );
   const messages = received.Messages ?? [];
   if (messages.length === 0) return { received: 0, failed: [] };
-  const records: SQSRecord[] = messages.map((message) => ({
-    messageId: message.MessageId ?? '',
-    receiptHandle: message.ReceiptHandle ?? '',
-    body: message.Body ?? '',
-    attributes: {
-      ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? '1',
-      SentTimestamp: message.Attributes?.SentTimestamp ?? String(Date.now()),
-      SenderId: 'local',
-      ApproximateFirstReceiveTimestamp:
-        message.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
-    },
-    messageAttributes: {},
-    md5OfBody: message.MD5OfBody ?? '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:local',
-    awsRegion: 'us-east-1',
-  }));
+  const records = messages.map((message) =>
+    localSqsRecord({
+      messageId: message.MessageId ?? '',
+      receiptHandle: message.ReceiptHandle ?? '',
+      body: message.Body ?? '',
+      receiveCount: message.Attributes?.ApproximateReceiveCount ?? '1',
+      sentAt: message.Attributes?.SentTimestamp ?? Date.now(),
+      firstReceivedAt: message.Attributes?.ApproximateFirstReceiveTimestamp ?? Date.now(),
+      md5OfBody: message.MD5OfBody ?? '',
+    }),
+  );
   const functionName = options.functionName ?? 'consumer';
   const response = await options.handler(
     { Records: records },

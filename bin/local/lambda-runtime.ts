@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { localLambdaContext, pollQueueOnce, type SqsLambdaHandler } from '../../local/sqs-lambda-poller';
+import { localScheduledEvent } from '../../local/lambda-events';
 
 export interface QueueCounters {
   /** Messages handed to the consumer (a redelivered message counts again). */
@@ -107,17 +108,7 @@ export class EvaluatorSchedule {
   private tick(): void {
     if (this.inFlight) return;
     const id = randomUUID();
-    const event: ScheduledEvent = {
-      version: '0',
-      id,
-      'detail-type': 'Scheduled Event',
-      source: 'aws.events',
-      account: '000000000000',
-      time: new Date(this.options.now()).toISOString(),
-      region: 'us-east-1',
-      resources: ['arn:aws:events:us-east-1:000000000000:rule/pool-autoscaler-sweep'],
-      detail: {},
-    };
+    const event = localScheduledEvent(id, this.options.now());
     this.invocations++;
     this.inFlight = this.options
       .handler(event, localLambdaContext('pool-autoscaler-evaluator', id))

@@ -20,6 +20,7 @@ import { localLambdaContext } from '../../local/sqs-lambda-poller';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { demoPool } from '../../simulator/index';
 import { CREDENTIALS, gpuPolicy, jobEvent, TestClock, testClientFactory } from '../pipeline/harness';
+import { localScheduledEvent, localSqsRecord } from '../../local/lambda-events';
 
 /**
  * The other half of least privilege: the real handlers run against DynamoDB Local, the SQS emulator and the
@@ -137,22 +138,17 @@ function recordingDependencies(
 let batch = 0;
 async function deliver(deps: HandlerDependencies, events: PipelineEvent[]): Promise<string[]> {
   batch += 1;
-  const records = events.map((event, index) => ({
-    messageId: `m-${batch}-${index}`,
-    receiptHandle: `r-${batch}-${index}`,
-    body: JSON.stringify(event),
-    attributes: {
-      ApproximateReceiveCount: '1',
-      SentTimestamp: String(clock.now()),
-      SenderId: 'test',
-      ApproximateFirstReceiveTimestamp: String(clock.now()),
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:events',
-    awsRegion: 'us-east-1',
-  }));
+  const records = events.map((event, index) =>
+    localSqsRecord(
+      {
+        messageId: `m-${batch}-${index}`,
+        receiptHandle: `r-${batch}-${index}`,
+        body: JSON.stringify(event),
+        sentAt: clock.now(),
+      },
+      'events',
+    ),
+  );
   const response = await createConsumerHandler(deps)(
     { Records: records },
     localLambdaContext('consumer', `batch-${batch}`),
@@ -161,17 +157,7 @@ async function deliver(deps: HandlerDependencies, events: PipelineEvent[]): Prom
 }
 
 function sweepEvent(): ScheduledEvent {
-  return {
-    version: '0',
-    id: `sweep-${randomUUID()}`,
-    'detail-type': 'Scheduled Event',
-    source: 'aws.events',
-    account: '000000000000',
-    time: new Date(clock.now()).toISOString(),
-    region: 'us-east-1',
-    resources: [],
-    detail: {},
-  };
+  return localScheduledEvent(`sweep-${randomUUID()}`, clock.now());
 }
 
 /** Requests the access set does not grant. */

@@ -23,6 +23,7 @@ import { type LocalStack, startLocalStack } from '../../local/stack';
 import { DEMO_FLAVORS, type FaultRule, demoPool } from '../../simulator/index';
 import { type FlavorBounds, checkPatches, rateViolations, unrecordedPatchAttempts } from './invariants';
 import { depthKey, generateWorkload, seededRandom } from './workload';
+import { localScheduledEvent } from '../../local/lambda-events';
 
 export interface ChaosOptions {
   /** Distinct job events (duplicates come on top). */
@@ -145,17 +146,7 @@ function policyFor(
 }
 
 function scheduledEvent(id: string): ScheduledEvent {
-  return {
-    id,
-    version: '0',
-    account: '000000000000',
-    time: new Date().toISOString(),
-    region: 'us-east-1',
-    resources: [],
-    source: 'aws.events',
-    'detail-type': 'Scheduled Event',
-    detail: {},
-  };
+  return localScheduledEvent(id, Date.now());
 }
 
 async function queueCounts(stack: LocalStack, queueUrl: string): Promise<number> {

@@ -11,6 +11,7 @@ import { RecordingTelemetry } from '../../functions/shared/pipeline/telemetry';
 import { DepthRepository } from '../../functions/shared/store/depth-repository';
 import { localLambdaContext } from '../../local/sqs-lambda-poller';
 import { type LocalStack, startLocalStack } from '../../local/stack';
+import { localSqsRecord } from '../../local/lambda-events';
 
 let stack: LocalStack;
 let handler: ReturnType<typeof createConsumerHandler>;
@@ -119,22 +120,7 @@ const invalidBody = fc
   });
 
 function record(messageId: string, body: string): SQSRecord {
-  return {
-    messageId,
-    receiptHandle: messageId,
-    body,
-    attributes: {
-      ApproximateReceiveCount: '1',
-      SentTimestamp: '0',
-      SenderId: 'fuzz',
-      ApproximateFirstReceiveTimestamp: '0',
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:fuzz',
-    awsRegion: 'us-east-1',
-  };
+  return localSqsRecord({ messageId, body }, 'fuzz');
 }
 
 describe('consumer handler under fuzzed SQS bodies', () => {

@@ -5,6 +5,7 @@ import { parseEvent } from '../../functions/shared/events';
 import { PolicyRepository } from '../../functions/shared/store/policy-repository';
 import { localLambdaContext } from '../../local/sqs-lambda-poller';
 import { type Harness, gpuPolicy, startHarness } from './harness';
+import { localScheduledEvent } from '../../local/lambda-events';
 
 let harness: Harness;
 beforeAll(async () => {
@@ -12,17 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => harness?.stop());
 
-const scheduled = {
-  id: 'sweep-1',
-  version: '0',
-  account: '000000000000',
-  time: '2026-11-23T08:00:00Z',
-  region: 'us-east-1',
-  resources: [],
-  source: 'aws.events',
-  'detail-type': 'Scheduled Event' as const,
-  detail: {},
-};
+const scheduled = localScheduledEvent('sweep-1', Date.parse('2026-11-23T08:00:00Z'));
 
 describe('scheduled sweep', () => {
   it('fans out one pool.evaluate per enabled pool in batches of ten', async () => {

@@ -15,6 +15,7 @@ import { DEMO_FLAVORS, demoPool } from '../../simulator/index';
 import type { ModelArtsSimulatorOptions } from '../../simulator/index';
 import { localLambdaContext } from '../../local/sqs-lambda-poller';
 import { type LocalStack, startLocalStack } from '../../local/stack';
+import { localSqsRecord } from '../../local/lambda-events';
 
 export const CREDENTIALS = { ak: 'AKTESTPIPELINE0000001', sk: 'sk-test-pipeline-secret' };
 export const GPU = DEMO_FLAVORS.gpu;
@@ -166,22 +167,17 @@ export async function startHarness(
     evaluator,
     async deliver(bodies) {
       batch += 1;
-      const records = bodies.map((body, index) => ({
-        messageId: `m-${batch}-${index}`,
-        receiptHandle: `r-${batch}-${index}`,
-        body: typeof body === 'string' ? body : JSON.stringify(body),
-        attributes: {
-          ApproximateReceiveCount: '1',
-          SentTimestamp: String(clock.now()),
-          SenderId: 'test',
-          ApproximateFirstReceiveTimestamp: String(clock.now()),
-        },
-        messageAttributes: {},
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:events',
-        awsRegion: 'us-east-1',
-      }));
+      const records = bodies.map((body, index) =>
+        localSqsRecord(
+          {
+            messageId: `m-${batch}-${index}`,
+            receiptHandle: `r-${batch}-${index}`,
+            body: typeof body === 'string' ? body : JSON.stringify(body),
+            sentAt: clock.now(),
+          },
+          'events',
+        ),
+      );
       const response = await consumer({ Records: records }, localLambdaContext('consumer', `batch-${batch}`));
       return response.batchItemFailures.map((failure) => failure.itemIdentifier);
     },

@@ -12,6 +12,7 @@ import { localLambdaContext } from '../../local/sqs-lambda-poller';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { DEMO_FLAVORS, type ModelArtsSimulator, demoPool } from '../../simulator/index';
 import { runCli } from './run-cli';
+import { localScheduledEvent, localSqsRecord } from '../../local/lambda-events';
 
 /** Distinctive values: any appearance anywhere is a leak, not a coincidence. */
 const AK = 'AKLEAKCANARY7Q3Z9W1X';
@@ -49,22 +50,9 @@ async function capture<T>(work: () => Promise<T>): Promise<T> {
 
 function sqsEvent(bodies: string[]): SQSEvent {
   return {
-    Records: bodies.map((body, i) => ({
-      messageId: `sec-${randomUUID()}-${i}`,
-      receiptHandle: 'r',
-      body,
-      attributes: {
-        ApproximateReceiveCount: '1',
-        SentTimestamp: '0',
-        SenderId: 's',
-        ApproximateFirstReceiveTimestamp: '0',
-      },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:sec',
-      awsRegion: 'us-east-1',
-    })),
+    Records: bodies.map((body, i) =>
+      localSqsRecord({ messageId: `sec-${randomUUID()}-${i}`, receiptHandle: 'r', body }, 'sec'),
+    ),
   };
 }
 
@@ -139,17 +127,7 @@ describe('AK/SK never leave the credential store', () => {
       for (const sk of [SK, WRONG_SK]) {
         const evaluator = createEvaluatorHandler(dependenciesFromEnv(handlerEnv(sk)));
         await evaluator(
-          {
-            id: `sweep-${randomUUID()}`,
-            version: '0',
-            account: '0',
-            time: new Date().toISOString(),
-            region: 'us-east-1',
-            resources: [],
-            source: 'aws.events',
-            'detail-type': 'Scheduled Event',
-            detail: {},
-          },
+          localScheduledEvent(`sweep-${randomUUID()}`, Date.now()),
           localLambdaContext('evaluator', 'sec-sweep'),
         ).catch((error: unknown) => errors.push(error));
       }
