@@ -18,6 +18,11 @@ export interface AutoscalerMonitoringProps {
   readonly scheduleRate: Duration;
   readonly staleDepthAfter: Duration;
   readonly patchFailureThreshold: number;
+  /**
+   * Whether the functions emit per-pool and per-flavor series. Without them, the widgets and the PATCH-failure
+   * alarm read the fleet-level series instead.
+   */
+  readonly perPool: boolean;
   readonly alarmTopic?: sns.ITopic;
 }
 
@@ -28,7 +33,8 @@ const MINUTE = Duration.minutes(1);
 
 /**
  * Dashboard and alarms of one autoscaler. Per-pool and per-flavor series are found with SEARCH (dashboard) and
- * Metrics Insights (alarm), so new pools and flavors appear without a redeploy.
+ * Metrics Insights (alarm), so new pools and flavors appear without a redeploy. Without per-pool series, only
+ * the fleet-level ones are read.
  */
 export class AutoscalerMonitoring extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
@@ -76,20 +82,25 @@ export class AutoscalerMonitoring extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
+    const patchFailureWindow = Duration.minutes(15);
     this.patchFailureAlarm = new cloudwatch.Alarm(this, 'RepeatedPatchFailures', {
-      alarmDescription:
-        `One pool had ${props.patchFailureThreshold} or more failed PATCH requests within 15 minutes: ` +
-        'see its activities for the ModelArts error.',
-      metric: new cloudwatch.MathExpression({
-        label: 'PATCH failures of the worst pool',
-        // Metrics Insights (alarms cannot use SEARCH); only pools that failed in the last 3 hours have a series.
-        expression:
-          `SELECT SUM("${m.patchFailures}") FROM SCHEMA("${ns}", ${m.poolDimensions.map((d) => `"${d}"`).join(', ')}) ` +
-          `WHERE "${m.dimensions.service}" = '${props.serviceName}' ` +
-          `GROUP BY "${m.dimensions.pool}" ORDER BY SUM() DESC LIMIT 1`,
-        period: Duration.minutes(15),
-        usingMetrics: {},
-      }),
+      alarmDescription: props.perPool
+        ? `One pool had ${props.patchFailureThreshold} or more failed PATCH requests within 15 minutes: ` +
+          'see its activities for the ModelArts error.'
+        : `The pools had ${props.patchFailureThreshold} or more failed PATCH requests together within 15 ` +
+          'minutes: see the failed activities for the pools and the ModelArts error.',
+      metric: props.perPool
+        ? new cloudwatch.MathExpression({
+            label: 'PATCH failures of the worst pool',
+            // Metrics Insights (alarms cannot use SEARCH); only pools that failed in the last 3 hours have a series.
+            expression:
+              `SELECT SUM("${m.patchFailures}") FROM SCHEMA("${ns}", ${m.poolDimensions.map((d) => `"${d}"`).join(', ')}) ` +
+              `WHERE "${m.dimensions.service}" = '${props.serviceName}' ` +
+              `GROUP BY "${m.dimensions.pool}" ORDER BY SUM() DESC LIMIT 1`,
+            period: patchFailureWindow,
+            usingMetrics: {},
+          })
+        : metric(m.patchesFailed, 'Sum', 'PATCH failures of the fleet', patchFailureWindow),
       threshold: props.patchFailureThreshold,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
@@ -147,25 +158,33 @@ export class AutoscalerMonitoring extends Construct {
     this.dashboard.addWidgets(
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: [...this.alarms], width: FULL, height: 3 }),
     );
+    // The figures per pool and flavor have no fleet-level counterpart: their widget exists only with them.
+    if (props.perPool)
+      this.dashboard.addWidgets(
+        new cloudwatch.GraphWidget({
+          title: 'Demand (units, right) vs target, available and creating nodes (left), per pool and flavor',
+          left: [
+            search('target', m.targetNodes, m.flavorDimensions, 'Maximum'),
+            search('available', m.availableNodes, m.flavorDimensions, 'Maximum'),
+            search('creating', m.creatingNodes, m.flavorDimensions, 'Maximum'),
+          ],
+          right: [search('demand', m.demandUnits, m.flavorDimensions, 'Maximum')],
+          leftYAxis: { label: 'nodes', min: 0, showUnits: false },
+          rightYAxis: { label: 'units', min: 0, showUnits: false },
+          width: FULL,
+          height: 8,
+        }),
+      );
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
-        title: 'Demand (units, right) vs target, available and creating nodes (left), per pool and flavor',
+        title: props.perPool
+          ? 'Depth age at evaluation (s), per pool'
+          : 'Oldest depth at evaluation (s), fleet',
         left: [
-          search('target', m.targetNodes, m.flavorDimensions, 'Maximum'),
-          search('available', m.availableNodes, m.flavorDimensions, 'Maximum'),
-          search('creating', m.creatingNodes, m.flavorDimensions, 'Maximum'),
+          props.perPool
+            ? search('depth age', m.depthAgeSeconds, m.poolDimensions, 'Maximum')
+            : metric(m.depthAgeSeconds, 'Maximum', 'oldest depth of an evaluated pool'),
         ],
-        right: [search('demand', m.demandUnits, m.flavorDimensions, 'Maximum')],
-        leftYAxis: { label: 'nodes', min: 0, showUnits: false },
-        rightYAxis: { label: 'units', min: 0, showUnits: false },
-        width: FULL,
-        height: 8,
-      }),
-    );
-    this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'Depth age at evaluation (s), per pool',
-        left: [search('depth age', m.depthAgeSeconds, m.poolDimensions, 'Maximum')],
         leftAnnotations: [{ value: staleWindow.toSeconds(), label: 'stale-depth alarm' }],
         leftYAxis: { label: 'seconds', min: 0, showUnits: false },
         width: FULL,
@@ -178,7 +197,7 @@ export class AutoscalerMonitoring extends Construct {
         left: [
           metric(m.patchesSuccessful, 'Sum', 'successful'),
           metric(m.patchesFailed, 'Sum', 'failed'),
-          search('failed, by pool', m.patchFailures, m.poolDimensions, 'Sum'),
+          ...(props.perPool ? [search('failed, by pool', m.patchFailures, m.poolDimensions, 'Sum')] : []),
         ],
         width: HALF,
         height: HEIGHT,

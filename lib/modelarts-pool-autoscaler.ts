@@ -160,6 +160,15 @@ export interface ModelArtsPoolAutoscalerProps {
   readonly metricsNamespace?: string;
 
   /**
+   * `false`: the functions emit only fleet-level metrics (the `service` dimension), leaving out the per-pool and
+   * per-flavor series (demand, target and node counts, depth age, PATCH failures) that make most of the
+   * CloudWatch cost at many pools. The dashboard then shows fleet-level figures only, and the PATCH-failure alarm
+   * counts failures over the whole fleet instead of the worst pool.
+   * @default true
+   */
+  readonly metricsPerPool?: boolean;
+
+  /**
    * Consumer timeout; the queue's visibility timeout is six times this plus the batching window.
    * @default Duration.seconds(60)
    */
@@ -190,7 +199,8 @@ export interface ModelArtsPoolAutoscalerProps {
   readonly staleDepthAfter?: Duration;
 
   /**
-   * Failed PATCH requests for one pool within 15 minutes that raise the PATCH-failure alarm.
+   * Failed PATCH requests for one pool (for the whole fleet when `metricsPerPool` is `false`) within 15
+   * minutes that raise the PATCH-failure alarm.
    * @default 3
    */
   readonly patchFailureThreshold?: number;
@@ -258,6 +268,7 @@ export class ModelArtsPoolAutoscaler extends Construct {
     const projectRoot = props.projectRoot ?? PROJECT_ROOT;
     const serviceName = props.serviceName ?? 'pool-autoscaler';
     const metricsNamespace = props.metricsNamespace ?? 'PoolAutoscaler';
+    const metricsPerPool = props.metricsPerPool ?? true;
     this.credentialsSecret = props.credentialsSecret;
 
     this.tables = resolveAutoscalerTables(this, props.existingTables ?? {}, {
@@ -287,6 +298,7 @@ export class ModelArtsPoolAutoscaler extends Construct {
       [ENV.modelArtsRequestsPerSecond]: String(props.requestsPerSecond ?? 5),
       [ENV.modelArtsBurst]: String(props.requestBurst ?? 10),
       [ENV.evaluateInProcess]: String(evaluateInProcess),
+      [ENV.metricsPerPool]: String(metricsPerPool),
       [ENV.activityRetentionDays]: String(props.activityRetentionDays ?? 30),
       [ENV.jobRetentionDays]: String(props.jobRetentionDays ?? 7),
       [ENV.leaseSeconds]: String(props.leaseSeconds ?? 60),
@@ -358,6 +370,7 @@ export class ModelArtsPoolAutoscaler extends Construct {
       scheduleRate: props.scheduleRate ?? Duration.minutes(1),
       staleDepthAfter: props.staleDepthAfter ?? Duration.minutes(15),
       patchFailureThreshold: props.patchFailureThreshold ?? 3,
+      perPool: metricsPerPool,
       ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
     });
   }

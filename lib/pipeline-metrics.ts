@@ -22,6 +22,7 @@ export const PIPELINE_METRICS = {
   evaluationLatency: 'EvaluationLatency',
   decisionLatency: 'DecisionLatency',
   patchesSuccessful: 'PatchesSuccessful',
+  /** Failed PATCH outcomes of the whole fleet (`service` only): also emitted without per-pool series. */
   patchesFailed: 'PatchesFailed',
   throttles: 'Throttles',
   eventsApplied: 'EventsApplied',

@@ -43,6 +43,7 @@ export class PoolAutoscalerStack extends Stack {
       removalPolicy: REMOVAL_POLICIES[s.removalPolicy],
       deletionProtection: s.deletionProtection,
       evaluateInProcess: s.evaluateInProcess,
+      metricsPerPool: s.metricsPerPool,
       logLevel: s.logLevel,
       ...(s.modelArtsEndpoint !== undefined ? { modelArtsEndpoint: s.modelArtsEndpoint } : {}),
       ...(s.projectId !== undefined ? { projectId: s.projectId } : {}),

@@ -23,6 +23,7 @@ export const STACK_SETTING_KEYS = [
   'removalPolicy',
   'deletionProtection',
   'evaluateInProcess',
+  'metricsPerPool',
   'logLevel',
 ] as const;
 
@@ -61,6 +62,7 @@ export const StackSettingsSchema = z
     removalPolicy: z.enum(['retain', 'destroy', 'snapshot']).default('retain'),
     deletionProtection: flag.default(true),
     evaluateInProcess: flag.default(false),
+    metricsPerPool: flag.default(true),
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   })
   .refine((s) => !(s.credentialsSecretName && s.credentialsSecretArn), {

@@ -29,6 +29,11 @@ export const ENV = {
   modelArtsMaxRetries: 'MODELARTS_MAX_RETRIES',
   /** `true`: the evaluator evaluates every pool itself instead of fanning out messages. */
   evaluateInProcess: 'EVALUATE_IN_PROCESS',
+  /**
+   * `false`: only fleet-level metrics (the `service` dimension) are emitted; the per-pool and per-flavor series,
+   * most of the CloudWatch bill at a thousand pools, are left out.
+   */
+  metricsPerPool: 'METRICS_PER_POOL',
   activityRetentionDays: 'ACTIVITY_RETENTION_DAYS',
   jobRetentionDays: 'JOB_RETENTION_DAYS',
   /** How long an evaluator holds a pool; longer than one evaluation with retries. */
@@ -42,10 +47,12 @@ export const ENV = {
   powertoolsLogLevel: 'POWERTOOLS_LOG_LEVEL',
 } as const;
 
-const booleanFlag = z
-  .enum(['true', 'false', '1', '0', ''])
-  .default('false')
-  .transform((value) => value === 'true' || value === '1');
+/** `true`/`1` or `false`/`0`; unset or empty means `fallback`. */
+const booleanFlag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', ''])
+    .default('')
+    .transform((value) => (value === '' ? fallback : value === 'true' || value === '1'));
 
 const optionalText = z
   .string()
@@ -78,7 +85,8 @@ export const PipelineEnvSchema = z.object({
   [ENV.modelArtsBurst]: positiveNumber(10),
   [ENV.modelArtsTimeoutMs]: positiveNumber(10_000),
   [ENV.modelArtsMaxRetries]: z.coerce.number().int().min(0).max(10).default(3),
-  [ENV.evaluateInProcess]: booleanFlag,
+  [ENV.evaluateInProcess]: booleanFlag(false),
+  [ENV.metricsPerPool]: booleanFlag(true),
   [ENV.activityRetentionDays]: positiveNumber(30),
   [ENV.jobRetentionDays]: positiveNumber(7),
   [ENV.leaseSeconds]: positiveNumber(60),
@@ -105,6 +113,8 @@ export interface PipelineConfig {
     maxRetries: number;
   };
   evaluateInProcess: boolean;
+  /** Whether per-pool and per-flavor metric series are emitted besides the fleet-level ones. */
+  metricsPerPool: boolean;
   activityRetentionDays: number;
   jobRetentionDays: number;
   leaseSeconds: number;
@@ -154,6 +164,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxRetries: e[ENV.modelArtsMaxRetries],
     },
     evaluateInProcess: e[ENV.evaluateInProcess],
+    metricsPerPool: e[ENV.metricsPerPool],
     activityRetentionDays: e[ENV.activityRetentionDays],
     jobRetentionDays: e[ENV.jobRetentionDays],
     leaseSeconds: e[ENV.leaseSeconds],

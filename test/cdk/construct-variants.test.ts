@@ -10,7 +10,7 @@ import {
   ModelArtsPoolAutoscaler,
   type ModelArtsPoolAutoscalerProps,
 } from '../../lib/modelarts-pool-autoscaler';
-import { iamStatements, resourcesOfType } from './template-queries';
+import { dashboardWidgets, iamStatements, resourcesOfType } from './template-queries';
 
 // The CloudFormation schema check built into synth costs seconds per process and is advisory only;
 // `npm run synth` keeps it. Everything asserted here comes from the templates and cdk-nag.
@@ -61,6 +61,7 @@ const tuned = variant('Tuned', () => ({
   projectId: '6f5da086876d4cd084d36f8bd3346036',
 }));
 const inProcess = variant('InProcess', () => ({ evaluateInProcess: true }));
+const fleetMetrics = variant('FleetMetrics', () => ({ metricsPerPool: false }));
 const existing = variant('Existing', (stack) => ({
   existingTables: { policies: dynamodb.Table.fromTableName(stack, 'GivenPolicies', 'team-policies') },
 }));
@@ -80,7 +81,7 @@ operators.autoscaler.grantPolicyWrite(operatorRole);
 operators.autoscaler.grantActivitiesRead(operatorRole);
 operators.autoscaler.grantSendEvents(producerRole);
 
-const all = [defaults, tuned, inProcess, existing, alarmed, operators];
+const all = [defaults, tuned, inProcess, fleetMetrics, existing, alarmed, operators];
 
 beforeAll(() => {
   // One synthesis for every variant: Template.fromStack would synthesize the whole app once per stack.
@@ -209,6 +210,58 @@ describe('ModelArtsPoolAutoscaler evaluating in process', () => {
     expect(actions).toContain('dynamodb:UpdateItem');
     const functions = Object.values(resourcesOfType(t, 'AWS::Lambda::Function'));
     for (const fn of functions) expect(fn.Properties.Environment?.Variables.EVALUATE_IN_PROCESS).toBe('true');
+  });
+});
+
+describe('ModelArtsPoolAutoscaler without per-pool metrics', () => {
+  const patchFailureAlarm = (t: Template) =>
+    Object.entries(resourcesOfType(t, 'AWS::CloudWatch::Alarm')).find(([id]) =>
+      id.includes('RepeatedPatchFailures'),
+    )?.[1];
+
+  it('tells both functions, and keeps per-pool series on by default', () => {
+    for (const [v, expected] of [
+      [fleetMetrics, 'false'],
+      [defaults, 'true'],
+    ] as const) {
+      const functions = Object.values(resourcesOfType(templateOf(v), 'AWS::Lambda::Function'));
+      expect(functions).toHaveLength(2);
+      for (const fn of functions)
+        expect(fn.Properties.Environment?.Variables.METRICS_PER_POOL).toBe(expected);
+    }
+  });
+
+  it('alarms on the fleet-level PATCH failure count instead of the worst pool', () => {
+    const alarm = patchFailureAlarm(templateOf(fleetMetrics));
+    expect(alarm?.Properties.Threshold).toBe(3);
+    expect(alarm?.Properties.Metrics).toEqual([
+      expect.objectContaining({
+        MetricStat: {
+          Metric: {
+            Namespace: 'PoolAutoscaler',
+            MetricName: 'PatchesFailed',
+            Dimensions: [{ Name: 'service', Value: 'pool-autoscaler' }],
+          },
+          Period: 900,
+          Stat: 'Sum',
+        },
+      }),
+    ]);
+    expect(JSON.stringify(alarm?.Properties.Metrics)).not.toContain('Expression');
+    expect(JSON.stringify(patchFailureAlarm(templateOf(defaults))?.Properties.Metrics)).toContain(
+      'GROUP BY \\"pool\\"',
+    );
+  });
+
+  it('reads no per-pool or per-flavor series on the dashboard', () => {
+    const [dashboard] = Object.values(
+      resourcesOfType(templateOf(fleetMetrics), 'AWS::CloudWatch::Dashboard'),
+    );
+    const widgets = dashboardWidgets(dashboard!);
+    const lines = widgets.flatMap((widget) => widget.properties.metrics);
+    expect(lines.length).toBeGreaterThan(10);
+    expect(JSON.stringify(lines)).not.toMatch(/SEARCH|"pool"|"flavor"/);
+    expect(JSON.stringify(lines)).toContain('"DepthAgeSeconds","service","pool-autoscaler"');
   });
 });
 

@@ -12,8 +12,15 @@ describe('readStackSettings', () => {
       removalPolicy: 'retain',
       deletionProtection: true,
       evaluateInProcess: false,
+      metricsPerPool: true,
       logLevel: 'INFO',
     });
+  });
+
+  it('turns per-pool metrics off from the environment', () => {
+    expect(readStackSettings(noContext, { POOL_AUTOSCALER_METRICS_PER_POOL: 'false' }).metricsPerPool).toBe(
+      false,
+    );
   });
 
   it('names environment variables after the context key', () => {

@@ -87,6 +87,7 @@ describe('functions', () => {
       const parsed = PipelineEnvSchema.safeParse(env);
       expect(parsed.error?.issues ?? []).toEqual([]);
       expect(parsed.data?.[ENV.evaluateInProcess]).toBe(false);
+      expect(parsed.data?.[ENV.metricsPerPool]).toBe(true);
     }
   });
 

@@ -85,6 +85,7 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       tables: { policies: 'prod-Policies', activities: 'prod-Activities' },
       evaluateInProcess: true,
+      metricsPerPool: true,
       activityRetentionDays: 30,
       modelArts: { requestsPerSecond: 5, burst: 10 },
     });
@@ -99,6 +100,7 @@ describe('loadConfig', () => {
     ],
     ['a zero rate', { ...tables, MODELARTS_REQUESTS_PER_SECOND: '0' }, 'MODELARTS_REQUESTS_PER_SECOND'],
     ['a bad flag', { ...tables, EVALUATE_IN_PROCESS: 'yes' }, 'EVALUATE_IN_PROCESS'],
+    ['a bad metrics flag', { ...tables, METRICS_PER_POOL: 'no' }, 'METRICS_PER_POOL'],
   ])('rejects %s, naming the variable', (_name, env, variable) => {
     expect(() => loadConfig(env)).toThrow(new RegExp(`^environment variable ${variable}:`));
   });
@@ -173,6 +175,29 @@ describe('EMF metrics', () => {
     expect(dimensionsOf(failure ?? {}, 'PatchFailures')).toEqual([['service', 'pool']]);
     const names = metrics.serializeMetrics()._aws.CloudWatchMetrics[0]?.Metrics.map((metric) => metric.Name);
     expect(names).toEqual(expect.arrayContaining(['PatchesSuccessful', 'PatchesFailed']));
+  });
+
+  it('emits only the fleet-level series when per-pool series are off', () => {
+    const { metrics, lines } = capturing();
+    const telemetry = new PowertoolsTelemetry(metrics, { perPool: false });
+    telemetry.evaluation('Successful', 42);
+    telemetry.patch('Failed', 'pool-a');
+    telemetry.throttled();
+    telemetry.flavor('pool-a', 'gpu', {
+      demandUnits: 24,
+      targetNodes: 3,
+      availableNodes: 2,
+      creatingNodes: 1,
+    });
+    telemetry.depthAge('pool-a', 95.5);
+    expect(lines()).toEqual([]);
+    const fleet = metrics.serializeMetrics();
+    expect(fleet).not.toHaveProperty('pool');
+    expect(fleet).not.toHaveProperty('flavor');
+    expect(fleet).toEqual(expect.objectContaining({ PatchesFailed: 1, DepthAgeSeconds: 95.5, Throttles: 1 }));
+    const record = fleet as unknown as Record<string, unknown>;
+    for (const name of ['PatchesFailed', 'DepthAgeSeconds', 'Evaluations'])
+      expect(dimensionsOf(record, name)).toEqual([['service']]);
   });
 
   it('emits the depth age per pool and once more for the whole service', () => {

@@ -134,7 +134,7 @@ export function dependenciesFromEnv(
     sleep: (ms) => sleep(ms),
     logger,
     metrics,
-    telemetry: new PowertoolsTelemetry(metrics),
+    telemetry: new PowertoolsTelemetry(metrics, { perPool: config.metricsPerPool }),
     settings: {
       ...DEFAULT_EVALUATION_SETTINGS,
       leaseMs: config.leaseSeconds * 1000,

@@ -30,13 +30,30 @@ type MetricUnitName = (typeof MetricUnit)[keyof typeof MetricUnit];
 /** How an evaluation ended; the activity statuses plus the two outcomes that record nothing. */
 export type EvaluationStatus = ActivityStatus | 'LeaseHeld' | 'NoPolicy';
 
+export interface PowertoolsTelemetryOptions {
+  /**
+   * `false`: only the fleet-level series are emitted. Each pool and flavor adds series that CloudWatch bills
+   * monthly, which at a thousand pools is most of the cost.
+   * @default true
+   */
+  perPool?: boolean;
+}
+
 /**
  * EMF metrics through Powertools. Per-flavor figures carry `pool` and `flavor` dimensions; per-pool figures
  * carry `pool`; `DepthAgeSeconds` is also emitted without `pool`, so that one series (its Maximum) serves an
- * alarm over the whole fleet. Powertools adds the `service` dimension to each.
+ * alarm over the whole fleet, and `PatchesFailed` counts the fleet's failures. Powertools adds the `service`
+ * dimension to each. Without per-pool series, only the `service`-only figures remain.
  */
 export class PowertoolsTelemetry implements PipelineTelemetry {
-  constructor(private readonly metrics: Metrics) {}
+  private readonly perPoolSeries: boolean;
+
+  constructor(
+    private readonly metrics: Metrics,
+    options: PowertoolsTelemetryOptions = {},
+  ) {
+    this.perPoolSeries = options.perPool ?? true;
+  }
 
   evaluation(status: EvaluationStatus, latencyMs: number): void {
     this.metrics.addMetric('Evaluations', MetricUnit.Count, 1);
@@ -59,6 +76,7 @@ export class PowertoolsTelemetry implements PipelineTelemetry {
   }
 
   flavor(pool: string, flavor: string, figures: FlavorFigures): void {
+    if (!this.perPoolSeries) return;
     // A single metric is flushed (and its dimensions cleared) by each addMetric: one instance per figure.
     for (const [name, value] of [
       ['DemandUnits', figures.demandUnits],
@@ -78,6 +96,7 @@ export class PowertoolsTelemetry implements PipelineTelemetry {
   }
 
   private perPool(pool: string, name: string, unit: MetricUnitName, value: number): void {
+    if (!this.perPoolSeries) return;
     const single = this.metrics.singleMetric();
     single.addDimensions({ pool });
     single.addMetric(name, unit, value);
