@@ -169,18 +169,19 @@ describe('AK/SK never leave the credential store', () => {
       '--endpoint-url',
       stack.dynamoDb.endpoint,
     ];
+    const showPool = [
+      'pool',
+      'show',
+      '--endpoint',
+      simulator.url,
+      '--project-id',
+      simulator.projectId,
+      '--pool',
+      pool,
+    ];
     try {
       const results = [
-        await runCli([
-          'pool',
-          'show',
-          '--endpoint',
-          simulator.url,
-          '--project-id',
-          simulator.projectId,
-          '--pool',
-          pool,
-        ]),
+        await runCli(showPool),
         await runCli([
           'pool',
           'list',
@@ -197,16 +198,7 @@ describe('AK/SK never leave the credential store', () => {
         await runCli(['policy', 'get', pool, ...tables]),
       ];
       process.env.HUAWEICLOUD_SDK_SK = WRONG_SK;
-      const refused = await runCli([
-        'pool',
-        'show',
-        '--endpoint',
-        simulator.url,
-        '--project-id',
-        simulator.projectId,
-        '--pool',
-        pool,
-      ]);
+      const refused = await runCli(showPool);
       expect(refused.code).not.toBe(0);
       expect(refused.stderr).toMatch(/401|APIG\.0301/);
       results.push(refused);
