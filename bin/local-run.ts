@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
-import { LocalRunOptionsError, parseLocalRunOptions, DEFAULT_TRACE } from './local/options';
-import { runLocal } from './local/run';
+import { LocalRunOptionsError, parseLocalRunOptions, DEFAULT_TRACE } from '../local/options';
+import { runLocal } from '../local/run';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';

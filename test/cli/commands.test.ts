@@ -57,7 +57,7 @@ beforeAll(async () => {
     Date.now(),
   );
   dir = await mkdtemp(join(tmpdir(), 'cli-test-'));
-  const demo = JSON.parse(await readFile('bin/local/demo-policy.json', 'utf8')) as Record<string, unknown>;
+  const demo = JSON.parse(await readFile('local/demo-policy.json', 'utf8')) as Record<string, unknown>;
   policyFile = join(dir, 'policy.json');
   await writeFile(policyFile, JSON.stringify({ ...demo, pool, projectId: simulator.projectId }));
 });

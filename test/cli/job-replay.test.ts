@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { JobEvent } from '../../functions/shared/events';
 import type { TraceJob } from '../../policy-sim/trace';
 import type { FlavorSetup } from '../../policy-sim/types';
-import { JobReplay } from '../../bin/local/job-replay';
-import { ScaledClock } from '../../bin/local/scaled-clock';
-import { parseLocalRunOptions } from '../../bin/local/options';
+import { JobReplay } from '../../local/job-replay';
+import { ScaledClock } from '../../local/scaled-clock';
+import { parseLocalRunOptions } from '../../local/options';
 
 const GPU = 'modelarts.vm.gpu.8v100';
 const setup: FlavorSetup = {

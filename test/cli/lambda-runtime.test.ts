@@ -8,7 +8,7 @@ import {
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EvaluatorSchedule, QueuePoller } from '../../bin/local/lambda-runtime';
+import { EvaluatorSchedule, QueuePoller } from '../../local/lambda-runtime';
 
 let server: FauxqsServer;
 let sqs: SQSClient;

@@ -1,5 +1,5 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { PipelineEvent } from '../../functions/shared/events';
+import type { PipelineEvent } from '../functions/shared/events';
 
 export class EventPublishError extends Error {
   override readonly name = 'EventPublishError';

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { isHttpsOrLoopbackUrl } from '../../functions/shared/endpoint-url';
+import { isHttpsOrLoopbackUrl } from '../functions/shared/endpoint-url';
 
 export const DEFAULT_TRACE = 'examples/traces/demo.csv';
 export const DEFAULT_POLICY = fileURLToPath(new URL('./demo-policy.json', import.meta.url));

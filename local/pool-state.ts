@@ -1,5 +1,5 @@
-import type { ModelArtsClient, Pool, PoolResourceFlavorCount } from '../../functions/shared/modelarts';
-import type { ModelArtsSimulator } from '../../simulator';
+import type { ModelArtsClient, Pool, PoolResourceFlavorCount } from '../functions/shared/modelarts';
+import type { ModelArtsSimulator } from '../simulator';
 
 /** Nodes of one flavor in one AZ (or `*` for the flavor's total). */
 export interface AzState {

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { localLambdaContext, pollQueueOnce, type SqsLambdaHandler } from '../../local/sqs-lambda-poller';
-import { localScheduledEvent } from '../../local/lambda-events';
+import { localLambdaContext, pollQueueOnce, type SqsLambdaHandler } from './sqs-lambda-poller';
+import { localScheduledEvent } from './lambda-events';
 
 export interface QueueCounters {
   /** Messages handed to the consumer (a redelivered message counts again). */

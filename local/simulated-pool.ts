@@ -1,6 +1,6 @@
-import type { Policy } from '../../functions/shared/engine';
-import type { CreatePoolRequest } from '../../functions/shared/modelarts';
-import { DEMO_FLAVORS, DEMO_POOL_LABEL, demoPool } from '../../simulator';
+import type { Policy } from '../functions/shared/engine';
+import type { CreatePoolRequest } from '../functions/shared/modelarts';
+import { DEMO_FLAVORS, DEMO_POOL_LABEL, demoPool } from '../simulator';
 
 /** Nodes per AZ a flavor starts with: one per AZ, within the policy's bounds. */
 function initialAzCounts(

@@ -1,14 +1,8 @@
-import { jobWaits, ReversalCounter, roundFigure, unfinishedJobs, waitStats } from '../../policy-sim/metrics';
-import type { SimulationResult, SimulationSettings } from '../../policy-sim/simulate';
-import { oracleFlavor, oracleTimeline } from '../../policy-sim/strategies/oracle';
-import type { TraceJob } from '../../policy-sim/trace';
-import type {
-  FlavorResult,
-  FlavorSetup,
-  JobOutcome,
-  StrategyResult,
-  TimelineRow,
-} from '../../policy-sim/types';
+import { jobWaits, ReversalCounter, roundFigure, unfinishedJobs, waitStats } from '../policy-sim/metrics';
+import type { SimulationResult, SimulationSettings } from '../policy-sim/simulate';
+import { oracleFlavor, oracleTimeline } from '../policy-sim/strategies/oracle';
+import type { TraceJob } from '../policy-sim/trace';
+import type { FlavorResult, FlavorSetup, JobOutcome, StrategyResult, TimelineRow } from '../policy-sim/types';
 import type { AzState, FlavorState } from './pool-state';
 
 interface FlavorRecord {
