@@ -56,10 +56,17 @@ export function dynamoDbUsageOf(files: readonly string[]): DynamoDbUsage {
       const single = COMMAND_ACTIONS[command];
       if (single) add(usage, /tables\.(\w+)/.exec(after)?.[1] ?? '?', single);
       const batch = BATCH_ACTIONS[command];
-      if (batch) {
+      // The store's `batchGetAll` sends whatever request it is handed: its callers name the tables.
+      const passThrough = /^new BatchGetCommand\(\{\s*RequestItems:\s*pending\s*\}\)/.test(after);
+      if (batch && !passThrough) {
         // Batch requests are keyed by table name, often in a literal built before the command.
         const tables = [...source.matchAll(/\[\s*[\w.]*tables\.(\w+)\s*\]\s*:/g)].map((key) => key[1] ?? '?');
         for (const table of tables.length > 0 ? tables : ['?']) add(usage, table, batch);
+      }
+    }
+    if (/\bbatchGetAll\(/.test(source)) {
+      for (const key of source.matchAll(/\[\s*[\w.]*tables\.(\w+)\s*\]\s*:/g)) {
+        add(usage, key[1] ?? '?', 'dynamodb:BatchGetItem');
       }
     }
     for (const match of source.matchAll(

@@ -1,6 +1,5 @@
-import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import { type PoolDepth, depthFromItem } from './depth-repository';
-import type { StoreContext } from './document-client';
+import { type StoreContext, batchGetAll } from './document-client';
 import { type StoredPolicy, storedPolicyFromItem } from './policy-repository';
 
 export interface EvaluationInputs {
@@ -12,24 +11,22 @@ export interface EvaluationInputs {
  * Policy and depth of one pool in a single BatchGetItem (strongly consistent). The scaler state needs no
  * read: taking the lease returns it.
  */
-export async function readEvaluationInputs(store: StoreContext, pool: string): Promise<EvaluationInputs> {
-  let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }> = {
-    [store.tables.policies]: { Keys: [{ pool }], ConsistentRead: true },
-    [store.tables.depth]: { Keys: [{ pool }], ConsistentRead: true },
-  };
-  const found: Record<string, Record<string, unknown> | undefined> = {};
-  for (let attempt = 0; Object.keys(request).length > 0; attempt += 1) {
-    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
-    const result = await store.doc.send(new BatchGetCommand({ RequestItems: request }));
-    for (const [table, items] of Object.entries(result.Responses ?? {})) found[table] = items[0];
-    request = {};
-    for (const [table, keys] of Object.entries(result.UnprocessedKeys ?? {})) {
-      if (keys.Keys && keys.Keys.length > 0) request[table] = { Keys: keys.Keys, ConsistentRead: true };
-    }
-  }
-  const policyItem = found[store.tables.policies];
+export async function readEvaluationInputs(
+  store: StoreContext,
+  pool: string,
+  sleep: (ms: number) => Promise<void>,
+): Promise<EvaluationInputs> {
+  const found = await batchGetAll(
+    store,
+    {
+      [store.tables.policies]: { Keys: [{ pool }], ConsistentRead: true },
+      [store.tables.depth]: { Keys: [{ pool }], ConsistentRead: true },
+    },
+    sleep,
+  );
+  const policyItem = found[store.tables.policies]?.[0];
   return {
     policy: policyItem ? storedPolicyFromItem(policyItem) : undefined,
-    depth: depthFromItem(found[store.tables.depth]),
+    depth: depthFromItem(found[store.tables.depth]?.[0]),
   };
 }
