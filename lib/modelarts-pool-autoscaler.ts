@@ -104,8 +104,12 @@ export interface ModelArtsPoolAutoscalerProps {
   readonly activityRetentionDays?: number;
 
   /**
-   * Days a finished job's state is kept to absorb late duplicates.
-   * @default 7
+   * Days an ended job's record is kept, so that every late duplicate of its events is recognised; a job that
+   * has not ended keeps its record for as long as it runs. It must cover the time a message can still be
+   * delivered: the longer of the queue's and the dead-letter queue's retention (a message redriven from the
+   * dead-letter queue keeps its first enqueue time), plus `maxReceiveCount` visibility timeouts, plus one day
+   * for producers that hold events back. A smaller value is refused.
+   * @default that minimum, rounded up to whole days (16 with the other defaults)
    */
   readonly jobRetentionDays?: number;
 
@@ -235,6 +239,27 @@ export interface ModelArtsPoolAutoscalerProps {
  * into demand and scales pools, the evaluator that sweeps every pool on a schedule, the state tables, and a
  * dashboard with alarms.
  */
+const QUEUE_RETENTION = Duration.days(4);
+const DEAD_LETTER_RETENTION = Duration.days(14);
+
+/**
+ * Shortest time an ended job's record must be kept: while any copy of one of its events can still be delivered
+ * (from the queue, or redriven from the dead-letter queue, both counted from the first enqueue time), through
+ * every receive it may take, plus a day for producers that hold events back. Whole days, rounded up.
+ */
+export function endedJobRetentionDays(queue: {
+  queueRetention: Duration;
+  deadLetterRetention: Duration;
+  visibilityTimeout: Duration;
+  maxReceiveCount: number;
+}): number {
+  const seconds =
+    Math.max(queue.queueRetention.toSeconds(), queue.deadLetterRetention.toSeconds()) +
+    queue.visibilityTimeout.toSeconds() * queue.maxReceiveCount +
+    86_400;
+  return Math.ceil(seconds / 86_400);
+}
+
 export class ModelArtsPoolAutoscaler extends Construct {
   /** Queue producers send job events (`job.*`, `depth.snapshot`, `pool.evaluate`) to. */
   readonly queue: sqs.Queue;
@@ -276,20 +301,36 @@ export class ModelArtsPoolAutoscaler extends Construct {
       deletionProtection: props.deletionProtection ?? true,
     });
 
+    // AWS guidance for SQS event sources: six times the function timeout plus the batching window, so a
+    // throttled or retried batch never becomes visible again while a consumer still works on it.
+    const visibilityTimeout = Duration.seconds(
+      6 * consumerTimeout.toSeconds() + maxBatchingWindow.toSeconds(),
+    );
+    const maxReceiveCount = props.maxReceiveCount ?? 5;
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+      retentionPeriod: DEAD_LETTER_RETENTION,
     });
     this.queue = new sqs.Queue(this, 'EventsQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      retentionPeriod: Duration.days(4),
-      // AWS guidance for SQS event sources: six times the function timeout plus the batching window, so a
-      // throttled or retried batch never becomes visible again while a consumer still works on it.
-      visibilityTimeout: Duration.seconds(6 * consumerTimeout.toSeconds() + maxBatchingWindow.toSeconds()),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 5 },
+      retentionPeriod: QUEUE_RETENTION,
+      visibilityTimeout,
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
     });
+
+    const minimumJobRetentionDays = endedJobRetentionDays({
+      queueRetention: QUEUE_RETENTION,
+      deadLetterRetention: DEAD_LETTER_RETENTION,
+      visibilityTimeout,
+      maxReceiveCount,
+    });
+    if (props.jobRetentionDays !== undefined && props.jobRetentionDays < minimumJobRetentionDays) {
+      throw new Error(
+        `jobRetentionDays ${props.jobRetentionDays} is shorter than the ${minimumJobRetentionDays} days a late duplicate can still arrive in (queue retention, dead-letter retention and ${maxReceiveCount} receives)`,
+      );
+    }
 
     const environment: Record<string, string> = {
       ...tableEnvironment(tableNamesOf(this.tables)),
@@ -300,7 +341,7 @@ export class ModelArtsPoolAutoscaler extends Construct {
       [ENV.evaluateInProcess]: String(evaluateInProcess),
       [ENV.metricsPerPool]: String(metricsPerPool),
       [ENV.activityRetentionDays]: String(props.activityRetentionDays ?? 30),
-      [ENV.jobRetentionDays]: String(props.jobRetentionDays ?? 7),
+      [ENV.jobRetentionDays]: String(props.jobRetentionDays ?? minimumJobRetentionDays),
       [ENV.leaseSeconds]: String(props.leaseSeconds ?? 60),
       [ENV.powertoolsServiceName]: serviceName,
       [ENV.powertoolsMetricsNamespace]: metricsNamespace,

@@ -88,7 +88,7 @@ export const PipelineEnvSchema = z.object({
   [ENV.evaluateInProcess]: booleanFlag(false),
   [ENV.metricsPerPool]: booleanFlag(true),
   [ENV.activityRetentionDays]: positiveNumber(30),
-  [ENV.jobRetentionDays]: positiveNumber(7),
+  [ENV.jobRetentionDays]: positiveNumber(16),
   [ENV.leaseSeconds]: positiveNumber(60),
   [ENV.dynamoDbEndpoint]: endpointUrl,
   [ENV.sqsEndpoint]: endpointUrl,

@@ -8,6 +8,32 @@ const name = () =>
     .min(1, 'must not be empty')
     .max(256, 'is longer than 256 characters');
 
+/**
+ * A pool's `metadata.name` as ModelArts generates it: the pool's label (4 to 25 lowercase letters, digits and
+ * hyphens) joined to the 32-character project id. Job events and snapshots create stored state, so they must
+ * name a pool that can exist.
+ */
+export const POOL_NAME_PATTERN = /^[a-z0-9-]{4,25}-[0-9a-f]{32}$/;
+
+const poolName = () =>
+  z
+    .string({ error: 'must be a string' })
+    .min(1, 'must not be empty')
+    .regex(
+      POOL_NAME_PATTERN,
+      "must be a ModelArts pool name (the pool's metadata.name: its label, a hyphen and the 32-character project id)",
+    );
+
+/** Largest capacity-unit count an event may carry: job units and snapshot counters alike. */
+export const MAX_UNITS = 1_000_000;
+
+const units = (min: 0 | 1) =>
+  z
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(min, min === 1 ? 'must be at least 1' : 'must not be negative')
+    .max(MAX_UNITS, `must be at most ${MAX_UNITS}`);
+
 const timestamp = z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time with offset or Z' });
 
 export const JOB_EVENT_TYPES = [
@@ -22,19 +48,19 @@ export type JobEventType = (typeof JOB_EVENT_TYPES)[number];
 
 export const JobEventSchema = z.strictObject({
   type: z.enum(JOB_EVENT_TYPES),
-  pool: name(),
+  pool: poolName(),
   flavor: name(),
   jobId: name(),
-  units: z.number().int().positive().max(1_000_000),
+  units: units(1),
   at: timestamp,
 });
 
 export const DepthSnapshotEventSchema = z.strictObject({
   type: z.literal('depth.snapshot'),
-  pool: name(),
+  pool: poolName(),
   flavor: name(),
-  pendingUnits: z.number().int().min(0),
-  runningUnits: z.number().int().min(0),
+  pendingUnits: units(0),
+  runningUnits: units(0),
   at: timestamp,
 });
 
@@ -96,4 +122,45 @@ export function parseEvent(body: string): PipelineEvent {
 
 export function isJobEvent(event: PipelineEvent): event is JobEvent {
   return event.type.startsWith('job.');
+}
+
+/** How far an event's `at` may lie from the moment it is received. */
+export interface EventTimeWindow {
+  /**
+   * Oldest accepted event, in seconds before its receipt: the time an ended job's record is kept. An older event
+   * may belong to a job whose record is gone, so it could not be told from a new one.
+   */
+  maxAgeSeconds: number;
+  /** Newest accepted event, in seconds after its receipt: producers' clock skew. */
+  maxAheadSeconds: number;
+}
+
+/** Clock skew a producer may have: as much as the ModelArts gateway allows for signed requests. */
+export const MAX_EVENT_AHEAD_SECONDS = 900;
+
+function span(seconds: number): string {
+  if (seconds >= 2 * 86_400) return `${Math.floor(seconds / 86_400)} days`;
+  if (seconds >= 7_200) return `${Math.floor(seconds / 3_600)} h`;
+  return `${Math.round(seconds)} s`;
+}
+
+/** Throws `InvalidEventError` naming `at` when a job event or snapshot is dated outside the window. */
+export function checkEventTime(
+  event: JobEvent | DepthSnapshotEvent,
+  receivedAt: number,
+  window: EventTimeWindow,
+): void {
+  const offsetSeconds = (Date.parse(event.at) - receivedAt) / 1000;
+  if (offsetSeconds > window.maxAheadSeconds) {
+    throw new InvalidEventError(
+      'at',
+      `${event.at} is ${span(offsetSeconds)} after the event was received; at most ${window.maxAheadSeconds} s ahead is accepted (producer clock skew)`,
+    );
+  }
+  if (-offsetSeconds > window.maxAgeSeconds) {
+    throw new InvalidEventError(
+      'at',
+      `${event.at} is ${span(-offsetSeconds)} before the event was received; events older than ${span(window.maxAgeSeconds)} are rejected (an ended job is remembered that long, so an older event could be counted twice)`,
+    );
+  }
 }

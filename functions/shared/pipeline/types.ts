@@ -41,6 +41,10 @@ export interface EvaluationSettings {
   failureBackoffBaseMs: number;
   failureBackoffMaxMs: number;
   activityRetentionDays: number;
+  /**
+   * Days an ended job's record is kept to recognise late duplicates (jobs that have not ended are kept while
+   * they live); also how old an event may be when it is received. The stack derives it from the queues.
+   */
   jobRetentionDays: number;
   /** When set, used instead of the policies' endpoint / project id. */
   endpointOverride?: string;
@@ -55,7 +59,7 @@ export const DEFAULT_EVALUATION_SETTINGS: EvaluationSettings = {
   failureBackoffBaseMs: 15_000,
   failureBackoffMaxMs: 15 * 60_000,
   activityRetentionDays: 30,
-  jobRetentionDays: 7,
+  jobRetentionDays: 16,
 };
 
 /** Everything the pipeline touches, injected: the handlers build it from the environment, tests by hand. */
