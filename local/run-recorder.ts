@@ -88,13 +88,21 @@ export class RunRecorder {
     jobs: readonly TraceJob[];
     outcomes: readonly JobOutcome[];
     preempted: Record<string, number>;
-    settings: Omit<SimulationSettings, 'horizon_s' | 'tail_s' | 'baselines'>;
+    settings: Omit<
+      SimulationSettings,
+      'horizon_s' | 'tail_s' | 'baselines' | 'last_job_end_s' | 'horizon_cap_s' | 'horizon_capped'
+    >;
   }): SimulationResult {
     const horizonS = roundFigure(this.lastT);
+    const ends = input.outcomes.map((outcome) => outcome.finishS ?? horizonS);
     const settings: SimulationSettings = {
       ...input.settings,
       tail_s: 0,
       horizon_s: horizonS,
+      last_job_end_s: roundFigure(Math.max(0, ...ends)),
+      // The run ends by itself once every job has ended, or at its time limit, which is then its cap.
+      horizon_cap_s: horizonS,
+      horizon_capped: input.outcomes.some((outcome) => outcome.finishS === undefined),
       baselines: [],
     };
     const oracle = new Map(

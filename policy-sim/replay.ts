@@ -11,7 +11,6 @@ export interface ReplayOptions {
   jobs: readonly TraceJob[];
   flavors: readonly FlavorSetup[];
   strategy: ScalingStrategy;
-  horizonS: number;
   provisionDelayS: (flavor: string, az: string) => number;
   jitterS?: number;
   random?: Random;
@@ -31,79 +30,121 @@ const total = (counts: Record<string, number>): number =>
   Object.values(counts).reduce((sum, n) => sum + n, 0);
 
 /**
- * Replays a trace against one strategy in virtual time. At every instant where something happens, in this order:
- * nodes come up and jobs end, jobs are submitted, queued jobs are placed, the strategy is told about job events
- * and evaluates if it is due, its resize is applied (and placement retried), and the timeline records the result.
+ * Replays a trace against one strategy in virtual time, as far as it is asked to go. At every instant where
+ * something happens, in this order: nodes come up and jobs end, jobs are submitted, queued jobs are placed, the
+ * strategy is told about job events and evaluates if it is due, its resize is applied (and placement retried),
+ * and the timeline records the result.
  */
-export function replay(options: ReplayOptions): ReplayResult {
-  const { jobs, flavors, strategy, horizonS } = options;
-  const pool = new VirtualPool({
-    flavors,
-    provisionDelayS: options.provisionDelayS,
-    jitterS: options.jitterS,
-    random: options.random,
-    initialNodes: strategy.initialNodes,
-  });
-  const view: PoolView = { flavors, snapshot: (flavor) => pool.snapshot(flavor) };
-  const outcomes: JobOutcome[] = jobs.map((job) => ({ job, preemptions: 0 }));
-  const timeline = new TimelineRecorder(strategy.name);
-  const reversals = new Map(
-    flavors.map((setup) => [setup.flavor, new ReversalCounter(setup.reversalWindowS)]),
-  );
-  const desired: Record<string, number> = {};
-  const peakNodes: Record<string, number> = {};
-  for (const setup of flavors) {
-    desired[setup.flavor] = total(strategy.initialNodes[setup.flavor] ?? {});
-    peakNodes[setup.flavor] = desired[setup.flavor]!;
-  }
-  let patches = 0;
-  let nextJob = 0;
-  recordTimeline(timeline, 0, flavors, pool, desired);
+export class Replay {
+  private readonly pool: VirtualPool;
+  private readonly view: PoolView;
+  private readonly outcomes: JobOutcome[];
+  private readonly timeline: TimelineRecorder;
+  private readonly reversals: Map<string, ReversalCounter>;
+  private readonly desired: Record<string, number> = {};
+  private readonly peakNodes: Record<string, number> = {};
+  private patches = 0;
+  private nextJob = 0;
+  /** The last instant replayed. */
+  private reachedS = 0;
 
-  for (;;) {
-    const t = Math.min(
-      jobs[nextJob]?.submitS ?? Infinity,
-      pool.nextEventTime() ?? Infinity,
-      strategy.nextWakeAt(),
+  constructor(private readonly options: ReplayOptions) {
+    const { jobs, flavors, strategy } = options;
+    this.pool = new VirtualPool({
+      flavors,
+      provisionDelayS: options.provisionDelayS,
+      jitterS: options.jitterS,
+      random: options.random,
+      initialNodes: strategy.initialNodes,
+    });
+    this.view = { flavors, snapshot: (flavor) => this.pool.snapshot(flavor) };
+    this.outcomes = jobs.map((job) => ({ job, preemptions: 0 }));
+    this.timeline = new TimelineRecorder(strategy.name);
+    this.reversals = new Map(
+      flavors.map((setup) => [setup.flavor, new ReversalCounter(setup.reversalWindowS)]),
     );
-    if (!(t <= horizonS)) break;
-    pool.advanceTo(t);
-    for (; nextJob < jobs.length && jobs[nextJob]!.submitS <= t; nextJob++)
-      pool.submit(outcomes[nextJob]!, nextJob);
-    pool.place(t);
-    if (pool.takeJobEvents() > 0) strategy.onJobEvents(t);
-    if (strategy.nextWakeAt() <= t) {
-      const step = strategy.evaluate(t, view);
-      if (step.patched) patches++;
-      Object.assign(desired, step.desired);
-      for (const [flavor, target] of Object.entries(step.resize)) {
-        const before = total(pool.snapshot(flavor).nodes);
-        pool.resize(flavor, target, t, strategy.scaleIn === 'idle-nodes');
-        const after = total(pool.snapshot(flavor).nodes);
-        reversals.get(flavor)?.record(t, before, after);
-        peakNodes[flavor] = Math.max(peakNodes[flavor] ?? 0, after);
-      }
+    for (const setup of flavors) {
+      this.desired[setup.flavor] = total(strategy.initialNodes[setup.flavor] ?? {});
+      this.peakNodes[setup.flavor] = this.desired[setup.flavor]!;
+    }
+    recordTimeline(this.timeline, 0, flavors, this.pool, this.desired);
+  }
+
+  /** Replays until every job has ended, or up to `capS`. Returns when the last job ended (or `capS`). */
+  runUntilAllEnded(capS: number): number {
+    this.run(capS, () => this.allEnded());
+    return this.allEnded() ? this.reachedS : capS;
+  }
+
+  /** Whether every job of the trace has run to its end. */
+  allEnded(): boolean {
+    return this.pool.endedJobs() === this.outcomes.length;
+  }
+
+  /** Replays every instant up to and including `horizonS`. */
+  runTo(horizonS: number): void {
+    this.run(horizonS, () => false);
+  }
+
+  /** Figures over [0, horizonS]; the replay must have reached it. */
+  result(horizonS: number): ReplayResult {
+    const preemptedJobs: Record<string, number> = {};
+    const reversalCounts: Record<string, number> = {};
+    for (const setup of this.options.flavors) {
+      preemptedJobs[setup.flavor] = this.pool.preemptedJobs(setup.flavor);
+      reversalCounts[setup.flavor] = this.reversals.get(setup.flavor)?.count ?? 0;
+    }
+    return {
+      outcomes: this.outcomes,
+      nodeSeconds: this.pool.nodeSeconds(horizonS),
+      preemptedJobs,
+      reversals: reversalCounts,
+      peakNodes: this.peakNodes,
+      patches: this.patches,
+      timeline: this.timeline.rows,
+    };
+  }
+
+  private run(limitS: number, done: () => boolean): void {
+    const { jobs, flavors, strategy } = this.options;
+    const { pool } = this;
+    while (!done()) {
+      const t = Math.min(
+        jobs[this.nextJob]?.submitS ?? Infinity,
+        pool.nextEventTime() ?? Infinity,
+        strategy.nextWakeAt(),
+      );
+      if (!(t <= limitS)) break;
+      pool.advanceTo(t);
+      for (; this.nextJob < jobs.length && jobs[this.nextJob]!.submitS <= t; this.nextJob++)
+        pool.submit(this.outcomes[this.nextJob]!, this.nextJob);
       pool.place(t);
       if (pool.takeJobEvents() > 0) strategy.onJobEvents(t);
+      if (strategy.nextWakeAt() <= t) {
+        const step = strategy.evaluate(t, this.view);
+        if (step.patched) this.patches++;
+        Object.assign(this.desired, step.desired);
+        for (const [flavor, target] of Object.entries(step.resize)) {
+          const before = total(pool.snapshot(flavor).nodes);
+          pool.resize(flavor, target, t, strategy.scaleIn === 'idle-nodes');
+          const after = total(pool.snapshot(flavor).nodes);
+          this.reversals.get(flavor)?.record(t, before, after);
+          this.peakNodes[flavor] = Math.max(this.peakNodes[flavor] ?? 0, after);
+        }
+        pool.place(t);
+        if (pool.takeJobEvents() > 0) strategy.onJobEvents(t);
+      }
+      recordTimeline(this.timeline, t, flavors, pool, this.desired);
+      this.reachedS = t;
     }
-    recordTimeline(timeline, t, flavors, pool, desired);
   }
+}
 
-  const preemptedJobs: Record<string, number> = {};
-  const reversalCounts: Record<string, number> = {};
-  for (const setup of flavors) {
-    preemptedJobs[setup.flavor] = pool.preemptedJobs(setup.flavor);
-    reversalCounts[setup.flavor] = reversals.get(setup.flavor)?.count ?? 0;
-  }
-  return {
-    outcomes,
-    nodeSeconds: pool.nodeSeconds(horizonS),
-    preemptedJobs,
-    reversals: reversalCounts,
-    peakNodes,
-    patches,
-    timeline: timeline.rows,
-  };
+/** Replays up to `horizonS` and returns the figures over [0, horizonS]. */
+export function replay(options: ReplayOptions & { horizonS: number }): ReplayResult {
+  const run = new Replay(options);
+  run.runTo(options.horizonS);
+  return run.result(options.horizonS);
 }
 
 function recordTimeline(

@@ -1,7 +1,7 @@
 import type { Policy } from '../functions/shared/engine';
 import { checkTraceAgainstFlavors, flavorSetupsFromPolicy } from './flavor-setup';
 import { jobWaits, roundFigure, unfinishedJobs, waitStats } from './metrics';
-import { replay, type ReplayResult } from './replay';
+import { Replay, type ReplayResult } from './replay';
 import { deriveSeed, seededRandom } from './rng';
 import { HpaStrategy } from './strategies/hpa';
 import { KedaStrategy } from './strategies/keda';
@@ -33,8 +33,14 @@ export interface SimulationOptions {
   /** From a job event to the evaluation it triggers (default 1 s). */
   eventLatencySeconds?: number;
   seed?: number;
-  /** How long the replay runs past the end the trace would have without waits (default 3600 s). */
+  /** How long the replay runs past the moment the last job ended, in any strategy (default 3600 s). */
   tailSeconds?: number;
+  /**
+   * Latest instant a replay runs to while jobs are still queued or running (a policy that starves a job would
+   * otherwise run for ever); reported when reached. Default: the trace's zero-wait end plus the longer of that
+   * time and 7 days.
+   */
+  maxHorizonSeconds?: number;
   /** Epoch ms of the trace's second 0 (default 2026-01-05T00:00:00Z, a Monday), for the policy's schedules. */
   startEpochMs?: number;
   /**
@@ -51,7 +57,13 @@ export interface SimulationSettings {
   event_latency_s: number;
   seed: number;
   tail_s: number;
+  /** Every figure of every strategy, the oracle's too, covers [0, horizon_s]. */
   horizon_s: number;
+  /** When the last job ended, in the slowest strategy. */
+  last_job_end_s: number;
+  horizon_cap_s: number;
+  /** True when some strategy still had jobs queued or running at the cap: they count as unfinished. */
+  horizon_capped: boolean;
   start: string;
   baselines: BaselineName[];
   policy_scale_in: ScaleInMode;
@@ -74,6 +86,8 @@ export const DEFAULT_PROVISION_DELAY_S = 300;
 export const DEFAULT_SWEEP_SECONDS = 60;
 export const DEFAULT_EVENT_LATENCY_S = 1;
 export const DEFAULT_TAIL_S = 3600;
+/** The shortest cap on how long a replay may run past the trace's zero-wait end. */
+export const MIN_HORIZON_CAP_EXTRA_S = 7 * 86_400;
 export const DEFAULT_START_EPOCH_MS = Date.UTC(2026, 0, 5);
 
 /** Replays the trace against the policy, the chosen baselines and the oracle. Deterministic for given inputs. */
@@ -89,59 +103,72 @@ export function simulate(
   const seed = options.seed ?? 1;
   const delay = options.provisionDelaySeconds ?? DEFAULT_PROVISION_DELAY_S;
   const tailS = options.tailSeconds ?? DEFAULT_TAIL_S;
-  const horizonS = traceEndS(jobs) + tailS;
+  const traceEnd = traceEndS(jobs);
+  const capS = options.maxHorizonSeconds ?? traceEnd + Math.max(traceEnd, MIN_HORIZON_CAP_EXTRA_S);
   const startEpochMs = options.startEpochMs ?? DEFAULT_START_EPOCH_MS;
-  const settings: SimulationSettings = {
-    provision_delay_s: delay,
-    provision_jitter_s: options.provisionJitterSeconds ?? 0,
-    sweep_seconds: options.sweepSeconds ?? DEFAULT_SWEEP_SECONDS,
-    event_latency_s: options.eventLatencySeconds ?? DEFAULT_EVENT_LATENCY_S,
-    seed,
-    tail_s: tailS,
-    horizon_s: horizonS,
-    start: new Date(startEpochMs).toISOString(),
-    baselines: [...baselines],
-    policy_scale_in: options.policyScaleIn ?? 'patch',
-  };
+  const scaleIn = options.policyScaleIn ?? 'patch';
+  const sweepSeconds = options.sweepSeconds ?? DEFAULT_SWEEP_SECONDS;
+  const eventLatencySeconds = options.eventLatencySeconds ?? DEFAULT_EVENT_LATENCY_S;
+  const jitterS = options.provisionJitterSeconds ?? 0;
 
-  const oracle = new Map<string, OracleFlavor>(
-    flavors.map((setup) => [setup.flavor, oracleFlavor(jobs, setup, horizonS)]),
-  );
-  const peaks = Object.fromEntries([...oracle].map(([flavor, result]) => [flavor, result.peakNodes]));
   const strategies: ScalingStrategy[] = [
-    new PolicyStrategy({
-      policy,
-      flavors,
-      sweepSeconds: settings.sweep_seconds,
-      eventLatencySeconds: settings.event_latency_s,
-      startEpochMs,
-      scaleIn: settings.policy_scale_in,
-    }),
+    new PolicyStrategy({ policy, flavors, sweepSeconds, eventLatencySeconds, startEpochMs, scaleIn }),
   ];
+  const peaks = Object.fromEntries(
+    flavors.map((setup) => [setup.flavor, oracleFlavor(jobs, setup, traceEnd).peakNodes]),
+  );
   for (const baseline of baselines) {
     if (baseline === 'static') strategies.push(new StaticStrategy(flavors, peaks));
     if (baseline === 'keda') strategies.push(new KedaStrategy(flavors));
     if (baseline === 'hpa') strategies.push(new HpaStrategy(flavors));
   }
+  // Every strategy runs until its last job has ended; then all, and the oracle, are measured to one horizon.
+  const replays = strategies.map(
+    (strategy) =>
+      new Replay({
+        jobs,
+        flavors,
+        strategy,
+        provisionDelayS: (flavor, az) => options.provisionDelayOverrides?.[flavor]?.[az] ?? delay,
+        jitterS,
+        random: seededRandom(deriveSeed(seed, strategy.name)),
+      }),
+  );
+  const ends = replays.map((run) => run.runUntilAllEnded(capS));
+  const lastJobEnd = Math.max(traceEnd, ...ends);
+  const capped = replays.some((run) => !run.allEnded());
+  const horizonS = capped ? capS : lastJobEnd + tailS;
+  for (const run of replays) run.runTo(horizonS);
+
+  const settings: SimulationSettings = {
+    provision_delay_s: delay,
+    provision_jitter_s: jitterS,
+    sweep_seconds: sweepSeconds,
+    event_latency_s: eventLatencySeconds,
+    seed,
+    tail_s: tailS,
+    horizon_s: horizonS,
+    last_job_end_s: lastJobEnd,
+    horizon_cap_s: capS,
+    horizon_capped: capped,
+    start: new Date(startEpochMs).toISOString(),
+    baselines: [...baselines],
+    policy_scale_in: scaleIn,
+  };
+  const oracle = new Map<string, OracleFlavor>(
+    flavors.map((setup) => [setup.flavor, oracleFlavor(jobs, setup, horizonS)]),
+  );
 
   const oracleSeconds = [...oracle.values()].reduce((sum, result) => sum + result.nodeSeconds, 0);
   const results: StrategyResult[] = [];
   const timeline: TimelineRow[] = [];
   const waits: SimulationResult['waits'] = {};
-  for (const strategy of strategies) {
-    const run = replay({
-      jobs,
-      flavors,
-      strategy,
-      horizonS,
-      provisionDelayS: (flavor, az) => options.provisionDelayOverrides?.[flavor]?.[az] ?? delay,
-      jitterS: settings.provision_jitter_s,
-      random: seededRandom(deriveSeed(seed, strategy.name)),
-    });
+  strategies.forEach((strategy, index) => {
+    const run = replays[index]!.result(horizonS);
     results.push(strategyResult(strategy.name, run, flavors, horizonS, oracleSeconds));
     timeline.push(...run.timeline);
     waits[strategy.name] = waitsByFlavor(run, flavors, horizonS);
-  }
+  });
   results.push(oracleResult(oracle, flavors, oracleSeconds, jobs));
   timeline.push(...oracleTimeline(oracle));
   waits.oracle = Object.fromEntries(

@@ -81,6 +81,7 @@ export class VirtualPool {
   private readonly events = new EventQueue<PoolEvent>();
   private nextNodeId = 0;
   private jobEvents = 0;
+  private ended = 0;
 
   constructor(private readonly options: VirtualPoolOptions) {
     for (const setup of options.flavors) {
@@ -105,6 +106,11 @@ export class VirtualPool {
   /** Time of the next node arrival or job end, if any. */
   nextEventTime(): number | undefined {
     return this.events.peekTime();
+  }
+
+  /** Jobs that have run to their end. */
+  endedJobs(): number {
+    return this.ended;
   }
 
   /** Job submissions, starts, ends and preemptions since the last call: what would reach the events queue. */
@@ -288,6 +294,7 @@ export class VirtualPool {
     }
     pool.runningUnits -= job.outcome.job.units;
     job.outcome.finishS = t;
+    this.ended++;
     this.changed(pool, true);
     this.jobEvents++;
   }

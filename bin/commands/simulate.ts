@@ -22,6 +22,7 @@ interface SimulateFlags {
   sweepSeconds: number;
   seed: number;
   tailSeconds: number;
+  maxHorizonSeconds?: number;
   policyScaleIn: ScaleInMode;
 }
 
@@ -108,9 +109,14 @@ export function registerSimulateCommand(program: Command): void {
     .option('--seed <n>', 'seed of the random jitter', wholeSeconds('--seed', 0), 1)
     .option(
       '--tail-seconds <n>',
-      'how long to keep replaying after the trace would end without waits',
+      'how long to keep replaying after the last job has ended',
       wholeSeconds('--tail-seconds', 0),
       3600,
+    )
+    .option(
+      '--max-horizon-seconds <n>',
+      'latest second a replay runs to while jobs still wait or run (default: the zero-wait end plus the longer of that and 7 days)',
+      wholeSeconds('--max-horizon-seconds', 1),
     )
     .addOption(
       new Option(
@@ -129,6 +135,7 @@ export function registerSimulateCommand(program: Command): void {
         sweepSeconds: flags.sweepSeconds,
         seed: flags.seed,
         tailSeconds: flags.tailSeconds,
+        ...(flags.maxHorizonSeconds !== undefined ? { maxHorizonSeconds: flags.maxHorizonSeconds } : {}),
         policyScaleIn: flags.policyScaleIn,
       });
       const written = await writeSimulationOutputs(flags.out, result, {
@@ -136,6 +143,11 @@ export function registerSimulateCommand(program: Command): void {
         policyName: basename(flags.policy),
       });
       process.stdout.write(`${summaryTable(result)}\n`);
+      if (result.settings.horizon_capped) {
+        process.stderr.write(
+          `warning: the replay stopped at the cap of ${result.settings.horizon_cap_s} s with jobs still waiting or running; they are counted unfinished (raise --max-horizon-seconds to run longer)\n`,
+        );
+      }
       process.stdout.write(`wrote ${written.join(', ')}\n`);
     });
 }

@@ -159,7 +159,9 @@ export function reportHtml(result: SimulationResult, context: SummaryContext = {
     `policy ${escapeHtml(context.policyName ?? '(in memory)')}`,
     `provisioning delay ${s.provision_delay_s} s${s.provision_jitter_s > 0 ? ` &plusmn; ${s.provision_jitter_s} s` : ''}`,
     `sweep every ${s.sweep_seconds} s, events evaluated after ${s.event_latency_s} s`,
-    `horizon ${formatNumber(s.horizon_s)} s (trace end + ${s.tail_s} s)`,
+    s.horizon_capped
+      ? `horizon ${formatNumber(s.horizon_s)} s: the cap, reached with jobs still waiting or running (counted unfinished)`
+      : `horizon ${formatNumber(s.horizon_s)} s (last job ended at ${formatNumber(s.last_job_end_s)} s, + ${s.tail_s} s)`,
     `seed ${s.seed}`,
   ];
   const sections = result.flavors.map((setup) => {
