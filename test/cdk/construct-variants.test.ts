@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   ModelArtsPoolAutoscaler,
   type ModelArtsPoolAutoscalerProps,
+  endedJobRetentionDays,
 } from '../../lib/modelarts-pool-autoscaler';
 import { dashboardWidgets, iamStatements, resourcesOfType } from './template-queries';
 
@@ -183,6 +184,34 @@ describe('ModelArtsPoolAutoscaler tuned', () => {
         ACTIVITY_RETENTION_DAYS: '90',
       });
     }
+  });
+
+  it('keeps ended jobs as long as a late duplicate can arrive: dead-letter retention and every receive, plus a day', () => {
+    // 14 days in the dead-letter queue, 5 receives of 361 s (6 x 60 s + 1 s) and one day: 15.02 days, rounded up.
+    expect(
+      endedJobRetentionDays({
+        queueRetention: Duration.days(4),
+        deadLetterRetention: Duration.days(14),
+        visibilityTimeout: Duration.seconds(361),
+        maxReceiveCount: 5,
+      }),
+    ).toBe(16);
+    for (const fn of Object.values(resourcesOfType(templateOf(defaults), 'AWS::Lambda::Function'))) {
+      expect(fn.Properties.Environment?.Variables.JOB_RETENTION_DAYS).toBe('16');
+    }
+  });
+
+  it('refuses a job retention shorter than the time a late duplicate can still arrive in', () => {
+    const stack = new Stack(app, 'ShortRetention', { env: { account: '123456789012', region: 'eu-west-1' } });
+    expect(
+      () =>
+        new ModelArtsPoolAutoscaler(stack, 'Autoscaler', {
+          credentialsSecret: secretsmanager.Secret.fromSecretCompleteArn(stack, 'Secret', SECRET_ARN),
+          consumerEntry: FIXTURE_HANDLER,
+          evaluatorEntry: FIXTURE_HANDLER,
+          jobRetentionDays: 7,
+        }),
+    ).toThrow(/jobRetentionDays 7 is shorter than the 16 days/);
   });
 });
 

@@ -181,7 +181,7 @@ describe('the consumer at run time', () => {
         {
           type: 'depth.snapshot',
           pool,
-          flavor: 'modelarts.vm.npu.8snt9b',
+          flavor: 'modelarts.vm.gpu.8v100',
           pendingUnits: 0,
           runningUnits: 0,
           at: new Date(clock.now()).toISOString(),

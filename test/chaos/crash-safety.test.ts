@@ -18,13 +18,14 @@ import { PolicyRepository } from '../../functions/shared/store/policy-repository
 import { ScalerStateRepository } from '../../functions/shared/store/scaler-state-repository';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { DEMO_FLAVORS, type ModelArtsSimulator, demoPool } from '../../simulator/index';
+import { anchoredNow, retentionDays } from '../clock-anchor';
 
 const CREDENTIALS = { ak: 'CRASHAK3N8V5T0QW', sk: 'crash-sk-Hq4mX9cL2p' };
 const GPU = DEMO_FLAVORS.gpu;
 const LEASE_MS = 60_000;
 
 /** A hand-moved clock shared by the pipeline and the simulator's node lifecycles. */
-const clock = { now: Date.parse('2026-11-23T08:00:00Z') };
+const clock = { now: anchoredNow() };
 const now = (): number => clock.now;
 
 /** The step at which the evaluator dies; from then on none of its calls reach DynamoDB or ModelArts. */
@@ -97,6 +98,8 @@ function dyingContainer(stack: LocalStack, step: CrashStep | undefined): Pipelin
     telemetry: new RecordingTelemetry(),
     settings: {
       ...DEFAULT_EVALUATION_SETTINGS,
+      jobRetentionDays: retentionDays(DEFAULT_EVALUATION_SETTINGS.jobRetentionDays),
+      activityRetentionDays: retentionDays(DEFAULT_EVALUATION_SETTINGS.activityRetentionDays),
       leaseMs: LEASE_MS,
       requestsPerSecond: 1000,
       burst: 1000,
@@ -199,7 +202,7 @@ describe('an evaluator killed between reading, PATCH and recording', () => {
       const redelivered = await consumeBatch(healthy, messages);
       expect(redelivered.applied).toBe(0);
       expect(redelivered.ignored).toBe(6);
-      const depth = await new DepthRepository(stack.store, { jobRetentionDays: 7 }).getPoolDepth(pool);
+      const depth = await new DepthRepository(stack.store, { jobRetentionDays: 16 }).getPoolDepth(pool);
       expect(depth[GPU]).toMatchObject({ pendingUnits: 48, runningUnits: 0 });
 
       // Once the lease has expired, the next evaluation reads the pool first and converges.

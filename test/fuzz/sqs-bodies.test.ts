@@ -12,6 +12,8 @@ import { DepthRepository } from '../../functions/shared/store/depth-repository';
 import { localLambdaContext } from '../../local/sqs-lambda-poller';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { localSqsRecord } from '../../local/lambda-events';
+import { PolicyRepository } from '../../functions/shared/store/policy-repository';
+import { anchoredClock } from '../clock-anchor';
 
 let stack: LocalStack;
 let handler: ReturnType<typeof createConsumerHandler>;
@@ -29,6 +31,7 @@ beforeAll(async () => {
   const deps = dependenciesFromEnv(
     { ...stack.env, POWERTOOLS_LOG_LEVEL: 'SILENT' },
     {
+      clock,
       logger,
       metrics: new Metrics({ namespace: 'Fuzz', serviceName: 'fuzz', logger }),
       telemetry: new RecordingTelemetry(),
@@ -36,24 +39,32 @@ beforeAll(async () => {
     },
   );
   handler = createConsumerHandler(deps);
-  depth = new DepthRepository(stack.store, { jobRetentionDays: 7 });
+  depth = new DepthRepository(stack.store, { jobRetentionDays: 16 });
+  // A paused policy: its flavors are counted, and evaluating the pool calls nothing.
+  await new PolicyRepository(stack.store).put(
+    { pool: POOL, enabled: false, flavors: Object.fromEntries(FLAVORS.map((flavor) => [flavor, {}])) },
+    { now: clock() },
+  );
 });
 afterAll(() => stack?.stop());
 
-const AT = '2026-11-23T08:00:00Z';
+const clock = anchoredClock();
+const AT = new Date(clock()).toISOString();
+const POOL = 'fuzz-pool-6f5da086876d4cd084d36f8bd3346036';
+const FLAVORS = ['modelarts.vm.gpu.8v100', 'modelarts.vm.npu.8snt9b'] as const;
 let jobCounter = 0;
 
 const validEvent = fc
   .record({
     type: fc.constantFrom('job.submitted', 'job.started', 'job.finished') as fc.Arbitrary<JobEvent['type']>,
-    flavor: fc.constantFrom('modelarts.vm.gpu.8v100', 'modelarts.vm.npu.8snt9b'),
+    flavor: fc.constantFrom(...FLAVORS),
     units: fc.integer({ min: 1, max: 64 }),
   })
   .map((fields) => {
     jobCounter += 1;
     return {
       ...fields,
-      pool: 'fuzz-pool-without-policy',
+      pool: POOL,
       jobId: `fuzz-${jobCounter}`,
       at: AT,
     } satisfies JobEvent;

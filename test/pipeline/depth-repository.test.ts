@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobEvent, JobEventType } from '../../functions/shared/events';
 import { DepthRepository } from '../../functions/shared/store/depth-repository';
 import type { StoreContext } from '../../functions/shared/store/document-client';
+import { anchoredNow } from '../clock-anchor';
 import { createTestStore } from './support';
 
 let store: StoreContext & { client: { destroy(): void } };
@@ -10,14 +11,15 @@ let depth: DepthRepository;
 
 beforeAll(async () => {
   store = await createTestStore('depth');
-  depth = new DepthRepository(store, { jobRetentionDays: 7 });
+  depth = new DepthRepository(store, { jobRetentionDays: 16 });
 });
 afterAll(() => store.client.destroy());
 
-const NOW = Date.parse('2026-11-22T10:00:00Z');
+const NOW = anchoredNow();
+const AT = new Date(NOW).toISOString();
 
 function job(type: JobEventType, pool: string, jobId: string, units = 8, flavor = 'gpu'): JobEvent {
-  return { type, pool, flavor, jobId, units, at: '2026-11-22T10:00:00Z' };
+  return { type, pool, flavor, jobId, units, at: AT };
 }
 
 describe('job events', () => {
@@ -33,7 +35,7 @@ describe('job events', () => {
       updatedAt: NOW + 1,
     });
     await depth.applyJobEvent(job('job.finished', pool, 'j1'), NOW);
-    await depth.applyJobEvent(job('job.cancelled', pool, 'j2'), NOW);
+    await depth.applyJobEvent(job('job.cancelled', pool, 'j2', 4), NOW);
     expect((await depth.getPoolDepth(pool)).gpu).toMatchObject({ pendingUnits: 0, runningUnits: 0 });
   });
 
@@ -51,11 +53,15 @@ describe('job events', () => {
     expect(await depth.getJob(pool, 'j1')).toMatchObject({ state: 'failed', units: 8, flavor: 'gpu' });
   });
 
-  it('counts the units of the first event seen for a job', async () => {
+  it('keeps the units of the first event seen for a job and rejects an event that says otherwise', async () => {
     const pool = 'units';
     await depth.applyJobEvent(job('job.submitted', pool, 'j1', 8), NOW);
-    await depth.applyJobEvent(job('job.started', pool, 'j1', 3), NOW);
-    expect((await depth.getPoolDepth(pool)).gpu).toMatchObject({ pendingUnits: 0, runningUnits: 8 });
+    await expect(depth.applyJobEvent(job('job.started', pool, 'j1', 3), NOW)).rejects.toMatchObject({
+      name: 'InvalidEventError',
+      field: 'units',
+    });
+    expect((await depth.getPoolDepth(pool)).gpu).toMatchObject({ pendingUnits: 8, runningUnits: 0 });
+    expect(await depth.getJob(pool, 'j1')).toMatchObject({ state: 'submitted', units: 8 });
   });
 });
 
@@ -71,8 +77,9 @@ describe('depth snapshots', () => {
       runningUnits: 2,
       at,
     });
-    expect(await depth.applySnapshot(snapshot('2026-11-22T10:05:00Z', 40), NOW)).toBe(true);
-    expect(await depth.applySnapshot(snapshot('2026-11-22T10:04:00Z', 99), NOW)).toBe(false);
+    const minutes = (n: number) => new Date(NOW + n * 60_000).toISOString();
+    expect(await depth.applySnapshot(snapshot(minutes(5), 40), NOW)).toBe(true);
+    expect(await depth.applySnapshot(snapshot(minutes(4), 99), NOW)).toBe(false);
     expect((await depth.getPoolDepth(pool)).gpu).toMatchObject({ pendingUnits: 40, runningUnits: 2 });
   });
 });

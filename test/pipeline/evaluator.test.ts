@@ -4,7 +4,7 @@ import { createEvaluatorHandler } from '../../functions/evaluator/handler';
 import { parseEvent } from '../../functions/shared/events';
 import { PolicyRepository } from '../../functions/shared/store/policy-repository';
 import { localLambdaContext } from '../../local/sqs-lambda-poller';
-import { type Harness, gpuPolicy, startHarness } from './harness';
+import { type Harness, START, gpuPolicy, startHarness } from './harness';
 import { localScheduledEvent } from '../../local/lambda-events';
 
 let harness: Harness;
@@ -13,7 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => harness?.stop());
 
-const scheduled = localScheduledEvent('sweep-1', Date.parse('2026-11-23T08:00:00Z'));
+const scheduled = localScheduledEvent('sweep-1', START);
 
 describe('scheduled sweep', () => {
   it('fans out one pool.evaluate per enabled pool in batches of ten', async () => {

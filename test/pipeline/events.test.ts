@@ -1,14 +1,15 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, tableEnvironment } from '../../functions/shared/config';
-import { InvalidEventError, parseEvent } from '../../functions/shared/events';
+import { InvalidEventError, type JobEvent, checkEventTime, parseEvent } from '../../functions/shared/events';
 import { PowertoolsTelemetry } from '../../functions/shared/pipeline/telemetry';
 import { jobTransition } from '../../functions/shared/store/job-transitions';
 import { tableNamesWithPrefix } from '../../functions/shared/store/tables';
 
+const POOL = 'pool-a-6f5da086876d4cd084d36f8bd3346036';
 const job = {
   type: 'job.submitted',
-  pool: 'p',
+  pool: POOL,
   flavor: 'f',
   jobId: 'j-1',
   units: 8,
@@ -22,7 +23,7 @@ describe('parseEvent', () => {
       'a depth snapshot',
       JSON.stringify({
         type: 'depth.snapshot',
-        pool: 'p',
+        pool: POOL,
         flavor: 'f',
         pendingUnits: 4,
         runningUnits: 0,
@@ -41,6 +42,26 @@ describe('parseEvent', () => {
     ['negative units', JSON.stringify({ ...job, units: -1 }), 'units', /.+/],
     ['a bad time', JSON.stringify({ ...job, at: 'yesterday' }), 'at', /ISO-8601/],
     ['an empty pool', JSON.stringify({ ...job, pool: '' }), 'pool', /empty/],
+    [
+      'a pool that no ModelArts pool can be named',
+      JSON.stringify({ ...job, pool: 'depth-only-pool' }),
+      'pool',
+      /ModelArts pool name/,
+    ],
+    ['units above the bound', JSON.stringify({ ...job, units: 1_000_001 }), 'units', /at most 1000000/],
+    [
+      'a snapshot counter above the bound',
+      JSON.stringify({
+        type: 'depth.snapshot',
+        pool: POOL,
+        flavor: 'f',
+        pendingUnits: 10 ** 9,
+        runningUnits: 0,
+        at: job.at,
+      }),
+      'pendingUnits',
+      /at most 1000000/,
+    ],
     ['an unknown field', JSON.stringify({ ...job, extra: true }), 'extra', /unknown field/],
     ['an array', '[]', '', /object/],
   ])('rejects %s, naming the field', (_name, body, field, message) => {
@@ -50,6 +71,36 @@ describe('parseEvent', () => {
     } catch (error) {
       expect(error).toBeInstanceOf(InvalidEventError);
       expect((error as InvalidEventError).field).toBe(field);
+      expect((error as InvalidEventError).message).toMatch(message);
+    }
+  });
+});
+
+describe('checkEventTime', () => {
+  const received = Date.parse(job.at);
+  const window = { maxAgeSeconds: 16 * 86_400, maxAheadSeconds: 900 };
+  const at = (offsetSeconds: number) => ({
+    ...(job as JobEvent),
+    at: new Date(received + offsetSeconds * 1000).toISOString(),
+  });
+  it.each([
+    ['at the receive time', 0],
+    ['15 minutes ahead (clock skew)', 900],
+    ['16 days old', -16 * 86_400],
+  ])('accepts an event dated %s', (_name, offset) => {
+    expect(() => checkEventTime(at(offset), received, window)).not.toThrow();
+  });
+  it.each([
+    ['16 minutes ahead', 960, /960 s after .* at most 900 s ahead/],
+    ['a year ahead', 365 * 86_400, /365 days after/],
+    ['17 days old', -17 * 86_400, /17 days before .* older than 16 days/],
+  ])('rejects an event dated %s, naming at', (_name, offset, message) => {
+    try {
+      checkEventTime(at(offset), received, window);
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(InvalidEventError);
+      expect((error as InvalidEventError).field).toBe('at');
       expect((error as InvalidEventError).message).toMatch(message);
     }
   });

@@ -11,16 +11,20 @@ import { RecordingTelemetry } from '../../functions/shared/pipeline/telemetry';
 import type { ModelArtsClientFactory } from '../../functions/shared/pipeline/types';
 import { ActivityRepository } from '../../functions/shared/store/activity-repository';
 import { PolicyRepository } from '../../functions/shared/store/policy-repository';
-import { DEMO_FLAVORS, demoPool } from '../../simulator/index';
+import { DEFAULT_PROJECT_ID, DEMO_FLAVORS, demoPool } from '../../simulator/index';
 import type { ModelArtsSimulatorOptions } from '../../simulator/index';
 import { localLambdaContext } from '../../local/sqs-lambda-poller';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { localSqsRecord } from '../../local/lambda-events';
+import { anchoredNow, retentionDays } from '../clock-anchor';
 
 export const CREDENTIALS = { ak: 'AKTESTPIPELINE0000001', sk: 'sk-test-pipeline-secret' };
 export const GPU = DEMO_FLAVORS.gpu;
 export const NPU = DEMO_FLAVORS.npu;
-export const START = Date.parse('2026-11-23T08:00:00Z');
+export const START = anchoredNow();
+/** Retention of ended jobs' records and of activities, as the stack would set them. */
+export const JOB_RETENTION_DAYS = retentionDays(16);
+export const ACTIVITY_RETENTION_DAYS = retentionDays(30);
 
 /** A clock the test moves by hand; the simulator's node lifecycles follow it too. */
 export class TestClock {
@@ -29,6 +33,11 @@ export class TestClock {
   advance(ms: number): void {
     this.nowMs += ms;
   }
+}
+
+/** A valid ModelArts pool name for a test's own pool (job events must name one), in the simulator's project. */
+export function testPoolName(label: string): string {
+  return `${label}-${DEFAULT_PROJECT_ID}`;
 }
 
 export interface Harness {
@@ -43,6 +52,11 @@ export interface Harness {
   /** Invokes the consumer with these bodies as one SQS batch; returns the failed message ids. */
   deliver(bodies: Array<PipelineEvent | string>): Promise<string[]>;
   putPolicy(document: Record<string, unknown>): Promise<void>;
+  /**
+   * A pool that only counts depth: its policy names the GPU flavor (so its events are accepted) and is paused
+   * (so evaluating it calls nothing). Returns its name.
+   */
+  depthOnlyPool(label: string): Promise<string>;
   activities(): ActivityRepository;
   patches(): number;
   stop(): Promise<void>;
@@ -109,21 +123,31 @@ export function jobEvent(
   jobId: string,
   units = 8,
   flavor: string = GPU,
+  at: number = START,
 ): JobEvent {
-  return { type, pool, flavor, jobId, units, at: new Date(START).toISOString() };
+  return { type, pool, flavor, jobId, units, at: new Date(at).toISOString() };
 }
 
 export async function startHarness(
   label: string,
   simulatorOptions: ModelArtsSimulatorOptions = {},
-  stackOptions: { maxReceiveCount?: number; visibilityTimeoutSeconds?: number } = {},
+  stackOptions: {
+    maxReceiveCount?: number;
+    visibilityTimeoutSeconds?: number;
+    /**
+     * Start a DynamoDB Local of its own instead of sharing the run's: for tests that wait for its TTL sweeper,
+     * whose rounds take longer the more tables and items the other test files have left in a shared one.
+     */
+    ownDynamoDb?: boolean;
+  } = {},
 ): Promise<Harness> {
   const clock = new TestClock();
+  const { ownDynamoDb, ...queueOptions } = stackOptions;
   const stack = await startLocalStack({
-    dynamoDbEndpoint: inject('dynamoDbEndpoint'),
+    ...(ownDynamoDb ? {} : { dynamoDbEndpoint: inject('dynamoDbEndpoint') }),
     tablePrefix: `${label}-${randomUUID().slice(0, 8)}-`,
     queueName: `${label}-events`,
-    ...stackOptions,
+    ...queueOptions,
     simulator: {
       auth: CREDENTIALS,
       now: clock.now,
@@ -142,6 +166,8 @@ export async function startHarness(
         HUAWEICLOUD_SDK_AK: CREDENTIALS.ak,
         HUAWEICLOUD_SDK_SK: CREDENTIALS.sk,
         POWERTOOLS_LOG_LEVEL: 'SILENT',
+        JOB_RETENTION_DAYS: String(JOB_RETENTION_DAYS),
+        ACTIVITY_RETENTION_DAYS: String(ACTIVITY_RETENTION_DAYS),
       },
       {
         ...quietPowertools(),
@@ -184,7 +210,12 @@ export async function startHarness(
     async putPolicy(document) {
       await policies.put(document as Record<string, unknown> & { pool: string }, { now: clock.now() });
     },
-    activities: () => new ActivityRepository(deps.store, { retentionDays: 30 }),
+    async depthOnlyPool(label) {
+      const pool = testPoolName(label);
+      await policies.put({ ...gpuPolicy(pool), pool, enabled: false }, { now: clock.now() });
+      return pool;
+    },
+    activities: () => new ActivityRepository(deps.store, { retentionDays: ACTIVITY_RETENTION_DAYS }),
     patches: () =>
       simulator.requestLog.filter((entry) => entry.method === 'PATCH' && entry.status === 200).length,
     stop: () => stack.stop(),

@@ -6,12 +6,20 @@ import { PoolEvaluator } from '../../functions/shared/pipeline/evaluate-pool';
 import { DepthRepository } from '../../functions/shared/store/depth-repository';
 import { ScalerStateRepository } from '../../functions/shared/store/scaler-state-repository';
 import { tableNamesWithPrefix } from '../../functions/shared/store/tables';
-import { GPU, type Harness, gpuEntry, gpuPolicy, jobEvent, startHarness } from './harness';
+import {
+  GPU,
+  type Harness,
+  JOB_RETENTION_DAYS,
+  gpuEntry,
+  gpuPolicy,
+  jobEvent,
+  startHarness,
+} from './harness';
 
 let harness: Harness;
 beforeAll(async () => {
   harness = await startHarness('outcomes');
-  const depth = new DepthRepository(harness.dependencies().store, { jobRetentionDays: 7 });
+  const depth = new DepthRepository(harness.dependencies().store, { jobRetentionDays: JOB_RETENTION_DAYS });
   for (let i = 0; i < 3; i += 1) {
     await depth.applyJobEvent(jobEvent('job.submitted', harness.pool, `d${i}`), harness.clock.now());
   }

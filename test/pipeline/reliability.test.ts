@@ -5,7 +5,15 @@ import { DepthRepository } from '../../functions/shared/store/depth-repository';
 import { ScalerStateRepository } from '../../functions/shared/store/scaler-state-repository';
 import { pollQueueOnce } from '../../local/sqs-lambda-poller';
 import { SendMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { GPU, type Harness, gpuEntry, gpuPolicy, jobEvent, startHarness } from './harness';
+import {
+  GPU,
+  type Harness,
+  JOB_RETENTION_DAYS,
+  gpuEntry,
+  gpuPolicy,
+  jobEvent,
+  startHarness,
+} from './harness';
 
 let harness: Harness;
 beforeAll(async () => {
@@ -27,7 +35,7 @@ function shuffled<T>(items: T[], seed: number): T[] {
 
 describe('depth through the consumer', () => {
   it('stays exact when events arrive duplicated and shuffled across batches', async () => {
-    const pool = 'depth-only-pool';
+    const pool = await harness.depthOnlyPool('depth-only');
     const events: JobEvent[] = [];
     for (let i = 0; i < 12; i += 1) {
       const units = 1 + (i % 4);
@@ -47,7 +55,7 @@ describe('depth through the consumer', () => {
       expect(await harness.deliver(delivered.slice(start, start + 10))).toEqual([]);
     }
     const depth = await new DepthRepository(harness.dependencies().store, {
-      jobRetentionDays: 7,
+      jobRetentionDays: JOB_RETENTION_DAYS,
     }).getPoolDepth(pool);
     expect(depth[GPU]).toMatchObject(truth);
   });
@@ -56,7 +64,7 @@ describe('depth through the consumer', () => {
 describe('evaluation', () => {
   it('sends one PATCH when two evaluators take the same pool at once', async () => {
     await harness.putPolicy(gpuPolicy(harness.pool));
-    const depth = new DepthRepository(harness.dependencies().store, { jobRetentionDays: 7 });
+    const depth = new DepthRepository(harness.dependencies().store, { jobRetentionDays: JOB_RETENTION_DAYS });
     for (let i = 0; i < 4; i += 1)
       await depth.applyJobEvent(jobEvent('job.submitted', harness.pool, `c${i}`), harness.clock.now());
     const before = harness.patches();
@@ -75,7 +83,7 @@ describe('evaluation', () => {
   it('retries 429 and 500 answers and records them, and backs off when retries run out', async () => {
     const simulator = harness.stack.simulator!;
     harness.clock.advance(200_000); // past provisioning and cooldown
-    const depth = new DepthRepository(harness.dependencies().store, { jobRetentionDays: 7 });
+    const depth = new DepthRepository(harness.dependencies().store, { jobRetentionDays: JOB_RETENTION_DAYS });
     for (let i = 4; i < 8; i += 1)
       await depth.applyJobEvent(jobEvent('job.submitted', harness.pool, `c${i}`), harness.clock.now());
     simulator.setFaults([
@@ -123,7 +131,7 @@ describe('evaluation', () => {
 
   it('counts a 200 whose pool does not show the decided size as a failed PATCH of that pool', async () => {
     harness.clock.advance(900_000); // past the back-off of the previous test
-    const depth = new DepthRepository(harness.dependencies().store, { jobRetentionDays: 7 });
+    const depth = new DepthRepository(harness.dependencies().store, { jobRetentionDays: JOB_RETENTION_DAYS });
     for (let i = 12; i < 16; i += 1)
       await depth.applyJobEvent(jobEvent('job.submitted', harness.pool, `c${i}`), harness.clock.now());
     const deps = harness.dependencies();
@@ -172,7 +180,8 @@ describe('evaluation', () => {
 describe('poison messages', () => {
   it('end in the DLQ through redrive while their batch-mates are processed', async () => {
     const { sqs } = harness.stack;
-    const good = jobEvent('job.submitted', 'dlq-pool', 'good-1', 3);
+    const dlqPool = await harness.depthOnlyPool('dlq-pool');
+    const good = jobEvent('job.submitted', dlqPool, 'good-1', 3);
     await sqs.client.send(
       new SendMessageBatchCommand({
         QueueUrl: sqs.queueUrl,
@@ -192,8 +201,8 @@ describe('poison messages', () => {
     expect(first.received).toBe(3);
     expect(first.failed).toHaveLength(2);
     const depth = await new DepthRepository(harness.dependencies().store, {
-      jobRetentionDays: 7,
-    }).getPoolDepth('dlq-pool');
+      jobRetentionDays: JOB_RETENTION_DAYS,
+    }).getPoolDepth(dlqPool);
     expect(depth[GPU]?.pendingUnits).toBe(3);
 
     // Received again after the visibility timeout, failed again, then moved to the DLQ (maxReceiveCount 2).

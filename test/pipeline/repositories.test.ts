@@ -5,6 +5,7 @@ import type { StoreContext } from '../../functions/shared/store/document-client'
 import { PolicyRepository, PolicyVersionConflictError } from '../../functions/shared/store/policy-repository';
 import { ScalerStateRepository } from '../../functions/shared/store/scaler-state-repository';
 import { TokenBucketRepository, tokenBucketKey } from '../../functions/shared/store/token-bucket-repository';
+import { anchoredNow, retentionDays } from '../clock-anchor';
 import { createTestStore } from './support';
 
 let store: StoreContext & { client: { destroy(): void } };
@@ -13,7 +14,10 @@ beforeAll(async () => {
 });
 afterAll(() => store.client.destroy());
 
-const NOW = Date.parse('2026-11-22T10:00:00Z');
+/** Midnight (UTC) of the anchored day: the activity index is per day, so the times cross one. */
+const DAY = Math.floor(anchoredNow() / 86_400_000) * 86_400_000;
+const NOW = DAY + 10 * 3_600_000;
+const iso = (offsetMinutes: number) => new Date(DAY + offsetMinutes * 60_000).toISOString();
 
 describe('policies', () => {
   it('writes with a version condition and keeps the document apart from the bookkeeping', async () => {
@@ -114,7 +118,8 @@ describe('token bucket', () => {
 
 describe('activities', () => {
   it('lists a pool newest first and recent activity across pools, with a retention TTL', async () => {
-    const activities = new ActivityRepository(store, { retentionDays: 30 });
+    const retention = retentionDays(30);
+    const activities = new ActivityRepository(store, { retentionDays: retention });
     const record = (pool: string, at: string, id: string) => ({
       pool,
       id,
@@ -126,17 +131,15 @@ describe('activities', () => {
       correlationId: `c-${id}`,
     });
     await activities.put([
-      record('a', '2026-11-21T23:59:00.000Z', '1'),
-      record('a', '2026-11-22T09:00:00.000Z', '2'),
-      record('b', '2026-11-22T09:30:00.000Z', '3'),
+      record('a', iso(-1), '1'),
+      record('a', iso(9 * 60), '2'),
+      record('b', iso(9 * 60 + 30), '3'),
     ]);
     const ofA = await activities.listByPool('a');
     expect(ofA.map((activity) => activity.id)).toEqual(['2', '1']);
-    expect(ofA[0]?.expiresAt).toBe(Date.parse('2026-11-22T09:00:00Z') / 1000 + 30 * 86_400);
-    expect((await activities.listByPool('a', { since: '2026-11-22T00:00:00Z' })).map((a) => a.id)).toEqual([
-      '2',
-    ]);
-    const recent = await activities.listRecent(NOW, { since: '2026-11-21T00:00:00Z' });
+    expect(ofA[0]?.expiresAt).toBe(Date.parse(iso(9 * 60)) / 1000 + retention * 86_400);
+    expect((await activities.listByPool('a', { since: iso(0) })).map((a) => a.id)).toEqual(['2']);
+    const recent = await activities.listRecent(NOW, { since: iso(-24 * 60) });
     expect(recent.map((activity) => activity.id)).toEqual(['3', '2', '1']);
   });
 });

@@ -215,7 +215,7 @@ describe('request and response sizes are bounded', () => {
   it('queue events with oversized fields are rejected by name', () => {
     const base = {
       type: 'job.submitted',
-      pool: 'p',
+      pool: 'pool-a-6f5da086876d4cd084d36f8bd3346036',
       flavor: 'f',
       jobId: 'j',
       units: 8,
