@@ -237,8 +237,9 @@ describe('a reused job id', () => {
 
   it('names a new job once the ended job is forgotten', async () => {
     const pool = await harness.depthOnlyPool('reused-late');
-    // This job ended so long ago that its record expires (on the real clock) as soon as it is written.
-    const longAgo = START - (JOB_RETENTION_DAYS + 2) * DAY_MS;
+    // This job ended so long ago that its record expires as soon as it is written: on the real clock, which
+    // the TTL sweeper reads, whatever day the test clock is anchored to.
+    const longAgo = Date.now() - (JOB_RETENTION_DAYS + 2) * DAY_MS;
     harness.clock.nowMs = longAgo;
     const old = (type: JobEventType) => jobEvent(type, pool, 'R2', 8, GPU, longAgo);
     expect(await harness.deliver([old('job.submitted'), old('job.finished')])).toEqual([]);
