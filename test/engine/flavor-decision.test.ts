@@ -5,7 +5,7 @@ import { emptyFlavorStatus, flavorStatuses } from '../../functions/shared/engine
 import { emptyFlavorState } from '../../functions/shared/engine/state';
 import type { FlavorOutcome, FlavorScalerState, FlavorTarget } from '../../functions/shared/engine';
 import type { PoolResource } from '../../functions/shared/modelarts/schemas';
-import { GPU, T0, depth, policy, pool, type PoolOptions } from './fixtures';
+import { GPU, T0, azs, depth, policy, pool, stuckInB, type PoolOptions } from './fixtures';
 
 interface Setup {
   policy?: Record<string, unknown>;
@@ -94,15 +94,7 @@ describe('decideFlavor: entry guard, steps, result', () => {
       {
         outcome: 'scale',
         summary: 'scale 2 → 4 (a: 2, b: 2)',
-        target: {
-          flavor: GPU,
-          count: 4,
-          maxCount: 4,
-          azs: [
-            { az: 'a', count: 2 },
-            { az: 'b', count: 2 },
-          ],
-        },
+        target: { flavor: GPU, count: 4, maxCount: 4, azs: azs({ a: 2, b: 2 }) },
         scaled: true,
       },
     ],
@@ -111,26 +103,13 @@ describe('decideFlavor: entry guard, steps, result', () => {
       {
         pendingUnits: 32,
         flavor: { azs: { a: 1, b: 1 }, azBackoff: { afterSeconds: 600, durationSeconds: 900 } },
-        pool: {
-          resources: [
-            entry({
-              count: 4,
-              maxCount: 4,
-              azs: [
-                { az: 'a', count: 2 },
-                { az: 'b', count: 2 },
-              ],
-            }),
-          ],
-          available: [{ flavor: GPU, count: 2, azs: [{ az: 'a', count: 2 }] }],
-          creating: [{ flavor: GPU, count: 2, azs: [{ az: 'b', count: 2 }] }],
-        },
+        pool: stuckInB(),
         state: { azs: { b: { troubleSince: T0 - 600_000, lastAvailable: 0 } } },
       },
       {
         outcome: 'scale',
         summary: 'AZ placement changes (a: 4)',
-        target: { flavor: GPU, count: 4, maxCount: 4, azs: [{ az: 'a', count: 4 }] },
+        target: { flavor: GPU, count: 4, maxCount: 4, azs: azs({ a: 4 }) },
         scaled: true,
         nextChangeAt: T0 + 900_000,
       },

@@ -25,7 +25,7 @@ import { emptyFlavorStatus, flavorStatuses } from '../../functions/shared/engine
 import { emptyFlavorState } from '../../functions/shared/engine/state';
 import type { FlavorDepth, FlavorScalerState, FlavorSize } from '../../functions/shared/engine';
 import type { PoolResource } from '../../functions/shared/modelarts/schemas';
-import { GPU, T0, depth, policy, pool, type PoolOptions } from './fixtures';
+import { GPU, T0, azs, depth, policy, pool, stuckInB, type PoolOptions } from './fixtures';
 
 /** One flavor as the steps see it: the GPU entry of the fixture pool (4 nodes of 8 units, bounds 1..16). */
 interface Setup {
@@ -429,9 +429,9 @@ table(outsideBoundsHoldsEntry, [
 table(sizeByPoolType, [
   [
     'held entry: every sizing field as it is',
-    { entry: { count: 4, maxCount: 4, azs: [{ az: 'a', count: 4 }] } },
+    { entry: { count: 4, maxCount: 4, azs: azs({ a: 4 }) } },
     { target: 4, hold: 'entry' },
-    { target: 4, hold: 'entry', reasons: [], after: { count: 4, maxCount: 4, azs: [{ az: 'a', count: 4 }] } },
+    { target: 4, hold: 'entry', reasons: [], after: { count: 4, maxCount: 4, azs: azs({ a: 4 }) } },
   ],
   [
     'physical pool: maxCount follows count',
@@ -460,18 +460,11 @@ table(sizeByPoolType, [
 ]);
 
 /** Two nodes available in AZ a, two stuck creating in AZ b since the back-off deadline. */
-const stuckInB: Setup = {
+const { available, creating } = stuckInB();
+const stuck: Setup = {
   flavor: { azBackoff: { afterSeconds: 600, durationSeconds: 900 } },
-  entry: {
-    azs: [
-      { az: 'a', count: 2 },
-      { az: 'b', count: 2 },
-    ],
-  },
-  pool: {
-    available: [{ flavor: GPU, count: 2, azs: [{ az: 'a', count: 2 }] }],
-    creating: [{ flavor: GPU, count: 2, azs: [{ az: 'b', count: 2 }] }],
-  },
+  entry: { azs: azs({ a: 2, b: 2 }) },
+  pool: { available, creating },
   state: { azs: { b: { troubleSince: T0 - 600_000, lastAvailable: 0 } } },
 };
 const backedOffB = 'AZ b backed off for 900 s: nodes creating without progress or abnormal for 600 s';
@@ -485,84 +478,58 @@ table(azPlacement, [
   ],
   [
     'policy weights: split with the least movement',
-    { flavor: { azs: { a: 1, b: 1 } }, entry: { azs: [{ az: 'a', count: 4 }] } },
+    { flavor: { azs: { a: 1, b: 1 } }, entry: { azs: azs({ a: 4 }) } },
     { target: 6, after: { count: 6, maxCount: 6 } },
     {
       target: 6,
       reasons: [],
-      after: {
-        count: 6,
-        maxCount: 6,
-        azs: [
-          { az: 'a', count: 4 },
-          { az: 'b', count: 2 },
-        ],
-      },
+      after: { count: 6, maxCount: 6, azs: azs({ a: 4, b: 2 }) },
     },
   ],
   [
     'no policy weights: the AZs the entry uses, evenly',
     {
-      entry: {
-        azs: [
-          { az: 'x', count: 3 },
-          { az: 'y', count: 1 },
-        ],
-      },
+      entry: { azs: azs({ x: 3, y: 1 }) },
     },
     { target: 6, after: { count: 6, maxCount: 6 } },
     {
       target: 6,
       reasons: [],
-      after: {
-        count: 6,
-        maxCount: 6,
-        azs: [
-          { az: 'x', count: 3 },
-          { az: 'y', count: 3 },
-        ],
-      },
+      after: { count: 6, maxCount: 6, azs: azs({ x: 3, y: 3 }) },
     },
   ],
   [
     'held entry: placement kept',
-    { flavor: { azs: { a: 1, b: 1 } }, entry: { azs: [{ az: 'a', count: 4 }] } },
+    { flavor: { azs: { a: 1, b: 1 } }, entry: { azs: azs({ a: 4 }) } },
     { target: 4, hold: 'entry' },
-    { target: 4, hold: 'entry', reasons: [], after: { count: 4, maxCount: 4, azs: [{ az: 'a', count: 4 }] } },
+    { target: 4, hold: 'entry', reasons: [], after: { count: 4, maxCount: 4, azs: azs({ a: 4 }) } },
   ],
   [
     'stuck nodes steered out of a backed-off AZ',
-    { ...stuckInB, flavor: { ...stuckInB.flavor, azs: { a: 1, b: 1 } } },
+    { ...stuck, flavor: { ...stuck.flavor, azs: { a: 1, b: 1 } } },
     { target: 4, after: { count: 4, maxCount: 4 } },
     {
       target: 4,
       reasons: [backedOffB, 'steering around backed-off AZ b: 2 stuck nodes placed in other AZs'],
-      after: { count: 4, maxCount: 4, azs: [{ az: 'a', count: 4 }] },
+      after: { count: 4, maxCount: 4, azs: azs({ a: 4 }) },
       changesAt: [T0 + 900_000],
     },
   ],
   [
     'back-off noted for a held entry, nothing placed',
-    { ...stuckInB, flavor: { ...stuckInB.flavor, azs: { a: 1, b: 1 } } },
+    { ...stuck, flavor: { ...stuck.flavor, azs: { a: 1, b: 1 } } },
     { target: 4, hold: 'entry' },
     {
       target: 4,
       hold: 'entry',
       reasons: [backedOffB],
-      after: {
-        count: 4,
-        maxCount: 4,
-        azs: [
-          { az: 'a', count: 2 },
-          { az: 'b', count: 2 },
-        ],
-      },
+      after: { count: 4, maxCount: 4, azs: azs({ a: 2, b: 2 }) },
       changesAt: [T0 + 900_000],
     },
   ],
   [
     'every weighted AZ backed off: placed by weight anyway',
-    { ...stuckInB, flavor: { ...stuckInB.flavor, azs: { b: 1 } } },
+    { ...stuck, flavor: { ...stuck.flavor, azs: { b: 1 } } },
     { target: 4, after: { count: 4, maxCount: 4 } },
     {
       target: 4,
@@ -571,24 +538,17 @@ table(azPlacement, [
         'steering around backed-off AZ b: 2 stuck nodes placed in other AZs',
         'every weighted AZ is backed off: placing by weight anyway',
       ],
-      after: {
-        count: 4,
-        maxCount: 4,
-        azs: [
-          { az: 'a', count: 2 },
-          { az: 'b', count: 2 },
-        ],
-      },
+      after: { count: 4, maxCount: 4, azs: azs({ a: 2, b: 2 }) },
     },
   ],
   [
     'an entry placing nothing per AZ is steered by the AZs its nodes are in',
-    { ...stuckInB, entry: {} },
+    { ...stuck, entry: {} },
     { target: 4, after: { count: 4, maxCount: 4 } },
     {
       target: 4,
       reasons: [backedOffB, 'steering around backed-off AZ b: 2 stuck nodes placed in other AZs'],
-      after: { count: 4, maxCount: 4, azs: [{ az: 'a', count: 4 }] },
+      after: { count: 4, maxCount: 4, azs: azs({ a: 4 }) },
     },
   ],
 ]);

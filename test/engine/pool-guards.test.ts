@@ -12,7 +12,7 @@ import {
 } from '../../functions/shared/engine/pool-guards';
 import { emptyFlavorStatus, flavorStatuses } from '../../functions/shared/engine/pool-view';
 import type { AzHealth } from '../../functions/shared/engine';
-import { CPU, GPU, T0, policy, pool, type PoolOptions } from './fixtures';
+import { CPU, GPU, T0, policy, pool, stuckInB, type PoolOptions } from './fixtures';
 
 interface Setup {
   policy?: Record<string, unknown>;
@@ -92,10 +92,7 @@ table(phaseNotResizable, [
   [
     'no phase yet (just created)',
     { pool: { phase: null } },
-    {
-      action: 'skip',
-      reason: 'pool phase (none yet) is not resizable (resizablePhases: Running)',
-    },
+    { action: 'skip', reason: 'pool phase (none yet) is not resizable (resizablePhases: Running)' },
   ],
   [
     'a phase the policy admits',
@@ -105,31 +102,13 @@ table(phaseNotResizable, [
   [
     'a phase the policy does not admit names the ones it does',
     { policy: { resizablePhases: ['Running', 'Abnormal'] }, pool: { phase: 'Creating' } },
-    {
-      action: 'skip',
-      reason: 'pool phase Creating is not resizable (resizablePhases: Running, Abnormal)',
-    },
+    { action: 'skip', reason: 'pool phase Creating is not resizable (resizablePhases: Running, Abnormal)' },
   ],
 ]);
 
 /** GPU nodes: two available in AZ a, two creating in AZ b without progress since the back-off deadline. */
-const stuckInB: Setup = {
-  policy: {},
-  pool: {
-    resources: [
-      {
-        flavor: GPU,
-        count: 4,
-        maxCount: 4,
-        azs: [
-          { az: 'a', count: 2 },
-          { az: 'b', count: 2 },
-        ],
-      },
-    ],
-    available: [{ flavor: GPU, count: 2, azs: [{ az: 'a', count: 2 }] }],
-    creating: [{ flavor: GPU, count: 2, azs: [{ az: 'b', count: 2 }] }],
-  },
+const stuck: Setup = {
+  pool: stuckInB(),
   azs: { b: { troubleSince: T0 - 1_200_000, lastAvailable: 0 } },
 };
 
@@ -158,11 +137,11 @@ table(flavorMidChange, [
   ],
   [
     'nodes creating in an AZ not yet backed off block',
-    { ...stuckInB, azs: { b: { troubleSince: T0 - 60_000, lastAvailable: 0 } } },
+    { ...stuck, azs: { b: { troubleSince: T0 - 60_000, lastAvailable: 0 } } },
     {
       action: 'skip',
       reason: `flavor ${GPU} is mid-change (2 nodes creating, 0 deleting): one change at a time per pool`,
     },
   ],
-  ['nodes stuck in a backed-off AZ do not block the PATCH that moves them', stuckInB, undefined],
+  ['nodes stuck in a backed-off AZ do not block the PATCH that moves them', stuck, undefined],
 ]);
