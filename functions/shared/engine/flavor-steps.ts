@@ -53,7 +53,10 @@ export interface FlavorProposal {
   readonly after: FlavorSize;
   /** Which rule shaped the proposal, in the order the steps ran. */
   readonly reasons: readonly string[];
-  /** When a time-bound rule that shaped the proposal changes (schedule, window, warm-up, cooldown, back-off), epoch ms. */
+  /**
+   * When a time-bound rule that shaped the proposal next changes (schedule, stabilization window, rate period,
+   * warm-up, cooldown, AZ back-off), epoch ms.
+   */
   readonly changesAt: readonly number[];
 }
 
@@ -221,7 +224,10 @@ export function sizeByPoolType(ctx: FlavorContext, proposal: FlavorProposal): Fl
   return { ...noting(proposal, `logical pool: maxCount raised to count ${count}`), after };
 }
 
-/** AZ weights in force: the policy's, else an even spread over the AZs the entry (or, when steering, the status) uses. */
+/**
+ * AZ weights in force: the policy's, else an even spread over the AZs the entry uses (or, when steering around a
+ * backed-off AZ, the AZs the status shows nodes in).
+ */
 function azWeights(ctx: FlavorContext): Record<string, number> | undefined {
   if (ctx.flavor.azs !== undefined) return ctx.flavor.azs;
   const entryAzs = ctx.entry.azs;
