@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { effectiveBounds, roundToStep } from '../../functions/shared/engine/bounds';
+import { clampToBounds, effectiveBounds, roundToStep } from '../../functions/shared/engine/bounds';
 import { scheduleWindow } from '../../functions/shared/engine/schedules';
 import { GPU, policy } from './fixtures';
 
@@ -89,5 +89,18 @@ describe('roundToStep', () => {
     ['zero stays zero when allowed', 0, 4, 0, 16, 0],
   ])('%s', (_name, nodes, step, min, max, expected) => {
     expect(roundToStep(nodes, step, min, max)).toBe(expected);
+  });
+});
+
+describe('clampToBounds', () => {
+  it.each([
+    ['within', 5, 1, 16, { nodes: 5 }],
+    ['at minCount', 1, 1, 16, { nodes: 1 }],
+    ['at maxCount', 16, 1, 16, { nodes: 16 }],
+    ['above maxCount', 20, 1, 16, { nodes: 16, outside: 'above' }],
+    ['below minCount', 0, 1, 16, { nodes: 1, outside: 'below' }],
+    ['minCount equal to maxCount', 3, 4, 4, { nodes: 4, outside: 'below' }],
+  ])('%s', (_name, nodes, minCount, maxCount, expected) => {
+    expect(clampToBounds(nodes, { minCount, maxCount })).toEqual(expected);
   });
 });

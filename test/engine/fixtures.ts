@@ -1,4 +1,9 @@
-import type { Pool, PoolResource, PoolResourceFlavorCount } from '../../functions/shared/modelarts/schemas';
+import type {
+  Pool,
+  PoolNodeAz,
+  PoolResource,
+  PoolResourceFlavorCount,
+} from '../../functions/shared/modelarts/schemas';
 import { parsePolicy, type FlavorDepth, type Policy } from '../../functions/shared/engine';
 
 export const GPU = 'modelarts.vm.gpu.8v100';
@@ -56,4 +61,18 @@ export function pool(options: PoolOptions = {}): Pool {
 
 export function depth(pendingUnits: number, runningUnits = 0, updatedAt = T0): Record<string, FlavorDepth> {
   return { [GPU]: { pendingUnits, runningUnits, updatedAt } };
+}
+
+/** AZ placement from nodes per AZ, in the order given: `azs({ a: 2, b: 2 })`. */
+export function azs(counts: Record<string, number>): PoolNodeAz[] {
+  return Object.entries(counts).map(([az, count]) => ({ az, count }));
+}
+
+/** The GPU entry of 4 nodes over AZs a and b: 2 available in a, 2 creating in b (the AZ that backs off). */
+export function stuckInB(): Required<Pick<PoolOptions, 'resources' | 'available' | 'creating'>> {
+  return {
+    resources: [{ flavor: GPU, count: 4, maxCount: 4, azs: azs({ a: 2, b: 2 }) }],
+    available: [{ flavor: GPU, count: 2, azs: azs({ a: 2 }) }],
+    creating: [{ flavor: GPU, count: 2, azs: azs({ b: 2 }) }],
+  };
 }

@@ -1,6 +1,6 @@
 import type { AzBackoffPolicy } from './policy';
 import type { FlavorStatus } from './pool-view';
-import type { AzHealth } from './state';
+import type { AzHealth, FlavorScalerState } from './state';
 
 /**
  * Karpenter-style back-off: an AZ whose nodes stay `creating` with no node becoming available, or stay
@@ -63,4 +63,9 @@ export function updateAzHealth(
   return nextChangeAt === undefined
     ? { health, backedOff, newlyBackedOff }
     : { health, backedOff, newlyBackedOff, nextChangeAt };
+}
+
+/** The flavor's state carrying the AZ health of this evaluation. */
+export function withAzHealth(state: FlavorScalerState, update: AzHealthUpdate): FlavorScalerState {
+  return { ...state, azs: update.health };
 }

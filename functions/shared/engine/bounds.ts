@@ -57,3 +57,17 @@ export function roundToStep(nodes: number, step: number, minCount: number, maxCo
   const rounded = Math.ceil(nodes / step) * step;
   return Math.min(highest, Math.max(lowest, rounded));
 }
+
+export interface BoundedCount {
+  /** The nearest count within [minCount, maxCount]. */
+  nodes: number;
+  /** Which bound the count passed, if any. */
+  outside?: 'above' | 'below';
+}
+
+/** A node count brought within [minCount, maxCount] (minCount ≤ maxCount), saying which bound it passed. */
+export function clampToBounds(nodes: number, bounds: { minCount: number; maxCount: number }): BoundedCount {
+  if (nodes > bounds.maxCount) return { nodes: bounds.maxCount, outside: 'above' };
+  if (nodes < bounds.minCount) return { nodes: bounds.minCount, outside: 'below' };
+  return { nodes };
+}
