@@ -199,6 +199,17 @@ describe('decide: one rule per line', () => {
       'scale 2 → 0',
     ],
     [
+      'at zero with AZ weights, nothing to place: no PATCH again and again',
+      {
+        depth: depth(0),
+        policy: policy({}, { minCount: 0, allowZero: true, azs: { 'cn-north-4a': 1, 'cn-north-4b': 1 } }),
+        pool: pool({ resources: [{ flavor: GPU, count: 0, maxCount: 0 }], available: [] }),
+      },
+      'none',
+      0,
+      'unchanged at 0',
+    ],
+    [
       'wake from zero',
       {
         depth: depth(8),

@@ -33,10 +33,11 @@ export function nodesPerAz(azs: readonly PoolNodeAz[]): Map<string, number> {
   return counts;
 }
 
+/** Same nodes per AZ; an absent `azs` and one that places no node (empty, or only zeros) are alike. */
 function sameAzs(a: readonly PoolNodeAz[] | undefined, b: readonly PoolNodeAz[] | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  const left = nodesPerAz(a);
-  const right = nodesPerAz(b);
+  const left = nodesPerAz(a ?? []);
+  const right = nodesPerAz(b ?? []);
+  if ((a === undefined || b === undefined) && (left.size > 0 || right.size > 0)) return false;
   if (left.size !== right.size) return false;
   for (const [az, count] of left) if (right.get(az) !== count) return false;
   return true;
