@@ -11,6 +11,7 @@ import {
   startModelArtsSimulator,
 } from '../simulator/index';
 import { LOCAL_AWS_CREDENTIALS, LOCAL_AWS_REGION, startDynamoDbLocal } from './dynamodb-local';
+import { onLoopback } from './loopback';
 
 export interface LocalStackOptions {
   /** Directory for DynamoDB Local's database file; in memory when left out. */
@@ -66,12 +67,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const tables = tableNamesWithPrefix(options.tablePrefix ?? 'local-');
     await createTables(dynamoDbClient, tables);
 
-    const fauxqs = await startFauxqs({
-      port: 0,
-      host: '127.0.0.1',
-      logger: false,
-      defaultRegion: LOCAL_AWS_REGION,
-    });
+    const fauxqs = await onLoopback(() =>
+      startFauxqs({ port: 0, host: '127.0.0.1', logger: false, defaultRegion: LOCAL_AWS_REGION }),
+    );
     stops.push(() => fauxqs.stop());
     const sqsEndpoint = `http://127.0.0.1:${fauxqs.port}`;
     const sqsClient = new SQSClient({
