@@ -32,7 +32,7 @@ import {
   poolActivity,
 } from './activity-records';
 import { failureBackoffUntil } from './failure-backoff';
-import type { EvaluationStatus } from './telemetry';
+import type { EvaluationStatus } from './metric-names';
 import { type ModelArtsTarget, type PipelineDependencies, RequestBudgetExhaustedError } from './types';
 
 export interface EvaluationRequest {
