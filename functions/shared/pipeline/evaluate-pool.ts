@@ -75,6 +75,7 @@ export class PoolEvaluator {
     this.states = new ScalerStateRepository(deps.store);
     this.activities = new ActivityRepository(deps.store, {
       retentionDays: deps.settings.activityRetentionDays,
+      sleep: deps.sleep,
     });
     this.bucket = new TokenBucketRepository(deps.store, {
       ratePerSecond: deps.settings.requestsPerSecond,
@@ -89,7 +90,7 @@ export class PoolEvaluator {
     const correlationId = request.correlationId ?? deps.newId();
     // Policy and depth are written only by operators and job events, never by evaluators: reading them before
     // the lease is safe, and a pool without a policy then costs one request and leaves no state behind.
-    const inputs = await readEvaluationInputs(deps.store, request.pool);
+    const inputs = await readEvaluationInputs(deps.store, request.pool, deps.sleep);
     const { policy } = inputs;
     if (!policy) {
       deps.logger.warn('no policy for pool', { pool: request.pool, correlationId });
