@@ -4,6 +4,7 @@ import { loadConfig, tableEnvironment } from '../../functions/shared/config';
 import { CredentialsSecretError, credentialsSource } from '../../functions/shared/pipeline/dependencies';
 import { PoolEvaluator } from '../../functions/shared/pipeline/evaluate-pool';
 import { DepthRepository } from '../../functions/shared/store/depth-repository';
+import { EvaluationOutcomeRepository } from '../../functions/shared/store/evaluation-outcome';
 import { ScalerStateRepository } from '../../functions/shared/store/scaler-state-repository';
 import { tableNamesWithPrefix } from '../../functions/shared/store/tables';
 import { GPU, type Harness, gpuEntry, gpuPolicy, jobEvent, startHarness } from './harness';
@@ -99,13 +100,13 @@ describe('a lease lost mid-evaluation', () => {
       backoffUntil: 0,
       lastStatus: 'Successful',
     };
-    const saved = await new PoolEvaluator(deps).save(
+    const saved = await new EvaluationOutcomeRepository(deps.store, { retentionDays: 30 }).save({
       pool,
-      'old-holder',
+      owner: 'old-holder',
       update,
-      [activity],
-      harness.clock.now(),
-    );
+      activities: [activity],
+      now: harness.clock.now(),
+    });
     expect(saved).toEqual({ leaseLost: true });
     expect(await states.get(pool)).toMatchObject({ leaseOwner: 'new-holder', version: 0 });
     expect((await harness.activities().listByPool(pool)).map((record) => record.id)).toEqual(['lost-1']);

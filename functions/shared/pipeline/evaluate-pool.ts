@@ -1,4 +1,3 @@
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import {
   type Decision,
   type Policy,
@@ -14,10 +13,10 @@ import {
   type Pool,
   type UpdatePoolRequest,
 } from '../modelarts';
-import { type Activity, ActivityRepository, type ActivityStatus } from '../store/activity-repository';
-import { isConditionFailure } from '../store/document-client';
+import type { Activity, ActivityStatus } from '../store/activity-repository';
 import type { PoolDepth } from '../store/depth-repository';
 import { type EvaluationInputs, readEvaluationInputs } from '../store/evaluation-read';
+import { EvaluationOutcomeRepository } from '../store/evaluation-outcome';
 import type { StoredPolicy } from '../store/policy-repository';
 import {
   type ScalerRecord,
@@ -68,12 +67,13 @@ const THROTTLE_BACKOFF_MS = 1_000;
  */
 export class PoolEvaluator {
   private readonly states: ScalerStateRepository;
-  private readonly activities: ActivityRepository;
+  /** @internal Saves state, activities and the lease release together (the store's transaction). */
+  readonly outcomes: EvaluationOutcomeRepository;
   private readonly bucket: TokenBucketRepository;
 
   constructor(private readonly deps: PipelineDependencies) {
     this.states = new ScalerStateRepository(deps.store);
-    this.activities = new ActivityRepository(deps.store, {
+    this.outcomes = new EvaluationOutcomeRepository(deps.store, {
       retentionDays: deps.settings.activityRetentionDays,
       sleep: deps.sleep,
     });
@@ -125,34 +125,6 @@ export class PoolEvaluator {
     }
   }
 
-  /** @internal Saves state and activities together; falls back to recording the activities alone. */
-  async save(
-    pool: string,
-    owner: string,
-    update: ScalerStateUpdate,
-    activities: Activity[],
-    now: number,
-  ): Promise<{ leaseLost: boolean }> {
-    const inTransaction = activities.slice(0, 99);
-    try {
-      await this.deps.store.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            this.states.saveAndReleaseItem(pool, owner, update, now),
-            ...this.activities.transactItems(inTransaction),
-          ],
-        }),
-      );
-      if (activities.length > inTransaction.length) await this.activities.put(activities.slice(99));
-      return { leaseLost: false };
-    } catch (error) {
-      if (!(isConditionFailure(error) && isLeaseFailure(error))) throw error;
-      // What happened must be on record even when another evaluator has taken the pool since.
-      await this.activities.put(activities);
-      return { leaseLost: true };
-    }
-  }
-
   /** @internal */
   async token(
     target: ModelArtsTarget,
@@ -166,11 +138,6 @@ export class PoolEvaluator {
     }
     return grant.granted ? { granted: true } : { granted: false, waitMs: grant.waitMs };
   }
-}
-
-function isLeaseFailure(error: unknown): boolean {
-  const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
-  return reasons?.[0]?.Code === 'ConditionalCheckFailed';
 }
 
 /** Where a policy's pool is reached: the deployment's override, else the policy's own endpoint. */
@@ -561,7 +528,13 @@ class Evaluation {
       lastStatus: status,
       ...update,
     };
-    const { leaseLost } = await this.evaluator.save(this.request.pool, this.owner, full, activities, now);
+    const { leaseLost } = await this.evaluator.outcomes.save({
+      pool: this.request.pool,
+      owner: this.owner,
+      update: full,
+      activities,
+      now,
+    });
     this.saved = true;
     if (leaseLost) {
       this.deps.logger.warn('lease expired before the outcome was saved', {

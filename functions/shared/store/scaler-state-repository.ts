@@ -104,7 +104,8 @@ export class ScalerStateRepository {
 
   /**
    * The transaction item that saves an evaluation's outcome and releases the lease, valid only while `owner`
-   * still holds it: an evaluator whose lease expired mid-way can never overwrite a newer state.
+   * still holds it: an evaluator whose lease expired mid-way can never overwrite a newer state. Written by
+   * `EvaluationOutcomeRepository` together with the activities.
    */
   saveAndReleaseItem(pool: string, owner: string, update: ScalerStateUpdate, now: number): TransactWriteItem {
     return {
@@ -129,6 +130,8 @@ export class ScalerStateRepository {
           ':one': 1,
           ...(update.nextEvaluationAt !== undefined ? { ':next': update.nextEvaluationAt } : {}),
         },
+        // The failed condition then reports who holds the pool now.
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       },
     };
   }
