@@ -91,11 +91,11 @@ function quietPowertools(): { logger: Logger; metrics: Metrics } {
 }
 
 /**
- * The client as the Lambdas build it (every retry first takes a token from the shared bucket), with short
- * backoff so retries take milliseconds instead of seconds.
+ * The client as the Lambdas build it (every attempt, retries included, first takes a token from the shared
+ * bucket), with short backoff so retries take milliseconds instead of seconds.
  */
 function chaosClientFactory(): ModelArtsClientFactory {
-  return async (target, onAttempt, beforeRetry) =>
+  return async (target, hooks) =>
     new ModelArtsClient({
       endpoint: target.endpoint,
       projectId: target.projectId,
@@ -104,11 +104,7 @@ function chaosClientFactory(): ModelArtsClientFactory {
       baseDelayMs: 10,
       maxDelayMs: 100,
       timeoutMs: 10_000,
-      onAttempt,
-      sleep: async (ms, signal) => {
-        await sleep(ms, undefined, { signal });
-        await beforeRetry?.();
-      },
+      ...hooks,
     });
 }
 

@@ -7,6 +7,7 @@ import { DepthRepository } from '../../functions/shared/store/depth-repository';
 import { EvaluationOutcomeRepository } from '../../functions/shared/store/evaluation-outcome';
 import { ScalerStateRepository } from '../../functions/shared/store/scaler-state-repository';
 import { tableNamesWithPrefix } from '../../functions/shared/store/tables';
+import { TokenBucketRepository, tokenBucketKey } from '../../functions/shared/store/token-bucket-repository';
 import { GPU, type Harness, gpuEntry, gpuPolicy, jobEvent, startHarness } from './harness';
 
 let harness: Harness;
@@ -75,6 +76,41 @@ describe('retries and the request budget', () => {
       errorCode: 'RequestBudgetExhaustedError',
       attempts: 1,
     });
+  });
+});
+
+describe('a GET without a token', () => {
+  it('defers the evaluation: nothing is sent, nothing counts as a failure', async () => {
+    harness.clock.advance(3_600_000);
+    const deps = harness.dependencies();
+    const budget = { requestsPerSecond: 0.001, burst: 1, maxTokenWaitMs: 0 };
+    const stingy = { ...deps, settings: { ...deps.settings, ...budget } };
+    const simulator = harness.stack.simulator!;
+    // Another Lambda has just spent the only token.
+    const bucket = new TokenBucketRepository(deps.store, {
+      ratePerSecond: budget.requestsPerSecond,
+      burst: 1,
+    });
+    const key = tokenBucketKey(simulator.url, simulator.projectId);
+    expect((await bucket.take(key, harness.clock.now())).granted).toBe(true);
+    const states = new ScalerStateRepository(deps.store);
+    const before = await states.get(harness.pool);
+    const calls = simulator.requestLog.length;
+    const result = await new PoolEvaluator(stingy).evaluate({ pool: harness.pool, trigger: 'test' });
+    expect(result.status).toBe('Throttled');
+    expect(result.modelArtsRequests).toBe(0);
+    expect(simulator.requestLog.length).toBe(calls);
+    expect(result.activities).toEqual([
+      expect.objectContaining({
+        flavor: '*',
+        status: 'Throttled',
+        reasons: [expect.stringMatching(/^request budget exhausted: evaluation deferred by \d+ ms$/)],
+      }),
+    ]);
+    const after = await states.get(harness.pool);
+    expect(after.failures).toBe(before.failures);
+    expect(after.backoffUntil).toBe(before.backoffUntil);
+    expect(after.nextEvaluationAt).toBeGreaterThanOrEqual(harness.clock.now() + 1_000);
   });
 });
 

@@ -23,7 +23,6 @@ import {
   ScalerStateRepository,
   type ScalerStateUpdate,
 } from '../store/scaler-state-repository';
-import { TokenBucketRepository, tokenBucketKey } from '../store/token-bucket-repository';
 import {
   type EvaluationContext,
   type PatchOutcome,
@@ -32,7 +31,8 @@ import {
 } from './activity-records';
 import { failureBackoffUntil } from './failure-backoff';
 import type { EvaluationStatus } from './metric-names';
-import { type ModelArtsTarget, type PipelineDependencies, RequestBudgetExhaustedError } from './types';
+import { RequestBudgetExhaustedError, tokenBeforeEachAttempt } from './request-budget';
+import type { ModelArtsTarget, PipelineDependencies } from './types';
 
 export interface EvaluationRequest {
   pool: string;
@@ -62,24 +62,20 @@ const LEASE_SAFETY_MARGIN_MS = 10_000;
 const THROTTLE_BACKOFF_MS = 1_000;
 
 /**
- * One pool's evaluation: lease → policy and depth → GET pool → engine → (token → PATCH → confirm) → record
- * activities and the new state in one transaction that also releases the lease.
+ * One pool's evaluation: lease → policy and depth → GET pool → engine → (PATCH → confirm) → record
+ * activities and the new state in one transaction that also releases the lease. Every ModelArts attempt first
+ * takes a token from the shared bucket (the client's `beforeAttempt`).
  */
 export class PoolEvaluator {
   private readonly states: ScalerStateRepository;
   /** @internal Saves state, activities and the lease release together (the store's transaction). */
   readonly outcomes: EvaluationOutcomeRepository;
-  private readonly bucket: TokenBucketRepository;
 
   constructor(private readonly deps: PipelineDependencies) {
     this.states = new ScalerStateRepository(deps.store);
     this.outcomes = new EvaluationOutcomeRepository(deps.store, {
       retentionDays: deps.settings.activityRetentionDays,
       sleep: deps.sleep,
-    });
-    this.bucket = new TokenBucketRepository(deps.store, {
-      ratePerSecond: deps.settings.requestsPerSecond,
-      burst: deps.settings.burst,
     });
   }
 
@@ -123,20 +119,6 @@ export class PoolEvaluator {
     } finally {
       if (!run.saved) await this.states.releaseLease(request.pool, owner);
     }
-  }
-
-  /** @internal */
-  async token(
-    target: ModelArtsTarget,
-    now: () => number,
-  ): Promise<{ granted: true } | { granted: false; waitMs: number }> {
-    const key = tokenBucketKey(target.endpoint, target.projectId);
-    let grant = await this.bucket.take(key, now());
-    if (!grant.granted && grant.waitMs <= this.deps.settings.maxTokenWaitMs) {
-      await this.deps.sleep(grant.waitMs);
-      grant = await this.bucket.take(key, now());
-    }
-    return grant.granted ? { granted: true } : { granted: false, waitMs: grant.waitMs };
   }
 }
 
@@ -280,21 +262,20 @@ class Evaluation {
       ]);
     }
 
-    const client = await deps.modelArts(
-      target,
-      (info) => this.attempts.push(info),
-      async () => {
-        const retryToken = await this.evaluator.token(target, deps.clock);
-        if (!retryToken.granted) throw new RequestBudgetExhaustedError(retryToken.waitMs);
-      },
-    );
-    const getToken = await this.evaluator.token(target, deps.clock);
-    if (!getToken.granted) return this.throttledBeforeDecision(getToken.waitMs);
+    // Every attempt, retries included, first takes a token from the shared bucket.
+    const client = await deps.modelArts(target, {
+      onAttempt: (info) => this.attempts.push(info),
+      beforeAttempt: tokenBeforeEachAttempt(deps, target),
+    });
 
     let pool: Pool;
     try {
       pool = await client.showPool(request.pool, { signal: this.leaseDeadline() });
     } catch (error) {
+      // No token for the first attempt: nothing was sent.
+      if (error instanceof RequestBudgetExhaustedError && this.attempts.length === 0) {
+        return this.throttledBeforeDecision(error.waitMs);
+      }
       return this.failedBeforeDecision(error);
     }
 
@@ -342,28 +323,15 @@ class Evaluation {
         decision.action === 'skip' || decision.action === 'disabled' ? 'Skipped' : 'NoChange';
       return this.finishDecision(status, decision, decision.state, undefined);
     }
-    return this.patch(client, target, decision, decision.patch);
+    return this.patch(client, decision, decision.patch);
   }
 
   private async patch(
     client: ModelArtsClient,
-    target: ModelArtsTarget,
     decision: Decision,
     body: UpdatePoolRequest,
   ): Promise<EvaluationResult> {
     const { deps, request } = this;
-    const patchToken = await this.evaluator.token(target, deps.clock);
-    if (!patchToken.granted) {
-      deps.telemetry.throttled();
-      const outcome: PatchOutcome = {
-        status: 'Throttled',
-        latencyMs: 0,
-        reasons: [`request budget exhausted: PATCH deferred by ${patchToken.waitMs} ms`],
-      };
-      return this.finishDecision('Throttled', decision, decision.stateIfNotApplied, outcome, {
-        nextEvaluationAt: deps.clock() + Math.max(THROTTLE_BACKOFF_MS, patchToken.waitMs),
-      });
-    }
     const firstAttempt = this.attempts.length;
     const patchStarted = deps.clock();
     const retriesOf = () => this.attempts.slice(firstAttempt, -1).map(describeAttempt);
@@ -415,6 +383,18 @@ class Evaluation {
         backoffUntil: 0,
       });
     } catch (error) {
+      // No token for the first attempt: nothing was sent.
+      if (error instanceof RequestBudgetExhaustedError && this.attempts.length === firstAttempt) {
+        deps.telemetry.throttled();
+        const outcome: PatchOutcome = {
+          status: 'Throttled',
+          latencyMs: 0,
+          reasons: [`request budget exhausted: PATCH deferred by ${error.waitMs} ms`],
+        };
+        return this.finishDecision('Throttled', decision, decision.stateIfNotApplied, outcome, {
+          nextEvaluationAt: deps.clock() + Math.max(THROTTLE_BACKOFF_MS, error.waitMs),
+        });
+      }
       const latencyMs = deps.clock() - patchStarted;
       const facts = errorFacts(error);
       const throttled = facts.httpStatus === 429 || error instanceof RequestBudgetExhaustedError;
