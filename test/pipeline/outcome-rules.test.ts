@@ -105,6 +105,7 @@ const apiError = (status: number, errorCode?: string) =>
   new ModelArtsApiError({ method: 'PATCH', path: PATH, status, ...(errorCode ? { errorCode } : {}) });
 const THROTTLED_429 = apiError(429, 'APIGW.0308');
 const SERVER_500 = apiError(500, 'ModelArts.50005000');
+const GATEWAY_0308_503 = apiError(503, 'APIGW.0308');
 const NO_TOKEN = new RequestBudgetExhaustedError(400);
 const TIMEOUT = new ModelArtsTimeoutError({ method: 'GET', path: PATH, timeoutMs: 10_000 });
 const INVALID = new PolicyValidationError([{ field: `flavors.${GPU}.minCount`, message: 'above maxCount' }]);
@@ -131,6 +132,8 @@ describe('isThrottled', () => {
     { name: 'HTTP 429 with the gateway code', error: THROTTLED_429, throttled: true },
     { name: 'HTTP 429 without a code', error: apiError(429), throttled: true },
     { name: 'no token from the shared bucket', error: NO_TOKEN, throttled: true },
+    { name: 'gateway 0308 with HTTP 503', error: GATEWAY_0308_503, throttled: true },
+    { name: 'gateway 0308 with HTTP 403', error: apiError(403, 'APIG.0308'), throttled: true },
     { name: 'HTTP 500', error: SERVER_500, throttled: false },
     {
       name: 'HTTP 503 from the gateway (not throttling)',
@@ -163,6 +166,11 @@ describe('evaluationStatus', () => {
     {
       name: 'GET still throttled after its retries',
       outcome: { kind: 'get-failed', error: THROTTLED_429, attempts: RETRIED },
+      status: 'Throttled',
+    },
+    {
+      name: 'GET throttled by the gateway with HTTP 503',
+      outcome: { kind: 'get-failed', error: GATEWAY_0308_503, attempts: RETRIED },
       status: 'Throttled',
     },
     {
@@ -203,6 +211,11 @@ describe('evaluationStatus', () => {
     {
       name: 'PATCH still throttled after its retries',
       outcome: patchFailed(THROTTLED_429, RETRIED),
+      status: 'Throttled',
+    },
+    {
+      name: 'PATCH throttled by the gateway with HTTP 503',
+      outcome: patchFailed(GATEWAY_0308_503, RETRIED),
       status: 'Throttled',
     },
     { name: 'PATCH failed', outcome: patchFailed(SERVER_500, RETRIED), status: 'Failed' },

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, tableEnvironment } from '../../functions/shared/config';
 import { CredentialsSecretError, credentialsSource } from '../../functions/shared/pipeline/dependencies';
 import { PoolEvaluator } from '../../functions/shared/pipeline/evaluate-pool';
+import { ModelArtsApiError } from '../../functions/shared/modelarts';
 import { DepthRepository } from '../../functions/shared/store/depth-repository';
 import { EvaluationOutcomeRepository } from '../../functions/shared/store/evaluation-outcome';
 import { ScalerStateRepository } from '../../functions/shared/store/scaler-state-repository';
@@ -111,6 +112,49 @@ describe('a GET without a token', () => {
     expect(after.failures).toBe(before.failures);
     expect(after.backoffUntil).toBe(before.backoffUntil);
     expect(after.nextEvaluationAt).toBeGreaterThanOrEqual(harness.clock.now() + 1_000);
+  });
+});
+
+describe('throttling the gateway reports with another status than 429', () => {
+  it('records the PATCH Throttled, as the client retried it', async () => {
+    harness.clock.advance(3_600_000);
+    const deps = harness.dependencies();
+    const throttlesBefore = harness.telemetry.throttles;
+    const failuresBefore = (await new ScalerStateRepository(deps.store).get(harness.pool)).failures;
+    const gateway = new ModelArtsApiError({
+      method: 'PATCH',
+      path: `/v2/${harness.stack.simulator!.projectId}/pools/${harness.pool}`,
+      status: 503,
+      errorCode: 'APIGW.0308',
+      errorMsg: 'The throttling threshold has been reached',
+      attempts: 4,
+    });
+    expect(gateway.throttled).toBe(true);
+    const evaluator = new PoolEvaluator({
+      ...deps,
+      modelArts: async (target, hooks) => {
+        const client = await deps.modelArts(target, hooks);
+        // The gateway answers every attempt the same way: the client's retries end in this error.
+        return new Proxy(client, {
+          get: (real, key) => {
+            if (key === 'updatePool') return () => Promise.reject(gateway);
+            const value: unknown = Reflect.get(real, key);
+            return typeof value === 'function' ? value.bind(real) : value;
+          },
+        });
+      },
+    });
+    const result = await evaluator.evaluate({ pool: harness.pool, trigger: 'gateway' });
+    expect(result.status).toBe('Throttled');
+    expect(result.activities.find((activity) => activity.flavor === GPU)).toMatchObject({
+      status: 'Throttled',
+      httpStatus: 503,
+      errorCode: 'APIGW.0308',
+      after: { count: gpuEntry(harness).count },
+    });
+    expect(harness.telemetry.throttles).toBe(throttlesBefore + 1);
+    // Throttled after being sent is still a failed evaluation: the pool backs off.
+    expect((await new ScalerStateRepository(deps.store).get(harness.pool)).failures).toBe(failuresBefore + 1);
   });
 });
 

@@ -81,11 +81,13 @@ export function recordOutcome(
   };
 }
 
-/** Throttled by the API (HTTP 429) or by the shared request budget. */
+/**
+ * Throttled by the API (429, or a gateway `.0308` code whatever the status: what the client retries as
+ * throttling) or by the shared request budget.
+ */
 export function isThrottled(error: unknown): boolean {
   return (
-    error instanceof RequestBudgetExhaustedError ||
-    (error instanceof ModelArtsApiError && error.status === 429)
+    error instanceof RequestBudgetExhaustedError || (error instanceof ModelArtsApiError && error.throttled)
   );
 }
 
