@@ -2,7 +2,9 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, tableEnvironment } from '../../functions/shared/config';
 import { InvalidEventError, parseEvent } from '../../functions/shared/events';
+import { CLIENT_DEFAULTS } from '../../functions/shared/modelarts';
 import { PowertoolsTelemetry } from '../../functions/shared/pipeline/telemetry';
+import { DEFAULT_EVALUATION_SETTINGS } from '../../functions/shared/pipeline/types';
 import { jobTransition } from '../../functions/shared/store/job-transitions';
 import { tableNamesWithPrefix } from '../../functions/shared/store/tables';
 
@@ -89,6 +91,19 @@ describe('loadConfig', () => {
       activityRetentionDays: 30,
       modelArts: { requestsPerSecond: 5, burst: 10 },
     });
+  });
+
+  it("defaults the ModelArts client's settings to the client's own, and the rest to the evaluation's", () => {
+    const config = loadConfig(tables);
+    expect(config.modelArts).toMatchObject({
+      timeoutMs: CLIENT_DEFAULTS.timeoutMs,
+      maxRetries: CLIENT_DEFAULTS.maxRetries,
+      requestsPerSecond: DEFAULT_EVALUATION_SETTINGS.requestsPerSecond,
+      burst: DEFAULT_EVALUATION_SETTINGS.burst,
+    });
+    expect(config.leaseSeconds * 1000).toBe(DEFAULT_EVALUATION_SETTINGS.leaseMs);
+    expect(config.activityRetentionDays).toBe(DEFAULT_EVALUATION_SETTINGS.activityRetentionDays);
+    expect(config.jobRetentionDays).toBe(DEFAULT_EVALUATION_SETTINGS.jobRetentionDays);
   });
 
   it.each([
