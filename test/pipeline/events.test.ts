@@ -3,8 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig, tableEnvironment } from '../../functions/shared/config';
 import { InvalidEventError, parseEvent } from '../../functions/shared/events';
 import { CLIENT_DEFAULTS } from '../../functions/shared/modelarts';
-import { PowertoolsTelemetry } from '../../functions/shared/pipeline/telemetry';
-import { DEFAULT_EVALUATION_SETTINGS } from '../../functions/shared/pipeline/types';
+import { DEFAULT_EVALUATION_SETTINGS, PowertoolsTelemetry } from '../../functions/shared/pipeline';
 import { jobTransition } from '../../functions/shared/store/job-transitions';
 import { tableNamesWithPrefix } from '../../functions/shared/store/tables';
 

@@ -1,14 +1,16 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, tableEnvironment } from '../../functions/shared/config';
-import { CredentialsSecretError, credentialsSource } from '../../functions/shared/pipeline/dependencies';
-import { PoolEvaluator } from '../../functions/shared/pipeline/evaluate-pool';
 import { ModelArtsApiError } from '../../functions/shared/modelarts';
-import { DepthRepository } from '../../functions/shared/store/depth-repository';
-import { EvaluationOutcomeRepository } from '../../functions/shared/store/evaluation-outcome';
-import { ScalerStateRepository } from '../../functions/shared/store/scaler-state-repository';
-import { tableNamesWithPrefix } from '../../functions/shared/store/tables';
-import { TokenBucketRepository, tokenBucketKey } from '../../functions/shared/store/token-bucket-repository';
+import { CredentialsSecretError, PoolEvaluator, credentialsSource } from '../../functions/shared/pipeline';
+import {
+  DepthRepository,
+  EvaluationOutcomeRepository,
+  ScalerStateRepository,
+  TokenBucketRepository,
+  tableNamesWithPrefix,
+  tokenBucketKey,
+} from '../../functions/shared/store';
 import { GPU, type Harness, gpuEntry, gpuPolicy, jobEvent, startHarness } from './harness';
 
 let harness: Harness;

@@ -351,7 +351,7 @@ export class PoolEvaluator {
 }
 
 /** Where a policy's pool is reached: the deployment's override, else the policy's own endpoint. */
-export function resolveTarget(
+function resolveTarget(
   policy: Policy,
   overrides: { endpointOverride?: string; projectIdOverride?: string },
 ): ModelArtsTarget | undefined {
@@ -361,7 +361,7 @@ export function resolveTarget(
 }
 
 /** Whether the pool the PATCH returned carries the sizes the decision asked for. */
-export function confirmsDecision(response: Pool, decision: Decision): string | undefined {
+function confirmsDecision(response: Pool, decision: Decision): string | undefined {
   const resources = response.spec?.resources ?? [];
   for (const flavor of decision.flavors) {
     if (flavor.outcome !== 'scale') continue;
@@ -390,7 +390,7 @@ function statusNodes(
 }
 
 /** Seconds since the newest depth update of any flavor; undefined when the pool has no depth yet. */
-export function depthAgeSeconds(depth: PoolDepth, now: number): number | undefined {
+function depthAgeSeconds(depth: PoolDepth, now: number): number | undefined {
   const newest = Math.max(0, ...Object.values(depth).map((flavor) => flavor.updatedAt));
   return newest > 0 ? Math.max(0, (now - newest) / 1000) : undefined;
 }

@@ -39,16 +39,6 @@ export interface ScalerStateUpdate {
   nextEvaluationAt?: number;
 }
 
-export class LeaseLostError extends Error {
-  override readonly name = 'LeaseLostError';
-  constructor(
-    readonly pool: string,
-    readonly owner: string,
-  ) {
-    super(`pool ${pool}: lease of ${owner} expired or was taken over before the state was saved`);
-  }
-}
-
 function recordFromItem(pool: string, item: Record<string, unknown> | undefined): ScalerRecord {
   const number = (value: unknown, fallback: number) => (typeof value === 'number' ? value : fallback);
   return {
