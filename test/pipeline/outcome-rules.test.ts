@@ -117,6 +117,11 @@ const decided = (action: ActionOutcome, made: Decision = SCALE): EvaluationOutco
   decision: made,
   action,
 });
+const getFailed = (error: unknown, attempts: AttemptInfo[]): EvaluationOutcome => ({
+  kind: 'get-failed',
+  error,
+  attempts,
+});
 const patchFailed = (error: unknown, attempts: AttemptInfo[]): EvaluationOutcome =>
   decided({ kind: 'patch-failed', error, latencyMs: 12, attempts });
 const patched = (mismatch?: string): EvaluationOutcome =>
@@ -160,27 +165,27 @@ describe('evaluationStatus', () => {
     { name: 'no endpoint', outcome: { kind: 'no-endpoint' }, status: 'Invalid' },
     {
       name: 'GET without a token',
-      outcome: { kind: 'get-failed', error: NO_TOKEN, attempts: [] },
+      outcome: getFailed(NO_TOKEN, []),
       status: 'Throttled',
     },
     {
       name: 'GET still throttled after its retries',
-      outcome: { kind: 'get-failed', error: THROTTLED_429, attempts: RETRIED },
+      outcome: getFailed(THROTTLED_429, RETRIED),
       status: 'Throttled',
     },
     {
       name: 'GET throttled by the gateway with HTTP 503',
-      outcome: { kind: 'get-failed', error: GATEWAY_0308_503, attempts: RETRIED },
+      outcome: getFailed(GATEWAY_0308_503, RETRIED),
       status: 'Throttled',
     },
     {
       name: 'GET failed',
-      outcome: { kind: 'get-failed', error: SERVER_500, attempts: RETRIED },
+      outcome: getFailed(SERVER_500, RETRIED),
       status: 'Failed',
     },
     {
       name: 'GET timed out',
-      outcome: { kind: 'get-failed', error: TIMEOUT, attempts: RETRIED },
+      outcome: getFailed(TIMEOUT, RETRIED),
       status: 'Failed',
     },
     {
@@ -241,22 +246,22 @@ describe('stateUpdate', () => {
     { name: 'no endpoint keeps everything', outcome: { kind: 'no-endpoint' }, update: kept },
     {
       name: 'GET without a token comes back after at least a second',
-      outcome: { kind: 'get-failed', error: NO_TOKEN, attempts: [] },
+      outcome: getFailed(NO_TOKEN, []),
       update: { ...kept, nextEvaluationAt: NOW + 1_000 },
     },
     {
       name: 'GET without a token comes back when the bucket says',
-      outcome: { kind: 'get-failed', error: new RequestBudgetExhaustedError(2_500), attempts: [] },
+      outcome: getFailed(new RequestBudgetExhaustedError(2_500), []),
       update: { ...kept, nextEvaluationAt: NOW + 2_500 },
     },
     {
       name: 'GET failed extends the back-off',
-      outcome: { kind: 'get-failed', error: SERVER_500, attempts: RETRIED },
+      outcome: getFailed(SERVER_500, RETRIED),
       update: { ...kept, ...THIRD_FAILURE },
     },
     {
       name: 'GET throttled after its retries extends the back-off',
-      outcome: { kind: 'get-failed', error: THROTTLED_429, attempts: RETRIED },
+      outcome: getFailed(THROTTLED_429, RETRIED),
       update: { ...kept, ...THIRD_FAILURE },
     },
     {
@@ -371,7 +376,7 @@ describe('outcomeActivities', () => {
     },
     {
       name: 'GET without a token: the wait, no error',
-      outcome: { kind: 'get-failed', error: NO_TOKEN, attempts: [] },
+      outcome: getFailed(NO_TOKEN, []),
       activities: [
         {
           flavor: '*',
@@ -382,7 +387,7 @@ describe('outcomeActivities', () => {
     },
     {
       name: 'GET failed: the error and every retry',
-      outcome: { kind: 'get-failed', error: SERVER_500, attempts: RETRIED },
+      outcome: getFailed(SERVER_500, RETRIED),
       activities: [
         {
           flavor: '*',
@@ -504,12 +509,7 @@ describe('outcomeActivities', () => {
   });
 
   it('leaves out the error fields of a deferred call: nothing was sent', () => {
-    const [record] = outcomeActivities(
-      { kind: 'get-failed', error: NO_TOKEN, attempts: [] },
-      'Throttled',
-      CONTEXT,
-      FACTS,
-    );
+    const [record] = outcomeActivities(getFailed(NO_TOKEN, []), 'Throttled', CONTEXT, FACTS);
     expect(record).not.toHaveProperty('errorCode');
     expect(record).not.toHaveProperty('attempts');
   });

@@ -1,7 +1,8 @@
+import { type AddressInfo } from 'node:net';
+import { createServer, request as httpRequest } from 'node:http';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, tableEnvironment } from '../../functions/shared/config';
-import { ModelArtsApiError } from '../../functions/shared/modelarts';
 import { CredentialsSecretError, PoolEvaluator, credentialsSource } from '../../functions/shared/pipeline';
 import {
   DepthRepository,
@@ -118,45 +119,76 @@ describe('a GET without a token', () => {
 });
 
 describe('throttling the gateway reports with another status than 429', () => {
+  /** A gateway in front of the simulator that refuses every PATCH with 503 `APIGW.0308` and passes the rest on. */
+  async function throttlingGateway(upstream: string): Promise<{ url: string; close: () => Promise<void> }> {
+    const target = new URL(upstream);
+    const server = createServer((request, response) => {
+      if (request.method === 'PATCH') {
+        request.resume();
+        response.writeHead(503, { 'Content-Type': 'application/json' });
+        response.end(
+          JSON.stringify({
+            error_code: 'APIGW.0308',
+            error_msg: 'The throttling threshold has been reached',
+          }),
+        );
+        return;
+      }
+      // Headers go on unchanged: the Host the client signed is the gateway's.
+      const forwarded = httpRequest(
+        {
+          host: target.hostname,
+          port: target.port,
+          method: request.method,
+          path: request.url,
+          headers: request.headers,
+        },
+        (answer) => {
+          response.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(response);
+        },
+      );
+      request.pipe(forwarded);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}`,
+      close: () => new Promise((resolve) => server.close(() => resolve())),
+    };
+  }
+
   it('records the PATCH Throttled, as the client retried it', async () => {
     harness.clock.advance(3_600_000);
-    const deps = harness.dependencies();
-    const throttlesBefore = harness.telemetry.throttles;
-    const failuresBefore = (await new ScalerStateRepository(deps.store).get(harness.pool)).failures;
-    const gateway = new ModelArtsApiError({
-      method: 'PATCH',
-      path: `/v2/${harness.stack.simulator!.projectId}/pools/${harness.pool}`,
-      status: 503,
-      errorCode: 'APIGW.0308',
-      errorMsg: 'The throttling threshold has been reached',
-      attempts: 4,
-    });
-    expect(gateway.throttled).toBe(true);
-    const evaluator = new PoolEvaluator({
-      ...deps,
-      modelArts: async (target, hooks) => {
-        const client = await deps.modelArts(target, hooks);
-        // The gateway answers every attempt the same way: the client's retries end in this error.
-        return new Proxy(client, {
-          get: (real, key) => {
-            if (key === 'updatePool') return () => Promise.reject(gateway);
-            const value: unknown = Reflect.get(real, key);
-            return typeof value === 'function' ? value.bind(real) : value;
-          },
-        });
-      },
-    });
-    const result = await evaluator.evaluate({ pool: harness.pool, trigger: 'gateway' });
-    expect(result.status).toBe('Throttled');
-    expect(result.activities.find((activity) => activity.flavor === GPU)).toMatchObject({
-      status: 'Throttled',
-      httpStatus: 503,
-      errorCode: 'APIGW.0308',
-      after: { count: gpuEntry(harness).count },
-    });
-    expect(harness.telemetry.throttles).toBe(throttlesBefore + 1);
-    // Throttled after being sent is still a failed evaluation: the pool backs off.
-    expect((await new ScalerStateRepository(deps.store).get(harness.pool)).failures).toBe(failuresBefore + 1);
+    const gateway = await throttlingGateway(harness.stack.simulator!.url);
+    try {
+      const deps = harness.dependencies();
+      const states = new ScalerStateRepository(deps.store);
+      const throttlesBefore = harness.telemetry.throttles;
+      const failuresBefore = (await states.get(harness.pool)).failures;
+      const countBefore = gpuEntry(harness).count;
+      const evaluator = new PoolEvaluator({
+        ...deps,
+        settings: { ...deps.settings, endpointOverride: gateway.url },
+      });
+      const result = await evaluator.evaluate({ pool: harness.pool, trigger: 'gateway' });
+      expect(result.status).toBe('Throttled');
+      // The harness's client retries 3 times: every attempt was throttled.
+      expect(result.activities.find((activity) => activity.flavor === GPU)).toMatchObject({
+        status: 'Throttled',
+        httpStatus: 503,
+        errorCode: 'APIGW.0308',
+        attempts: 4,
+        retries: ['HTTP 503', 'HTTP 503', 'HTTP 503'],
+        after: { count: countBefore },
+      });
+      expect(gpuEntry(harness).count).toBe(countBefore);
+      expect(harness.telemetry.throttles).toBe(throttlesBefore + 1);
+      // Throttled after being sent is still a failed evaluation: the pool backs off.
+      expect((await states.get(harness.pool)).failures).toBe(failuresBefore + 1);
+    } finally {
+      await gateway.close();
+    }
   });
 });
 
