@@ -110,16 +110,8 @@ async function sweepFigures(): Promise<void> {
           telemetry,
           sqs: stack.sqs.client,
           evaluateInProcess: false,
-          modelArts: async (target, onAttempt, beforeRetry) =>
-            new ModelArtsClient({
-              ...target,
-              credentials: CREDENTIALS,
-              onAttempt,
-              sleep: async (ms, signal) => {
-                await sleep(ms, undefined, { signal });
-                await beforeRetry?.();
-              },
-            }),
+          modelArts: async (target, hooks) =>
+            new ModelArtsClient({ ...target, credentials: CREDENTIALS, ...hooks }),
         },
       );
       return { ...deps, settings: { ...deps.settings, requestsPerSecond: 5_000, burst: 500 } };

@@ -75,14 +75,15 @@ export default async function (): Promise<void> {
         metrics: new Metrics({ namespace: 'Bench', logger }),
         telemetry: new RecordingTelemetry(),
         sqs: stack.sqs.client,
-        modelArts: async (target, onAttempt) =>
+        modelArts: async (target, hooks) =>
           new ModelArtsClient({
             endpoint: target.endpoint,
             projectId: target.projectId,
             credentials: CREDENTIALS,
+            ...hooks,
             onAttempt: (info) => {
               modelArtsAttempts += 1;
-              onAttempt(info);
+              hooks.onAttempt(info);
             },
           }),
       },

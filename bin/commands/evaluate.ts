@@ -142,13 +142,13 @@ export function registerEvaluateCommand(program: Command): void {
       const projectIdOverride = options.projectId ?? process.env[CredentialEnv.projectId];
       const deps: PipelineDependencies = {
         store: storeFromOptions(pick(raw)),
-        modelArts: async (target, onAttempt) =>
+        modelArts: async (target, hooks) =>
           new ModelArtsClient({
             endpoint: target.endpoint,
             projectId: target.projectId,
             credentials,
             timeoutMs: options.timeout,
-            onAttempt,
+            ...hooks,
           }),
         clock: Date.now,
         newId: randomUUID,

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { isHttpsOrLoopbackUrl } from './endpoint-url';
+import { CLIENT_DEFAULTS } from './modelarts/client';
+import { DEFAULT_EVALUATION_SETTINGS as EVALUATION } from './pipeline/types';
 import { TABLES, type TableNames } from './store/tables';
 
 /** Environment variable names the Lambdas read; the CDK stack sets them. */
@@ -61,7 +63,6 @@ const optionalText = z
 
 const positiveNumber = (fallback: number) => z.coerce.number().positive().default(fallback);
 
-/** Whether `value` is an https URL, or any URL on a loopback address (local stacks, the simulator). */
 /** Endpoint URL that must be https unless it is a loopback address. */
 const endpointUrl = optionalText.refine((value) => value === undefined || isHttpsOrLoopbackUrl(value), {
   message: 'must be an https URL (http only for loopback)',
@@ -81,15 +82,16 @@ export const PipelineEnvSchema = z.object({
   [ENV.modelArtsEndpoint]: endpointUrl,
   [ENV.modelArtsProjectId]: optionalText,
   [ENV.modelArtsSecretArn]: optionalText,
-  [ENV.modelArtsRequestsPerSecond]: positiveNumber(5),
-  [ENV.modelArtsBurst]: positiveNumber(10),
-  [ENV.modelArtsTimeoutMs]: positiveNumber(10_000),
-  [ENV.modelArtsMaxRetries]: z.coerce.number().int().min(0).max(10).default(3),
+  // Defaults are the client's and the evaluation's own, so the two can never disagree.
+  [ENV.modelArtsRequestsPerSecond]: positiveNumber(EVALUATION.requestsPerSecond),
+  [ENV.modelArtsBurst]: positiveNumber(EVALUATION.burst),
+  [ENV.modelArtsTimeoutMs]: positiveNumber(CLIENT_DEFAULTS.timeoutMs),
+  [ENV.modelArtsMaxRetries]: z.coerce.number().int().min(0).max(10).default(CLIENT_DEFAULTS.maxRetries),
   [ENV.evaluateInProcess]: booleanFlag(false),
   [ENV.metricsPerPool]: booleanFlag(true),
-  [ENV.activityRetentionDays]: positiveNumber(30),
-  [ENV.jobRetentionDays]: positiveNumber(16),
-  [ENV.leaseSeconds]: positiveNumber(60),
+  [ENV.activityRetentionDays]: positiveNumber(EVALUATION.activityRetentionDays),
+  [ENV.jobRetentionDays]: positiveNumber(EVALUATION.jobRetentionDays),
+  [ENV.leaseSeconds]: positiveNumber(EVALUATION.leaseMs / 1000),
   [ENV.dynamoDbEndpoint]: endpointUrl,
   [ENV.sqsEndpoint]: endpointUrl,
   [ENV.awsRegion]: optionalText,

@@ -78,18 +78,16 @@ function dyingContainer(stack: LocalStack, step: CrashStep | undefined): Pipelin
   const simulator = stack.simulator as ModelArtsSimulator;
   return {
     store,
-    modelArts: async (target, onAttempt, beforeRetry) =>
+    modelArts: async (target, hooks) =>
       new DyingClient({
-        sleep: async () => {
-          await beforeRetry?.();
-        },
+        sleep: async () => undefined,
         endpoint: target.endpoint,
         projectId: target.projectId,
         credentials: CREDENTIALS,
         maxRetries: 2,
         baseDelayMs: 1,
         maxDelayMs: 5,
-        onAttempt,
+        ...hooks,
       }),
     clock: now,
     newId: randomUUID,

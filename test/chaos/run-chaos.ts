@@ -91,11 +91,11 @@ function quietPowertools(): { logger: Logger; metrics: Metrics } {
 }
 
 /**
- * The client as the Lambdas build it (every retry first takes a token from the shared bucket), with short
- * backoff so retries take milliseconds instead of seconds.
+ * The client as the Lambdas build it (every attempt, retries included, first takes a token from the shared
+ * bucket), with short backoff so retries take milliseconds instead of seconds.
  */
 function chaosClientFactory(): ModelArtsClientFactory {
-  return async (target, onAttempt, beforeRetry) =>
+  return async (target, hooks) =>
     new ModelArtsClient({
       endpoint: target.endpoint,
       projectId: target.projectId,
@@ -104,11 +104,7 @@ function chaosClientFactory(): ModelArtsClientFactory {
       baseDelayMs: 10,
       maxDelayMs: 100,
       timeoutMs: 10_000,
-      onAttempt,
-      sleep: async (ms, signal) => {
-        await sleep(ms, undefined, { signal });
-        await beforeRetry?.();
-      },
+      ...hooks,
     });
 }
 
@@ -334,7 +330,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     // Ground truth 1: depth per pool and flavor, and each job's recorded state.
     const details: string[] = invocationErrors.slice(0, 10).map((error) => `invocation failed: ${error}`);
     let lost = 0;
-    const depth = new DepthRepository(stack.store, { jobRetentionDays: 7 });
+    const depth = new DepthRepository(stack.store, { jobRetentionDays: 16 });
     for (const pool of pools) {
       const stored = await depth.getPoolDepth(pool);
       for (const flavor of FLAVORS) {

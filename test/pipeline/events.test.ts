@@ -2,7 +2,8 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, tableEnvironment } from '../../functions/shared/config';
 import { InvalidEventError, type JobEvent, checkEventTime, parseEvent } from '../../functions/shared/events';
-import { PowertoolsTelemetry } from '../../functions/shared/pipeline/telemetry';
+import { CLIENT_DEFAULTS } from '../../functions/shared/modelarts';
+import { DEFAULT_EVALUATION_SETTINGS, PowertoolsTelemetry } from '../../functions/shared/pipeline';
 import { jobTransition } from '../../functions/shared/store/job-transitions';
 import { tableNamesWithPrefix } from '../../functions/shared/store/tables';
 
@@ -140,6 +141,19 @@ describe('loadConfig', () => {
       activityRetentionDays: 30,
       modelArts: { requestsPerSecond: 5, burst: 10 },
     });
+  });
+
+  it("defaults the ModelArts client's settings to the client's own, and the rest to the evaluation's", () => {
+    const config = loadConfig(tables);
+    expect(config.modelArts).toMatchObject({
+      timeoutMs: CLIENT_DEFAULTS.timeoutMs,
+      maxRetries: CLIENT_DEFAULTS.maxRetries,
+      requestsPerSecond: DEFAULT_EVALUATION_SETTINGS.requestsPerSecond,
+      burst: DEFAULT_EVALUATION_SETTINGS.burst,
+    });
+    expect(config.leaseSeconds * 1000).toBe(DEFAULT_EVALUATION_SETTINGS.leaseMs);
+    expect(config.activityRetentionDays).toBe(DEFAULT_EVALUATION_SETTINGS.activityRetentionDays);
+    expect(config.jobRetentionDays).toBe(DEFAULT_EVALUATION_SETTINGS.jobRetentionDays);
   });
 
   it.each([

@@ -74,16 +74,16 @@ function quietPowertools(): { logger: Logger; metrics: Metrics } {
 
 /** Fast retries so 429/500 scenarios take milliseconds; everything else as in production. */
 export function testClientFactory(): ModelArtsClientFactory {
-  return async (target, onAttempt, beforeRetry) =>
+  return async (target, hooks) =>
     new ModelArtsClient({
-      // No real waiting, but every retry still takes a token from the shared bucket.
-      sleep: async () => beforeRetry?.(),
+      // No real waiting between retries; every attempt still takes a token from the shared bucket.
+      sleep: async () => undefined,
       endpoint: target.endpoint,
       projectId: target.projectId,
       credentials: CREDENTIALS,
       maxRetries: 3,
       timeoutMs: 5_000,
-      onAttempt,
+      ...hooks,
     });
 }
 

@@ -1,11 +1,17 @@
+import { type AddressInfo } from 'node:net';
+import { createServer, request as httpRequest } from 'node:http';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, tableEnvironment } from '../../functions/shared/config';
-import { CredentialsSecretError, credentialsSource } from '../../functions/shared/pipeline/dependencies';
-import { PoolEvaluator } from '../../functions/shared/pipeline/evaluate-pool';
-import { DepthRepository } from '../../functions/shared/store/depth-repository';
-import { ScalerStateRepository } from '../../functions/shared/store/scaler-state-repository';
-import { tableNamesWithPrefix } from '../../functions/shared/store/tables';
+import { CredentialsSecretError, PoolEvaluator, credentialsSource } from '../../functions/shared/pipeline';
+import {
+  DepthRepository,
+  EvaluationOutcomeRepository,
+  ScalerStateRepository,
+  TokenBucketRepository,
+  tableNamesWithPrefix,
+  tokenBucketKey,
+} from '../../functions/shared/store';
 import {
   GPU,
   type Harness,
@@ -85,6 +91,115 @@ describe('retries and the request budget', () => {
   });
 });
 
+describe('a GET without a token', () => {
+  it('defers the evaluation: nothing is sent, nothing counts as a failure', async () => {
+    harness.clock.advance(3_600_000);
+    const deps = harness.dependencies();
+    const budget = { requestsPerSecond: 0.001, burst: 1, maxTokenWaitMs: 0 };
+    const stingy = { ...deps, settings: { ...deps.settings, ...budget } };
+    const simulator = harness.stack.simulator!;
+    // Another Lambda has just spent the only token.
+    const bucket = new TokenBucketRepository(deps.store, {
+      ratePerSecond: budget.requestsPerSecond,
+      burst: 1,
+    });
+    const key = tokenBucketKey(simulator.url, simulator.projectId);
+    expect((await bucket.take(key, harness.clock.now())).granted).toBe(true);
+    const states = new ScalerStateRepository(deps.store);
+    const before = await states.get(harness.pool);
+    const calls = simulator.requestLog.length;
+    const result = await new PoolEvaluator(stingy).evaluate({ pool: harness.pool, trigger: 'test' });
+    expect(result.status).toBe('Throttled');
+    expect(result.modelArtsRequests).toBe(0);
+    expect(simulator.requestLog.length).toBe(calls);
+    expect(result.activities).toEqual([
+      expect.objectContaining({
+        flavor: '*',
+        status: 'Throttled',
+        reasons: [expect.stringMatching(/^request budget exhausted: evaluation deferred by \d+ ms$/)],
+      }),
+    ]);
+    const after = await states.get(harness.pool);
+    expect(after.failures).toBe(before.failures);
+    expect(after.backoffUntil).toBe(before.backoffUntil);
+    expect(after.nextEvaluationAt).toBeGreaterThanOrEqual(harness.clock.now() + 1_000);
+  });
+});
+
+describe('throttling the gateway reports with another status than 429', () => {
+  /** A gateway in front of the simulator that refuses every PATCH with 503 `APIGW.0308` and passes the rest on. */
+  async function throttlingGateway(upstream: string): Promise<{ url: string; close: () => Promise<void> }> {
+    const target = new URL(upstream);
+    const server = createServer((request, response) => {
+      if (request.method === 'PATCH') {
+        request.resume();
+        response.writeHead(503, { 'Content-Type': 'application/json' });
+        response.end(
+          JSON.stringify({
+            error_code: 'APIGW.0308',
+            error_msg: 'The throttling threshold has been reached',
+          }),
+        );
+        return;
+      }
+      // Headers go on unchanged: the Host the client signed is the gateway's.
+      const forwarded = httpRequest(
+        {
+          host: target.hostname,
+          port: target.port,
+          method: request.method,
+          path: request.url,
+          headers: request.headers,
+        },
+        (answer) => {
+          response.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(response);
+        },
+      );
+      request.pipe(forwarded);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}`,
+      close: () => new Promise((resolve) => server.close(() => resolve())),
+    };
+  }
+
+  it('records the PATCH Throttled, as the client retried it', async () => {
+    harness.clock.advance(3_600_000);
+    const gateway = await throttlingGateway(harness.stack.simulator!.url);
+    try {
+      const deps = harness.dependencies();
+      const states = new ScalerStateRepository(deps.store);
+      const throttlesBefore = harness.telemetry.throttles;
+      const failuresBefore = (await states.get(harness.pool)).failures;
+      const countBefore = gpuEntry(harness).count;
+      const evaluator = new PoolEvaluator({
+        ...deps,
+        settings: { ...deps.settings, endpointOverride: gateway.url },
+      });
+      const result = await evaluator.evaluate({ pool: harness.pool, trigger: 'gateway' });
+      expect(result.status).toBe('Throttled');
+      // The harness's client retries 3 times: every attempt was throttled.
+      expect(result.activities.find((activity) => activity.flavor === GPU)).toMatchObject({
+        status: 'Throttled',
+        httpStatus: 503,
+        errorCode: 'APIGW.0308',
+        attempts: 4,
+        retries: ['HTTP 503', 'HTTP 503', 'HTTP 503'],
+        after: { count: countBefore },
+      });
+      expect(gpuEntry(harness).count).toBe(countBefore);
+      expect(harness.telemetry.throttles).toBe(throttlesBefore + 1);
+      // Throttled after being sent is still a failed evaluation: the pool backs off.
+      expect((await states.get(harness.pool)).failures).toBe(failuresBefore + 1);
+    } finally {
+      await gateway.close();
+    }
+  });
+});
+
 describe('a lease lost mid-evaluation', () => {
   it("never overwrites the new holder's state, yet still records what happened", async () => {
     const deps = harness.dependencies();
@@ -107,13 +222,13 @@ describe('a lease lost mid-evaluation', () => {
       backoffUntil: 0,
       lastStatus: 'Successful',
     };
-    const saved = await new PoolEvaluator(deps).save(
+    const saved = await new EvaluationOutcomeRepository(deps.store, { retentionDays: 30 }).save({
       pool,
-      'old-holder',
+      owner: 'old-holder',
       update,
-      [activity],
-      harness.clock.now(),
-    );
+      activities: [activity],
+      now: harness.clock.now(),
+    });
     expect(saved).toEqual({ leaseLost: true });
     expect(await states.get(pool)).toMatchObject({ leaseOwner: 'new-holder', version: 0 });
     expect((await harness.activities().listByPool(pool)).map((record) => record.id)).toEqual(['lost-1']);

@@ -137,8 +137,8 @@ describe('evaluation', () => {
     const deps = harness.dependencies();
     const evaluator = new PoolEvaluator({
       ...deps,
-      modelArts: async (target, onAttempt, beforeRetry) => {
-        const client = await deps.modelArts(target, onAttempt, beforeRetry);
+      modelArts: async (target, hooks) => {
+        const client = await deps.modelArts(target, hooks);
         // The service answers the PATCH with the pool as it was: the change did not take.
         return new Proxy(client, {
           get: (real, key) => {

@@ -89,8 +89,8 @@ describe('plain http only towards loopback', () => {
     let fetched = 0;
     const evaluator = new PoolEvaluator({
       store: stack.store,
-      modelArts: async (target, onAttempt) => {
-        const client = new ModelArtsClient({ ...target, credentials: CREDENTIALS, onAttempt });
+      modelArts: async (target, hooks) => {
+        const client = new ModelArtsClient({ ...target, credentials: CREDENTIALS, ...hooks });
         fetched += 1;
         return client;
       },

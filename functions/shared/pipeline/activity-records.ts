@@ -1,4 +1,5 @@
 import type { Decision, FlavorDecision, FlavorSize } from '../engine';
+import { type AttemptInfo, ModelArtsApiError } from '../modelarts';
 import type { Activity, ActivitySize, ActivityStatus } from '../store/activity-repository';
 
 /** Facts shared by every record of one evaluation. */
@@ -31,11 +32,17 @@ function size(value: FlavorSize): ActivitySize {
   };
 }
 
+/** What a pool-level record says beyond the facts every record of the evaluation shares. */
+export type PoolActivityDetails = Omit<
+  Activity,
+  'pool' | 'id' | 'at' | 'flavor' | 'status' | 'correlationId' | 'trigger'
+>;
+
 /** A pool-level record (flavor `*`): invalid policy, no endpoint, throttled or failed GET, back-off. */
 export function poolActivity(
   context: EvaluationContext,
   status: ActivityStatus,
-  details: Omit<Activity, 'pool' | 'id' | 'at' | 'flavor' | 'status' | 'correlationId' | 'trigger'>,
+  details: PoolActivityDetails,
 ): Activity {
   return {
     pool: context.pool,
@@ -96,4 +103,26 @@ export function decisionActivities(
     }
     return record;
   });
+}
+
+/** Status, error code and message of a failed call, for the activity. Never includes credentials. */
+export function errorFacts(error: unknown): {
+  httpStatus?: number;
+  errorCode?: string;
+  errorMessage: string;
+} {
+  if (error instanceof ModelArtsApiError) {
+    return {
+      httpStatus: error.status,
+      ...(error.errorCode !== undefined ? { errorCode: error.errorCode } : {}),
+      errorMessage: error.errorMsg ?? error.message,
+    };
+  }
+  if (error instanceof Error) return { errorCode: error.name, errorMessage: error.message };
+  return { errorCode: 'Error', errorMessage: String(error) };
+}
+
+/** Why an attempt was retried, as the activity's `retries` lists it: `HTTP 429`, `ModelArtsTimeoutError`. */
+export function describeAttempt(info: AttemptInfo): string {
+  return info.status !== undefined ? `HTTP ${info.status}` : (info.error ?? 'network error');
 }

@@ -110,18 +110,14 @@ export function dependenciesFromEnv(
     () => (secretsClient ??= new SecretsManagerClient({ region, ...credentials })),
     clock,
   );
-  const modelArts: ModelArtsClientFactory = async (target, onAttempt, beforeRetry) =>
+  const modelArts: ModelArtsClientFactory = async (target, hooks) =>
     new ModelArtsClient({
-      sleep: async (ms, signal) => {
-        await sleep(ms, undefined, { signal });
-        await beforeRetry?.();
-      },
       endpoint: target.endpoint,
       projectId: target.projectId,
       credentials: await modelArtsCredentials(),
       timeoutMs: config.modelArts.timeoutMs,
       maxRetries: config.modelArts.maxRetries,
-      onAttempt,
+      ...hooks,
     });
   const logger = overrides.logger ?? new Logger({ serviceName: config.serviceName });
   const metrics =

@@ -1,4 +1,3 @@
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import {
   type Decision,
   type Policy,
@@ -7,33 +6,18 @@ import {
   parsePolicy,
   parseScalerState,
 } from '../engine';
-import {
-  type AttemptInfo,
-  ModelArtsApiError,
-  type ModelArtsClient,
-  type Pool,
-  type UpdatePoolRequest,
-} from '../modelarts';
-import { type Activity, ActivityRepository, type ActivityStatus } from '../store/activity-repository';
-import { isConditionFailure } from '../store/document-client';
+import type { AttemptInfo, ModelArtsClient, Pool, UpdatePoolRequest } from '../modelarts';
+import type { Activity } from '../store/activity-repository';
 import type { PoolDepth } from '../store/depth-repository';
-import { type EvaluationInputs, readEvaluationInputs } from '../store/evaluation-read';
+import { readEvaluationInputs } from '../store/evaluation-read';
+import { EvaluationOutcomeRepository } from '../store/evaluation-outcome';
 import type { StoredPolicy } from '../store/policy-repository';
-import {
-  type ScalerRecord,
-  ScalerStateRepository,
-  type ScalerStateUpdate,
-} from '../store/scaler-state-repository';
-import { TokenBucketRepository, tokenBucketKey } from '../store/token-bucket-repository';
-import {
-  type EvaluationContext,
-  type PatchOutcome,
-  decisionActivities,
-  poolActivity,
-} from './activity-records';
-import { failureBackoffUntil } from './failure-backoff';
-import type { EvaluationStatus } from './telemetry';
-import { type ModelArtsTarget, type PipelineDependencies, RequestBudgetExhaustedError } from './types';
+import { type LeaseResult, type ScalerRecord, ScalerStateRepository } from '../store/scaler-state-repository';
+import { type EvaluationContext, errorFacts } from './activity-records';
+import type { EvaluationStatus } from './metric-names';
+import { type ActionOutcome, type EvaluationOutcome, deferredWaitMs, recordOutcome } from './outcome-rules';
+import { tokenBeforeEachAttempt } from './request-budget';
+import type { ModelArtsTarget, PipelineDependencies } from './types';
 
 export interface EvaluationRequest {
   pool: string;
@@ -59,121 +43,315 @@ export interface EvaluationResult {
 /** Time kept between the end of the last ModelArts call and the lease's expiry. */
 const LEASE_SAFETY_MARGIN_MS = 10_000;
 
-/** Shortest back-off after a throttled evaluation when the bucket gives no better hint. */
-const THROTTLE_BACKOFF_MS = 1_000;
+/** One evaluation's facts, passed from step to step. */
+interface EvaluationRun {
+  request: EvaluationRequest;
+  /** Lease owner: this evaluation and no other. */
+  owner: string;
+  correlationId: string;
+  started: number;
+  context: EvaluationContext;
+  /** Every HTTP attempt to ModelArts so far, retries included. */
+  attempts: AttemptInfo[];
+}
+
+/** A ModelArts call's result with the attempts it took. */
+type CallResult<T> = { latencyMs: number; attempts: AttemptInfo[] } & (
+  { ok: true; value: T } | { ok: false; error: unknown }
+);
 
 /**
- * One pool's evaluation: lease → policy and depth → GET pool → engine → (token → PATCH → confirm) → record
- * activities and the new state in one transaction that also releases the lease.
+ * One pool's evaluation, in order: read policy and depth → take the lease → guards (invalid policy, disabled,
+ * failure back-off, no endpoint) → GET pool → decide → act (PATCH, dry run or nothing) → save the outcome. The
+ * steps under the lease end in an `EvaluationOutcome`; outcome-rules.ts turns it into the status, activities
+ * and state, which the store saves together with the lease release.
  */
 export class PoolEvaluator {
   private readonly states: ScalerStateRepository;
-  private readonly activities: ActivityRepository;
-  private readonly bucket: TokenBucketRepository;
+  private readonly outcomes: EvaluationOutcomeRepository;
 
   constructor(private readonly deps: PipelineDependencies) {
     this.states = new ScalerStateRepository(deps.store);
-    this.activities = new ActivityRepository(deps.store, {
+    this.outcomes = new EvaluationOutcomeRepository(deps.store, {
       retentionDays: deps.settings.activityRetentionDays,
-    });
-    this.bucket = new TokenBucketRepository(deps.store, {
-      ratePerSecond: deps.settings.requestsPerSecond,
-      burst: deps.settings.burst,
+      sleep: deps.sleep,
     });
   }
 
   async evaluate(request: EvaluationRequest): Promise<EvaluationResult> {
-    const { deps } = this;
-    const started = deps.clock();
-    const owner = deps.newId();
-    const correlationId = request.correlationId ?? deps.newId();
+    const run = this.start(request);
     // Policy and depth are written only by operators and job events, never by evaluators: reading them before
     // the lease is safe, and a pool without a policy then costs one request and leaves no state behind.
-    const inputs = await readEvaluationInputs(deps.store, request.pool, deps.sleep);
-    const { policy } = inputs;
-    if (!policy) {
-      deps.logger.warn('no policy for pool', { pool: request.pool, correlationId });
-      deps.telemetry.evaluation('NoPolicy', deps.clock() - started);
-      return { pool: request.pool, status: 'NoPolicy', correlationId, activities: [], modelArtsRequests: 0 };
-    }
-    const lease = await this.states.acquireLease(request.pool, owner, started, deps.settings.leaseMs);
-    if (!lease.acquired) {
-      deps.logger.info('pool is being evaluated elsewhere', {
-        pool: request.pool,
-        correlationId,
-        holder: lease.holder,
-        leaseExpiresAt: lease.expiresAt,
-      });
-      deps.telemetry.evaluation('LeaseHeld', deps.clock() - started);
-      return { pool: request.pool, status: 'LeaseHeld', correlationId, activities: [], modelArtsRequests: 0 };
-    }
-    const run = new Evaluation(
-      this,
-      deps,
-      request,
-      { ...inputs, policy },
-      lease.record,
-      owner,
-      correlationId,
-      started,
-    );
+    const { policy, depth } = await readEvaluationInputs(this.deps.store, request.pool, this.deps.sleep);
+    if (!policy) return this.noPolicy(run);
+    const { leaseMs } = this.deps.settings;
+    const lease = await this.states.acquireLease(request.pool, run.owner, run.started, leaseMs);
+    if (!lease.acquired) return this.leaseHeld(run, lease);
     try {
-      return await run.execute();
-    } finally {
-      if (!run.saved) await this.states.releaseLease(request.pool, owner);
-    }
-  }
-
-  /** @internal Saves state and activities together; falls back to recording the activities alone. */
-  async save(
-    pool: string,
-    owner: string,
-    update: ScalerStateUpdate,
-    activities: Activity[],
-    now: number,
-  ): Promise<{ leaseLost: boolean }> {
-    const inTransaction = activities.slice(0, 99);
-    try {
-      await this.deps.store.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            this.states.saveAndReleaseItem(pool, owner, update, now),
-            ...this.activities.transactItems(inTransaction),
-          ],
-        }),
-      );
-      if (activities.length > inTransaction.length) await this.activities.put(activities.slice(99));
-      return { leaseLost: false };
+      const outcome = await this.underLease(run, policy, depth, lease.record);
+      return await this.save(run, lease.record, outcome);
     } catch (error) {
-      if (!(isConditionFailure(error) && isLeaseFailure(error))) throw error;
-      // What happened must be on record even when another evaluator has taken the pool since.
-      await this.activities.put(activities);
-      return { leaseLost: true };
+      // Nothing was saved: give the pool back instead of leaving it locked until the lease expires.
+      await this.states.releaseLease(request.pool, run.owner);
+      throw error;
     }
   }
 
-  /** @internal */
-  async token(
-    target: ModelArtsTarget,
-    now: () => number,
-  ): Promise<{ granted: true } | { granted: false; waitMs: number }> {
-    const key = tokenBucketKey(target.endpoint, target.projectId);
-    let grant = await this.bucket.take(key, now());
-    if (!grant.granted && grant.waitMs <= this.deps.settings.maxTokenWaitMs) {
-      await this.deps.sleep(grant.waitMs);
-      grant = await this.bucket.take(key, now());
-    }
-    return grant.granted ? { granted: true } : { granted: false, waitMs: grant.waitMs };
-  }
-}
+  /** The steps that need the lease; each either ends the evaluation with an outcome or hands on to the next. */
+  private async underLease(
+    run: EvaluationRun,
+    stored: StoredPolicy,
+    depth: PoolDepth,
+    record: ScalerRecord,
+  ): Promise<EvaluationOutcome> {
+    const policy = this.parsePolicy(run, stored);
+    if (policy instanceof PolicyValidationError) return { kind: 'invalid-policy', error: policy };
+    if (!policy.enabled) return { kind: 'disabled' };
+    this.reportDepthAge(run, depth);
+    if (record.backoffUntil > run.started) return { kind: 'backing-off' };
+    const target = resolveTarget(policy, this.deps.settings);
+    if (!target) return { kind: 'no-endpoint' };
 
-function isLeaseFailure(error: unknown): boolean {
-  const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
-  return reasons?.[0]?.Code === 'ConditionalCheckFailed';
+    const client = await this.client(run, target);
+    const fetched = await this.call(run, (signal) => client.showPool(run.request.pool, { signal }));
+    if (!fetched.ok) {
+      this.logFailedCall(run, 'GET pool failed', fetched);
+      return { kind: 'get-failed', error: fetched.error, attempts: fetched.attempts };
+    }
+
+    const decided = this.decide(run, policy, fetched.value, depth, record);
+    if (!decided.ok) return { kind: 'decision-failed', error: decided.error };
+    const decision = decided.value;
+    return { kind: 'decided', decision, action: await this.act(run, client, decision) };
+  }
+
+  private async act(run: EvaluationRun, client: ModelArtsClient, decision: Decision): Promise<ActionOutcome> {
+    if (decision.action === 'dry-run' && decision.patch) return { kind: 'dry-run' };
+    if (decision.action !== 'scale' || !decision.patch) return { kind: 'none' };
+    return this.patch(run, client, decision, decision.patch);
+  }
+
+  private async patch(
+    run: EvaluationRun,
+    client: ModelArtsClient,
+    decision: Decision,
+    body: UpdatePoolRequest,
+  ): Promise<ActionOutcome> {
+    const { pool } = run.request;
+    const sent = await this.call(run, (signal) => client.updatePool(pool, body, { signal }));
+    if (!sent.ok) {
+      if (deferredWaitMs(sent.error, sent.attempts) === undefined) this.deps.telemetry.patch('Failed', pool);
+      this.logFailedCall(run, 'PATCH failed', sent);
+      return { kind: 'patch-failed', error: sent.error, latencyMs: sent.latencyMs, attempts: sent.attempts };
+    }
+    const mismatch = confirmsDecision(sent.value, decision);
+    this.deps.telemetry.patch(mismatch === undefined ? 'Successful' : 'Failed', pool);
+    if (mismatch === undefined) this.logScaled(run, decision);
+    return {
+      kind: 'patched',
+      latencyMs: sent.latencyMs,
+      attempts: sent.attempts,
+      ...(mismatch !== undefined ? { mismatch } : {}),
+    };
+  }
+
+  /** Status, activities and state of the outcome, saved with the lease release in one transaction. */
+  private async save(
+    run: EvaluationRun,
+    record: ScalerRecord,
+    outcome: EvaluationOutcome,
+  ): Promise<EvaluationResult> {
+    const now = this.deps.clock();
+    const { status, activities, update } = recordOutcome(outcome, run.context, {
+      record,
+      now,
+      latencyMs: now - run.started,
+      settings: this.deps.settings,
+    });
+    if (status === 'Throttled') this.deps.telemetry.throttled();
+    const { pool } = run.request;
+    const { leaseLost } = await this.outcomes.save({ pool, owner: run.owner, update, activities, now });
+    if (leaseLost) {
+      this.deps.logger.warn('lease expired before the outcome was saved', {
+        pool,
+        correlationId: run.correlationId,
+      });
+    }
+    return this.result(run, status, activities, {
+      ...(outcome.kind === 'decided' ? { decision: outcome.decision } : {}),
+      ...(leaseLost ? { leaseLost } : {}),
+    });
+  }
+
+  private start(request: EvaluationRequest): EvaluationRun {
+    const started = this.deps.clock();
+    const owner = this.deps.newId();
+    const correlationId = request.correlationId ?? this.deps.newId();
+    const context: EvaluationContext = {
+      pool: request.pool,
+      at: new Date(started).toISOString(),
+      correlationId,
+      trigger: request.trigger,
+      newId: this.deps.newId,
+    };
+    return { request, owner, correlationId, started, context, attempts: [] };
+  }
+
+  private noPolicy(run: EvaluationRun): EvaluationResult {
+    this.deps.logger.warn('no policy for pool', { pool: run.request.pool, correlationId: run.correlationId });
+    return this.result(run, 'NoPolicy', []);
+  }
+
+  private leaseHeld(run: EvaluationRun, lease: Extract<LeaseResult, { acquired: false }>): EvaluationResult {
+    this.deps.logger.info('pool is being evaluated elsewhere', {
+      pool: run.request.pool,
+      correlationId: run.correlationId,
+      holder: lease.holder,
+      leaseExpiresAt: lease.expiresAt,
+    });
+    return this.result(run, 'LeaseHeld', []);
+  }
+
+  /** The operator's document, validated; a request's dry run overrides the policy's. */
+  private parsePolicy(run: EvaluationRun, stored: StoredPolicy): Policy | PolicyValidationError {
+    try {
+      const policy = parsePolicy(stored.document);
+      return run.request.dryRun ? { ...policy, dryRun: true } : policy;
+    } catch (error) {
+      if (!(error instanceof PolicyValidationError)) throw error;
+      this.deps.logger.error('invalid policy: nothing is scaled', {
+        pool: run.request.pool,
+        correlationId: run.correlationId,
+        field: error.field,
+        error: error.message,
+      });
+      return error;
+    }
+  }
+
+  /** Stale depth matters only where a policy scales: measured before any ModelArts call can fail. */
+  private reportDepthAge(run: EvaluationRun, depth: PoolDepth): void {
+    const age = depthAgeSeconds(depth, run.started);
+    if (age !== undefined) this.deps.telemetry.depthAge?.(run.request.pool, age);
+  }
+
+  /** A client whose every attempt is recorded in the run and first takes a token from the shared bucket. */
+  private client(run: EvaluationRun, target: ModelArtsTarget): Promise<ModelArtsClient> {
+    return this.deps.modelArts(target, {
+      onAttempt: (info) => run.attempts.push(info),
+      beforeAttempt: tokenBeforeEachAttempt(this.deps, target),
+    });
+  }
+
+  /** One ModelArts call, bounded by the lease; failures are returned, not thrown, to become outcomes. */
+  private async call<T>(
+    run: EvaluationRun,
+    request: (signal: AbortSignal) => Promise<T>,
+  ): Promise<CallResult<T>> {
+    const first = run.attempts.length;
+    const started = this.deps.clock();
+    const settled = await request(this.leaseDeadline(run)).then(
+      (value) => ({ ok: true as const, value }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
+    return { ...settled, latencyMs: this.deps.clock() - started, attempts: run.attempts.slice(first) };
+  }
+
+  /**
+   * Aborts a call (retries included) before the lease runs out, so no other evaluator can take the pool while
+   * this one may still be sending a PATCH. Whole milliseconds: `AbortSignal.timeout` refuses fractions, which an
+   * injected clock may return.
+   */
+  private leaseDeadline(run: EvaluationRun): AbortSignal {
+    const elapsed = this.deps.clock() - run.started;
+    const remaining = this.deps.settings.leaseMs - elapsed - LEASE_SAFETY_MARGIN_MS;
+    return AbortSignal.timeout(Math.max(1_000, Math.floor(remaining)));
+  }
+
+  private decide(
+    run: EvaluationRun,
+    policy: Policy,
+    pool: Pool,
+    depth: PoolDepth,
+    record: ScalerRecord,
+  ): { ok: true; value: Decision } | { ok: false; error: unknown } {
+    const state = parseScalerState(record.engineState);
+    const started = performance.now();
+    let decision: Decision;
+    try {
+      decision = decide({ policy, pool, depth, state, now: this.deps.clock() });
+    } catch (error) {
+      // A pool the engine cannot handle (an entry it cannot identify, an impossible target) is recorded, not lost.
+      this.deps.logger.error('decision failed', {
+        pool: run.request.pool,
+        correlationId: run.correlationId,
+        ...errorFacts(error),
+      });
+      return { ok: false, error };
+    }
+    this.deps.telemetry.decisionLatency(performance.now() - started);
+    this.reportFlavors(run, decision, pool);
+    return { ok: true, value: decision };
+  }
+
+  /** Each flavor's demand and target beside the nodes the pool status showed when it was decided. */
+  private reportFlavors(run: EvaluationRun, decision: Decision, pool: Pool): void {
+    for (const flavor of decision.flavors) {
+      this.deps.telemetry.flavor(run.request.pool, flavor.flavor, {
+        demandUnits: flavor.demandUnits,
+        targetNodes: flavor.after.count,
+        availableNodes: statusNodes(pool.status.resources?.available, flavor.flavor),
+        creatingNodes: statusNodes(pool.status.resources?.creating, flavor.flavor),
+      });
+    }
+  }
+
+  /** A call that was sent and failed is logged; one deferred for want of a token is not a failure. */
+  private logFailedCall(
+    run: EvaluationRun,
+    message: string,
+    call: { error: unknown; attempts: AttemptInfo[] },
+  ) {
+    if (deferredWaitMs(call.error, call.attempts) !== undefined) return;
+    this.deps.logger.error(message, {
+      pool: run.request.pool,
+      correlationId: run.correlationId,
+      ...errorFacts(call.error),
+    });
+  }
+
+  private logScaled(run: EvaluationRun, decision: Decision): void {
+    this.deps.logger.info('pool scaled', {
+      pool: run.request.pool,
+      correlationId: run.correlationId,
+      flavors: decision.flavors
+        .filter((flavor) => flavor.outcome === 'scale')
+        .map((flavor) => ({ flavor: flavor.flavor, before: flavor.before.count, after: flavor.after.count })),
+    });
+  }
+
+  private result(
+    run: EvaluationRun,
+    status: EvaluationStatus,
+    activities: Activity[],
+    extra: Pick<EvaluationResult, 'decision' | 'leaseLost'> = {},
+  ): EvaluationResult {
+    this.deps.telemetry.evaluation(status, this.deps.clock() - run.started);
+    const { decision, leaseLost } = extra;
+    return {
+      pool: run.request.pool,
+      status,
+      correlationId: run.correlationId,
+      ...(decision ? { decision } : {}),
+      activities,
+      modelArtsRequests: run.attempts.length,
+      ...(leaseLost ? { leaseLost } : {}),
+    };
+  }
 }
 
 /** Where a policy's pool is reached: the deployment's override, else the policy's own endpoint. */
-export function resolveTarget(
+function resolveTarget(
   policy: Policy,
   overrides: { endpointOverride?: string; projectIdOverride?: string },
 ): ModelArtsTarget | undefined {
@@ -183,7 +361,7 @@ export function resolveTarget(
 }
 
 /** Whether the pool the PATCH returned carries the sizes the decision asked for. */
-export function confirmsDecision(response: Pool, decision: Decision): string | undefined {
+function confirmsDecision(response: Pool, decision: Decision): string | undefined {
   const resources = response.spec?.resources ?? [];
   for (const flavor of decision.flavors) {
     if (flavor.outcome !== 'scale') continue;
@@ -212,397 +390,7 @@ function statusNodes(
 }
 
 /** Seconds since the newest depth update of any flavor; undefined when the pool has no depth yet. */
-export function depthAgeSeconds(depth: PoolDepth, now: number): number | undefined {
+function depthAgeSeconds(depth: PoolDepth, now: number): number | undefined {
   const newest = Math.max(0, ...Object.values(depth).map((flavor) => flavor.updatedAt));
   return newest > 0 ? Math.max(0, (now - newest) / 1000) : undefined;
-}
-
-function describeAttempt(info: AttemptInfo): string {
-  return info.status !== undefined ? `HTTP ${info.status}` : (info.error ?? 'network error');
-}
-
-/** One evaluation's working state. */
-class Evaluation {
-  saved = false;
-  private readonly attempts: AttemptInfo[] = [];
-  private readonly context: EvaluationContext;
-
-  constructor(
-    private readonly evaluator: PoolEvaluator,
-    private readonly deps: PipelineDependencies,
-    private readonly request: EvaluationRequest,
-    private readonly inputs: EvaluationInputs & { policy: StoredPolicy },
-    private readonly record: ScalerRecord,
-    private readonly owner: string,
-    private readonly correlationId: string,
-    private readonly started: number,
-  ) {
-    this.context = {
-      pool: request.pool,
-      at: new Date(started).toISOString(),
-      correlationId,
-      trigger: request.trigger,
-      newId: deps.newId,
-    };
-  }
-
-  async execute(): Promise<EvaluationResult> {
-    const { deps, request, record, inputs } = this;
-
-    let policy: Policy;
-    try {
-      policy = parsePolicy(inputs.policy.document);
-    } catch (error) {
-      if (!(error instanceof PolicyValidationError)) throw error;
-      deps.logger.error('invalid policy: nothing is scaled', {
-        pool: request.pool,
-        correlationId: this.correlationId,
-        field: error.field,
-        error: error.message,
-      });
-      return this.finish('Invalid', [
-        poolActivity(this.context, 'Invalid', {
-          errorCode: 'PolicyValidationError',
-          errorMessage: error.message,
-          reasons: error.issues.map((issue) => `${issue.field}: ${issue.message}`),
-          latencyMs: this.elapsed(),
-        }),
-      ]);
-    }
-    if (request.dryRun) policy = { ...policy, dryRun: true };
-
-    if (!policy.enabled) {
-      return this.finish('Skipped', [
-        poolActivity(this.context, 'Skipped', {
-          reasons: ['policy disabled (enabled: false): nothing is changed'],
-          latencyMs: this.elapsed(),
-        }),
-      ]);
-    }
-    // Stale depth matters only where a policy scales: measured before any ModelArts call can fail.
-    const depthAge = depthAgeSeconds(inputs.depth, this.started);
-    if (depthAge !== undefined) deps.telemetry.depthAge?.(request.pool, depthAge);
-    if (record.backoffUntil > this.started) {
-      return this.finish(
-        'Skipped',
-        [
-          poolActivity(this.context, 'Skipped', {
-            reasons: [
-              `backing off after ${record.failures} failed evaluation(s) until ${new Date(record.backoffUntil).toISOString()}`,
-            ],
-            latencyMs: this.elapsed(),
-          }),
-        ],
-        {
-          failures: record.failures,
-          backoffUntil: record.backoffUntil,
-          nextEvaluationAt: record.backoffUntil,
-        },
-      );
-    }
-    const target = resolveTarget(policy, deps.settings);
-    if (!target) {
-      return this.finish('Invalid', [
-        poolActivity(this.context, 'Invalid', {
-          errorCode: 'NoEndpoint',
-          errorMessage: 'the policy sets no endpoint and projectId, and the deployment sets no override',
-          reasons: ['policy.endpoint and policy.projectId are required without MODELARTS_ENDPOINT'],
-          latencyMs: this.elapsed(),
-        }),
-      ]);
-    }
-
-    const client = await deps.modelArts(
-      target,
-      (info) => this.attempts.push(info),
-      async () => {
-        const retryToken = await this.evaluator.token(target, deps.clock);
-        if (!retryToken.granted) throw new RequestBudgetExhaustedError(retryToken.waitMs);
-      },
-    );
-    const getToken = await this.evaluator.token(target, deps.clock);
-    if (!getToken.granted) return this.throttledBeforeDecision(getToken.waitMs);
-
-    let pool: Pool;
-    try {
-      pool = await client.showPool(request.pool, { signal: this.leaseDeadline() });
-    } catch (error) {
-      return this.failedBeforeDecision(error);
-    }
-
-    const state = parseScalerState(record.engineState);
-    const decisionStarted = performance.now();
-    let decision: Decision;
-    try {
-      decision = decide({ policy, pool, depth: inputs.depth, state, now: deps.clock() });
-    } catch (error) {
-      // A pool the engine cannot handle (an entry it cannot identify, an impossible target) is recorded, not lost.
-      const facts = errorFacts(error);
-      deps.logger.error('decision failed', {
-        pool: request.pool,
-        correlationId: this.correlationId,
-        ...facts,
-      });
-      return this.finish(
-        'Failed',
-        [
-          poolActivity(this.context, 'Failed', {
-            ...facts,
-            reasons: ['decision failed'],
-            latencyMs: this.elapsed(),
-          }),
-        ],
-        this.failureUpdate(),
-      );
-    }
-    deps.telemetry.decisionLatency(performance.now() - decisionStarted);
-    for (const flavor of decision.flavors) {
-      deps.telemetry.flavor(request.pool, flavor.flavor, {
-        demandUnits: flavor.demandUnits,
-        targetNodes: flavor.after.count,
-        availableNodes: statusNodes(pool.status.resources?.available, flavor.flavor),
-        creatingNodes: statusNodes(pool.status.resources?.creating, flavor.flavor),
-      });
-    }
-
-    if (decision.action === 'dry-run' && decision.patch) {
-      const outcome: PatchOutcome = { status: 'DryRun', latencyMs: 0, reasons: ['dry run: PATCH not sent'] };
-      return this.finishDecision('DryRun', decision, decision.stateIfNotApplied, outcome);
-    }
-    if (decision.action !== 'scale' || !decision.patch) {
-      const status: ActivityStatus =
-        decision.action === 'skip' || decision.action === 'disabled' ? 'Skipped' : 'NoChange';
-      return this.finishDecision(status, decision, decision.state, undefined);
-    }
-    return this.patch(client, target, decision, decision.patch);
-  }
-
-  private async patch(
-    client: ModelArtsClient,
-    target: ModelArtsTarget,
-    decision: Decision,
-    body: UpdatePoolRequest,
-  ): Promise<EvaluationResult> {
-    const { deps, request } = this;
-    const patchToken = await this.evaluator.token(target, deps.clock);
-    if (!patchToken.granted) {
-      deps.telemetry.throttled();
-      const outcome: PatchOutcome = {
-        status: 'Throttled',
-        latencyMs: 0,
-        reasons: [`request budget exhausted: PATCH deferred by ${patchToken.waitMs} ms`],
-      };
-      return this.finishDecision('Throttled', decision, decision.stateIfNotApplied, outcome, {
-        nextEvaluationAt: deps.clock() + Math.max(THROTTLE_BACKOFF_MS, patchToken.waitMs),
-      });
-    }
-    const firstAttempt = this.attempts.length;
-    const patchStarted = deps.clock();
-    const retriesOf = () => this.attempts.slice(firstAttempt, -1).map(describeAttempt);
-    try {
-      const response = await client.updatePool(request.pool, body, { signal: this.leaseDeadline() });
-      const latencyMs = deps.clock() - patchStarted;
-      const attempts = this.attempts.length - firstAttempt;
-      const mismatch = confirmsDecision(response, decision);
-      if (mismatch !== undefined) {
-        deps.telemetry.patch('Failed', request.pool);
-        const outcome: PatchOutcome = {
-          status: 'Failed',
-          latencyMs,
-          httpStatus: 200,
-          errorCode: 'NotConfirmed',
-          errorMessage: mismatch,
-          attempts,
-          retries: retriesOf(),
-        };
-        return this.finishDecision(
-          'Failed',
-          decision,
-          decision.stateIfNotApplied,
-          outcome,
-          this.failureUpdate(),
-        );
-      }
-      deps.telemetry.patch('Successful', request.pool);
-      deps.logger.info('pool scaled', {
-        pool: request.pool,
-        correlationId: this.correlationId,
-        flavors: decision.flavors
-          .filter((flavor) => flavor.outcome === 'scale')
-          .map((flavor) => ({
-            flavor: flavor.flavor,
-            before: flavor.before.count,
-            after: flavor.after.count,
-          })),
-      });
-      const outcome: PatchOutcome = {
-        status: 'Successful',
-        latencyMs,
-        httpStatus: 200,
-        attempts,
-        retries: retriesOf(),
-      };
-      return this.finishDecision('Successful', decision, decision.state, outcome, {
-        failures: 0,
-        backoffUntil: 0,
-      });
-    } catch (error) {
-      const latencyMs = deps.clock() - patchStarted;
-      const facts = errorFacts(error);
-      const throttled = facts.httpStatus === 429 || error instanceof RequestBudgetExhaustedError;
-      if (throttled) deps.telemetry.throttled();
-      deps.telemetry.patch('Failed', request.pool);
-      deps.logger.error('PATCH failed', { pool: request.pool, correlationId: this.correlationId, ...facts });
-      const outcome: PatchOutcome = {
-        status: throttled ? 'Throttled' : 'Failed',
-        latencyMs,
-        ...facts,
-        attempts: this.attempts.length - firstAttempt,
-        retries: this.attempts.slice(firstAttempt, -1).map(describeAttempt),
-      };
-      return this.finishDecision(
-        outcome.status === 'Throttled' ? 'Throttled' : 'Failed',
-        decision,
-        decision.stateIfNotApplied,
-        outcome,
-        this.failureUpdate(),
-      );
-    }
-  }
-
-  private async throttledBeforeDecision(waitMs: number): Promise<EvaluationResult> {
-    this.deps.telemetry.throttled();
-    return this.finish(
-      'Throttled',
-      [
-        poolActivity(this.context, 'Throttled', {
-          reasons: [`request budget exhausted: evaluation deferred by ${waitMs} ms`],
-          latencyMs: this.elapsed(),
-        }),
-      ],
-      { nextEvaluationAt: this.deps.clock() + Math.max(THROTTLE_BACKOFF_MS, waitMs) },
-    );
-  }
-
-  private async failedBeforeDecision(error: unknown): Promise<EvaluationResult> {
-    const facts = errorFacts(error);
-    const throttled = facts.httpStatus === 429 || error instanceof RequestBudgetExhaustedError;
-    if (throttled) this.deps.telemetry.throttled();
-    this.deps.logger.error('GET pool failed', {
-      pool: this.request.pool,
-      correlationId: this.correlationId,
-      ...facts,
-    });
-    const status: ActivityStatus = throttled ? 'Throttled' : 'Failed';
-    return this.finish(
-      status,
-      [
-        poolActivity(this.context, status, {
-          ...facts,
-          attempts: this.attempts.length,
-          retries: this.attempts.slice(0, -1).map(describeAttempt),
-          reasons: ['GET pool failed: nothing decided'],
-          latencyMs: this.elapsed(),
-        }),
-      ],
-      this.failureUpdate(),
-    );
-  }
-
-  /**
-   * Aborts a call (retries included) before the lease runs out, so no other evaluator can take the pool while
-   * this one may still be sending a PATCH. Whole milliseconds: `AbortSignal.timeout` refuses fractions, which an
-   * injected clock may return.
-   */
-  private leaseDeadline(): AbortSignal {
-    const remaining = this.deps.settings.leaseMs - this.elapsed() - LEASE_SAFETY_MARGIN_MS;
-    return AbortSignal.timeout(Math.max(1_000, Math.floor(remaining)));
-  }
-
-  private failureUpdate(): Partial<ScalerStateUpdate> {
-    const failures = this.record.failures + 1;
-    const backoffUntil = failureBackoffUntil(this.deps.clock(), failures, this.deps.settings);
-    return { failures, backoffUntil, nextEvaluationAt: backoffUntil };
-  }
-
-  private finishDecision(
-    status: ActivityStatus,
-    decision: Decision,
-    engineState: unknown,
-    outcome: PatchOutcome | undefined,
-    update: Partial<ScalerStateUpdate> = {},
-  ): Promise<EvaluationResult> {
-    const activities = decisionActivities(this.context, decision, this.elapsed(), outcome);
-    return this.finish(
-      status,
-      activities,
-      {
-        engineState,
-        ...(decision.nextEvaluationAt !== undefined ? { nextEvaluationAt: decision.nextEvaluationAt } : {}),
-        ...update,
-      },
-      decision,
-    );
-  }
-
-  private async finish(
-    status: ActivityStatus,
-    activities: Activity[],
-    update: Partial<ScalerStateUpdate> = {},
-    decision?: Decision,
-  ): Promise<EvaluationResult> {
-    const { record } = this;
-    const now = this.deps.clock();
-    const full: ScalerStateUpdate = {
-      engineState: record.engineState ?? {},
-      failures: record.failures,
-      backoffUntil: record.backoffUntil,
-      lastStatus: status,
-      ...update,
-    };
-    const { leaseLost } = await this.evaluator.save(this.request.pool, this.owner, full, activities, now);
-    this.saved = true;
-    if (leaseLost) {
-      this.deps.logger.warn('lease expired before the outcome was saved', {
-        pool: this.request.pool,
-        correlationId: this.correlationId,
-      });
-    }
-    return this.result(status, activities, decision, leaseLost);
-  }
-
-  private result(
-    status: EvaluationStatus,
-    activities: Activity[],
-    decision?: Decision,
-    leaseLost = false,
-  ): EvaluationResult {
-    this.deps.telemetry.evaluation(status, this.elapsed());
-    return {
-      pool: this.request.pool,
-      status,
-      correlationId: this.correlationId,
-      ...(decision ? { decision } : {}),
-      activities,
-      modelArtsRequests: this.attempts.length,
-      ...(leaseLost ? { leaseLost } : {}),
-    };
-  }
-
-  private elapsed(): number {
-    return this.deps.clock() - this.started;
-  }
-}
-
-/** Status, error code and message of a failed call, for the activity. Never includes credentials. */
-function errorFacts(error: unknown): { httpStatus?: number; errorCode?: string; errorMessage: string } {
-  if (error instanceof ModelArtsApiError) {
-    return {
-      httpStatus: error.status,
-      ...(error.errorCode !== undefined ? { errorCode: error.errorCode } : {}),
-      errorMessage: error.errorMsg ?? error.message,
-    };
-  }
-  if (error instanceof Error) return { errorCode: error.name, errorMessage: error.message };
-  return { errorCode: 'Error', errorMessage: String(error) };
 }

@@ -1,5 +1,5 @@
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { ActivityStatus } from '../store/activity-repository';
+import { type EvaluationStatus, PIPELINE_METRICS as NAMES } from './metric-names';
 
 /** Figures the pipeline reports; one implementation emits CloudWatch EMF, another keeps them for tests. */
 export interface PipelineTelemetry {
@@ -27,9 +27,6 @@ export interface FlavorFigures {
 
 type MetricUnitName = (typeof MetricUnit)[keyof typeof MetricUnit];
 
-/** How an evaluation ended; the activity statuses plus the two outcomes that record nothing. */
-export type EvaluationStatus = ActivityStatus | 'LeaseHeld' | 'NoPolicy';
-
 export interface PowertoolsTelemetryOptions {
   /**
    * `false`: only the fleet-level series are emitted. Each pool and flavor adds series that CloudWatch bills
@@ -56,56 +53,57 @@ export class PowertoolsTelemetry implements PipelineTelemetry {
   }
 
   evaluation(status: EvaluationStatus, latencyMs: number): void {
-    this.metrics.addMetric('Evaluations', MetricUnit.Count, 1);
-    this.metrics.addMetric(`Evaluations${status}`, MetricUnit.Count, 1);
-    this.metrics.addMetric('EvaluationLatency', MetricUnit.Milliseconds, latencyMs);
+    this.metrics.addMetric(NAMES.evaluations, MetricUnit.Count, 1);
+    this.metrics.addMetric(`${NAMES.evaluations}${status}`, MetricUnit.Count, 1);
+    this.metrics.addMetric(NAMES.evaluationLatency, MetricUnit.Milliseconds, latencyMs);
   }
 
   decisionLatency(ms: number): void {
-    this.metrics.addMetric('DecisionLatency', MetricUnit.Milliseconds, ms);
+    this.metrics.addMetric(NAMES.decisionLatency, MetricUnit.Milliseconds, ms);
   }
 
   patch(outcome: 'Successful' | 'Failed', pool: string): void {
-    this.metrics.addMetric(`Patches${outcome}`, MetricUnit.Count, 1);
+    const fleet = outcome === 'Successful' ? NAMES.patchesSuccessful : NAMES.patchesFailed;
+    this.metrics.addMetric(fleet, MetricUnit.Count, 1);
     // Only failures get a per-pool series: a pool's series then exists (and costs) only while it fails.
-    if (outcome === 'Failed') this.perPool(pool, 'PatchFailures', MetricUnit.Count, 1);
+    if (outcome === 'Failed') this.perPool(pool, NAMES.patchFailures, MetricUnit.Count, 1);
   }
 
   throttled(): void {
-    this.metrics.addMetric('Throttles', MetricUnit.Count, 1);
+    this.metrics.addMetric(NAMES.throttles, MetricUnit.Count, 1);
   }
 
   flavor(pool: string, flavor: string, figures: FlavorFigures): void {
     if (!this.perPoolSeries) return;
     // A single metric is flushed (and its dimensions cleared) by each addMetric: one instance per figure.
     for (const [name, value] of [
-      ['DemandUnits', figures.demandUnits],
-      ['TargetNodes', figures.targetNodes],
-      ['AvailableNodes', figures.availableNodes],
-      ['CreatingNodes', figures.creatingNodes],
+      [NAMES.demandUnits, figures.demandUnits],
+      [NAMES.targetNodes, figures.targetNodes],
+      [NAMES.availableNodes, figures.availableNodes],
+      [NAMES.creatingNodes, figures.creatingNodes],
     ] as const) {
       const single = this.metrics.singleMetric();
-      single.addDimensions({ pool, flavor });
+      single.addDimensions({ [NAMES.dimensions.pool]: pool, [NAMES.dimensions.flavor]: flavor });
       single.addMetric(name, MetricUnit.Count, value);
     }
   }
 
   depthAge(pool: string, ageSeconds: number): void {
-    this.perPool(pool, 'DepthAgeSeconds', MetricUnit.Seconds, ageSeconds);
-    this.metrics.addMetric('DepthAgeSeconds', MetricUnit.Seconds, ageSeconds);
+    this.perPool(pool, NAMES.depthAgeSeconds, MetricUnit.Seconds, ageSeconds);
+    this.metrics.addMetric(NAMES.depthAgeSeconds, MetricUnit.Seconds, ageSeconds);
   }
 
   private perPool(pool: string, name: string, unit: MetricUnitName, value: number): void {
     if (!this.perPoolSeries) return;
     const single = this.metrics.singleMetric();
-    single.addDimensions({ pool });
+    single.addDimensions({ [NAMES.dimensions.pool]: pool });
     single.addMetric(name, unit, value);
   }
 
   events(counts: { applied: number; ignored: number; invalid: number }): void {
-    this.metrics.addMetric('EventsApplied', MetricUnit.Count, counts.applied);
-    this.metrics.addMetric('EventsIgnored', MetricUnit.Count, counts.ignored);
-    this.metrics.addMetric('InvalidMessages', MetricUnit.Count, counts.invalid);
+    this.metrics.addMetric(NAMES.eventsApplied, MetricUnit.Count, counts.applied);
+    this.metrics.addMetric(NAMES.eventsIgnored, MetricUnit.Count, counts.ignored);
+    this.metrics.addMetric(NAMES.invalidMessages, MetricUnit.Count, counts.invalid);
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { AttemptInfo, ModelArtsClient } from '../modelarts';
+import type { AttemptInfo, ModelArtsClient, ModelArtsClientOptions } from '../modelarts';
 import type { StoreContext } from '../store/document-client';
 import type { PipelineTelemetry } from './telemetry';
 
@@ -9,25 +9,25 @@ export interface ModelArtsTarget {
   projectId: string;
 }
 
+/** What the evaluation hooks into every client it asks for. */
+export interface ModelArtsClientHooks {
+  /** Sees every HTTP attempt of the evaluation, so retries and their statuses end up in its activity. */
+  onAttempt: (info: AttemptInfo) => void;
+  /**
+   * Takes a token from the shared bucket before every attempt, retries included; throws
+   * `RequestBudgetExhaustedError` when none comes in time.
+   */
+  beforeAttempt: NonNullable<ModelArtsClientOptions['beforeAttempt']>;
+}
+
 /**
- * Builds a client for one evaluation; `onAttempt` sees every HTTP attempt of that evaluation, so retries and
- * their statuses end up in its activity. `beforeRetry` takes a token from the shared bucket (it throws
- * `RequestBudgetExhaustedError` when none comes in time): call it after the retry delay, so retries count
- * against the request rate too.
+ * Builds a client for one evaluation. Pass both hooks to the client as they are (`{ ...hooks }` among its
+ * options): a client without `beforeAttempt` calls ModelArts outside the shared request rate.
  */
 export type ModelArtsClientFactory = (
   target: ModelArtsTarget,
-  onAttempt: (info: AttemptInfo) => void,
-  beforeRetry?: () => Promise<void>,
+  hooks: ModelArtsClientHooks,
 ) => Promise<ModelArtsClient>;
-
-/** No token came within the evaluation's wait: the call is abandoned and the evaluation recorded Throttled. */
-export class RequestBudgetExhaustedError extends Error {
-  override readonly name = 'RequestBudgetExhaustedError';
-  constructor(readonly waitMs: number) {
-    super(`ModelArts request budget exhausted: next token in ${waitMs} ms`);
-  }
-}
 
 export interface EvaluationSettings {
   /** How long an evaluator holds a pool. */

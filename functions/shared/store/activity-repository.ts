@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchWriteCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { TransactWriteItem } from './scaler-state-repository';
 import type { StoreContext } from './document-client';
@@ -68,11 +69,21 @@ export interface ActivityQuery {
   limit?: number;
 }
 
+export interface ActivityRepositoryOptions {
+  retentionDays: number;
+  /** Waits between retries of unprocessed writes; the pipeline passes its injected sleep. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
 export class ActivityRepository {
+  private readonly sleep: (ms: number) => Promise<void>;
+
   constructor(
     private readonly store: StoreContext,
-    private readonly options: { retentionDays: number },
-  ) {}
+    private readonly options: ActivityRepositoryOptions,
+  ) {
+    this.sleep = options.sleep ?? ((ms) => sleep(ms));
+  }
 
   toItem(activity: Activity): StoredActivity {
     const at = Date.parse(activity.at);
@@ -104,7 +115,7 @@ export class ActivityRepository {
         requests = unprocessed.flatMap((request) =>
           request.PutRequest?.Item ? [{ PutRequest: { Item: request.PutRequest.Item } }] : [],
         );
-        if (requests.length > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+        if (requests.length > 0) await this.sleep(50 * 2 ** attempt);
       }
     }
   }

@@ -39,16 +39,6 @@ export interface ScalerStateUpdate {
   nextEvaluationAt?: number;
 }
 
-export class LeaseLostError extends Error {
-  override readonly name = 'LeaseLostError';
-  constructor(
-    readonly pool: string,
-    readonly owner: string,
-  ) {
-    super(`pool ${pool}: lease of ${owner} expired or was taken over before the state was saved`);
-  }
-}
-
 function recordFromItem(pool: string, item: Record<string, unknown> | undefined): ScalerRecord {
   const number = (value: unknown, fallback: number) => (typeof value === 'number' ? value : fallback);
   return {
@@ -104,7 +94,8 @@ export class ScalerStateRepository {
 
   /**
    * The transaction item that saves an evaluation's outcome and releases the lease, valid only while `owner`
-   * still holds it: an evaluator whose lease expired mid-way can never overwrite a newer state.
+   * still holds it: an evaluator whose lease expired mid-way can never overwrite a newer state. Written by
+   * `EvaluationOutcomeRepository` together with the activities.
    */
   saveAndReleaseItem(pool: string, owner: string, update: ScalerStateUpdate, now: number): TransactWriteItem {
     return {
@@ -129,6 +120,8 @@ export class ScalerStateRepository {
           ':one': 1,
           ...(update.nextEvaluationAt !== undefined ? { ':next': update.nextEvaluationAt } : {}),
         },
+        // The failed condition then reports who holds the pool now.
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       },
     };
   }
