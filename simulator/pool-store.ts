@@ -1,4 +1,3 @@
-import { placeQueue } from '../functions/shared/engine/placement';
 import {
   ListPoolsQuerySchema,
   type Node,
@@ -23,12 +22,7 @@ import {
   poolAlreadyExists,
   poolNotFound,
 } from './errors';
-import {
-  flavorResources,
-  unitsPerNode,
-  type FlavorResources,
-  type FlavorResourcesOverride,
-} from './flavor-resources';
+import { flavorResources, type FlavorResources, type FlavorResourcesOverride } from './flavor-resources';
 import { matchesLabelSelector, parseLabelSelector } from './label-selector';
 import { applyMergePatch, isJsonObject, type JsonObject } from './merge-patch';
 import {
@@ -56,8 +50,10 @@ import {
   type PoolResourceRequest,
 } from './validation';
 import {
+  dueToComplete,
   listWorkloads,
   nodeUsage,
+  placeQueued,
   parseSubmission,
   renderWorkload,
   submissionUnits,
@@ -688,54 +684,27 @@ export class PoolStore {
   }
 
   private completeDue(pool: SimPool, at: number): boolean {
-    let any = false;
-    for (const workload of [...pool.workloads]) {
-      if (
-        workload.status !== 'Running' ||
-        workload.durationMs === undefined ||
-        workload.startedAt === undefined
-      )
-        continue;
-      const due = workload.startedAt + workload.durationMs;
-      if (due > at) continue;
-      this.end(pool, workload, 'Completed', due);
-      any = true;
-    }
-    return any;
+    const due = dueToComplete(pool.workloads, at);
+    for (const { workload, endsAt } of due) this.end(pool, workload, 'Completed', endsAt);
+    return due.length > 0;
   }
 
-  /** First fit in queue order, per flavor, on the Available nodes of that flavor (`placeQueue`). */
   private startQueued(pool: SimPool, at: number): boolean {
-    const queued = pool.workloads.filter((workload) => workload.status === 'Queue');
-    if (queued.length === 0) return false;
-    const usage = nodeUsage(pool.workloads, (flavor) => this.resourcesOf(flavor));
-    let any = false;
-    for (const flavor of new Set(queued.map((workload) => workload.flavor))) {
-      const perNode = unitsPerNode(this.resourcesOf(flavor));
-      const nodes = pool.nodes
-        .filter((node) => node.flavor === flavor && nodeState(node, at, this.config) === 'available')
-        .map((node) => ({ name: node.name, freeUnits: perNode - (usage.get(node.name)?.units ?? 0) }));
-      if (nodes.length === 0) continue;
-      const waiting = queued.filter((workload) => workload.flavor === flavor);
-      const placements = placeQueue(
-        nodes,
-        waiting.map((workload) => workload.units),
-        perNode,
-      );
-      waiting.forEach((workload, index) => {
-        const placed = placements[index];
-        if (placed === undefined) return;
-        workload.status = 'Running';
-        workload.startedAt = at;
-        workload.placements = placed.map((placement) => ({
-          node: placement.node.name,
-          units: placement.units,
-        }));
-        this.record(pool, workload, 'Queue', at);
-        any = true;
-      });
+    const starts = placeQueued(
+      pool.workloads,
+      (flavor) =>
+        pool.nodes
+          .filter((node) => node.flavor === flavor && nodeState(node, at, this.config) === 'available')
+          .map((node) => node.name),
+      (flavor) => this.resourcesOf(flavor),
+    );
+    for (const { workload, placements } of starts) {
+      workload.status = 'Running';
+      workload.startedAt = at;
+      workload.placements = placements;
+      this.record(pool, workload, 'Queue', at);
     }
-    return any;
+    return starts.length > 0;
   }
 
   private placeWaitingNodes(at: number): void {

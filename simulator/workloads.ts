@@ -8,6 +8,7 @@ import {
   type WorkloadStatus,
   type WorkloadType,
 } from '../functions/shared/modelarts/schemas';
+import { placeQueue } from '../functions/shared/engine/placement';
 import { PoolValidationError } from './errors';
 import { quantities, shareOf, unitsPerNode, type FlavorResources } from './flavor-resources';
 
@@ -230,6 +231,60 @@ export function nodeUsage(
     }
   }
   return usage;
+}
+
+// ---------------------------------------------------------------- time passing
+
+/** Running workloads whose duration has run out by `at`, with the moment each ends. */
+export function dueToComplete(
+  workloads: readonly SimWorkload[],
+  at: number,
+): Array<{ workload: SimWorkload; endsAt: number }> {
+  return workloads.flatMap((workload) => {
+    if (
+      workload.status !== 'Running' ||
+      workload.durationMs === undefined ||
+      workload.startedAt === undefined
+    )
+      return [];
+    const endsAt = workload.startedAt + workload.durationMs;
+    return endsAt <= at ? [{ workload, endsAt }] : [];
+  });
+}
+
+/**
+ * The queued workloads that start now: per flavor, in queue order, first fit (`placeQueue`, the rule shared
+ * with the policy simulator and the engine) on what the running workloads leave free of the flavor's
+ * Available nodes, taken in the order `availableNodes` gives them.
+ */
+export function placeQueued(
+  workloads: readonly SimWorkload[],
+  availableNodes: (flavor: string) => string[],
+  resourcesOf: (flavor: string) => FlavorResources,
+): Array<{ workload: SimWorkload; placements: SimPlacement[] }> {
+  const queued = workloads.filter((workload) => workload.status === 'Queue');
+  if (queued.length === 0) return [];
+  const usage = nodeUsage(workloads, resourcesOf);
+  return [...new Set(queued.map((workload) => workload.flavor))].flatMap((flavor) => {
+    const perNode = unitsPerNode(resourcesOf(flavor));
+    const nodes = availableNodes(flavor).map((name) => ({
+      name,
+      freeUnits: perNode - (usage.get(name)?.units ?? 0),
+    }));
+    if (nodes.length === 0) return [];
+    const waiting = queued.filter((workload) => workload.flavor === flavor);
+    const placed = placeQueue(
+      nodes,
+      waiting.map((workload) => workload.units),
+      perNode,
+    );
+    return waiting.flatMap((workload, index) => {
+      const placements = placed[index];
+      return placements === undefined
+        ? []
+        : [{ workload, placements: placements.map((p) => ({ node: p.node.name, units: p.units })) }];
+    });
+  });
 }
 
 // ---------------------------------------------------------------- listing
