@@ -87,8 +87,12 @@ interface SimPool {
   /** The spec exactly as created or last patched: unknown fields are echoed back. */
   spec: JsonObject;
   nodes: SimNode[];
-  /** Queued, running and (up to `endedWorkloadLimit`) ended workloads, in queue order. */
-  workloads: SimWorkload[];
+  /** Queued workloads, in queue order. */
+  queue: SimWorkload[];
+  /** Running workloads: with the queue, all that time and placement look at. */
+  running: SimWorkload[];
+  /** Ended workloads, oldest end first, at most `endedWorkloadLimit`. */
+  ended: SimWorkload[];
   nextWorkloadSeq: number;
   deletedAt?: number;
   /** A phase set from a test (for example `Error`), overriding the computed one. */
@@ -115,6 +119,7 @@ export class PoolStore {
   /** Workloads failed because a node under them was removed, per pool; kept after the pool is gone. */
   private readonly killed = new Map<string, number>();
   private settledAt = Number.NEGATIVE_INFINITY;
+  private readonly flavorCache = new Map<string, FlavorResources>();
   private nextIp = 0;
 
   constructor(
@@ -169,7 +174,9 @@ export class PoolStore {
       },
       spec: toJson({ ...request.spec, resources }),
       nodes: [],
-      workloads: [],
+      queue: [],
+      running: [],
+      ended: [],
       nextWorkloadSeq: 1,
     };
     this.pools.set(poolKey(projectId, name), pool);
@@ -312,7 +319,7 @@ export class PoolStore {
       for (const node of [...pool.nodes]) {
         if (node.deletingAt === undefined) this.removeNode(pool, node, now, 'the pool was deleted');
       }
-      for (const workload of pool.workloads.filter((w) => w.status === 'Queue'))
+      for (const workload of [...pool.queue])
         this.end(pool, workload, 'Terminated', now, 'the pool was deleted');
     }
     return before;
@@ -366,7 +373,7 @@ export class PoolStore {
   }
 
   private renderNodes(pool: SimPool, now: number): Node[] {
-    const usage = nodeUsage(pool.workloads, (flavor) => this.resourcesOf(flavor));
+    const usage = nodeUsage(pool.running, (flavor) => this.resourcesOf(flavor));
     const flavorResourceIds = parseRecord(pool.annotations['os.modelarts/flavor.resource.ids']);
     const entries = Array.isArray(pool.spec.resources) ? pool.spec.resources.filter(isJsonObject) : [];
     const network =
@@ -434,7 +441,7 @@ export class PoolStore {
   private renderWorkloads(pool: SimPool, now: number) {
     const ips = new Map(pool.nodes.map((node) => [node.name, node.privateIp]));
     let position = 0;
-    return pool.workloads.map((workload) =>
+    return this.allWorkloads(pool).map((workload) =>
       renderWorkload(workload, {
         now,
         pendingPosition: workload.status === 'Queue' ? ++position : undefined,
@@ -458,7 +465,9 @@ export class PoolStore {
     }
     const units = submissionUnits(submission, this.resourcesOf(submission.flavor));
     const uid = submission.uid ?? this.uuid();
-    if (pool.workloads.some((workload) => workload.uid === uid)) {
+    if (
+      [pool.queue, pool.running, pool.ended].some((list) => list.some((workload) => workload.uid === uid))
+    ) {
       throw new ModelArtsHttpError(
         409,
         'SIM.WorkloadExists',
@@ -484,7 +493,7 @@ export class PoolStore {
     };
     if (submission.durationSeconds !== undefined)
       workload.durationMs = Math.round(submission.durationSeconds * 1000);
-    pool.workloads.push(workload);
+    pool.queue.push(workload);
     this.record(pool, workload, undefined, now);
     this.stepAt(now);
     return this.recordOf(pool, workload);
@@ -527,7 +536,7 @@ export class PoolStore {
   workloadRecords(projectId: string, name: string, now: number): WorkloadRecord[] {
     this.settle(now);
     const pool = this.find(projectId, name);
-    return pool.workloads.map((workload) => this.recordOf(pool, workload));
+    return this.allWorkloads(pool).map((workload) => this.recordOf(pool, workload));
   }
 
   workloadRecord(projectId: string, name: string, uid: string, now: number): WorkloadRecord {
@@ -548,7 +557,10 @@ export class PoolStore {
   }
 
   private findWorkload(pool: SimPool, uid: string): SimWorkload {
-    const workload = pool.workloads.find((candidate) => candidate.uid === uid);
+    const workload =
+      pool.queue.find((candidate) => candidate.uid === uid) ??
+      pool.running.find((candidate) => candidate.uid === uid) ??
+      pool.ended.find((candidate) => candidate.uid === uid);
     if (!workload)
       throw new ModelArtsHttpError(
         404,
@@ -569,7 +581,7 @@ export class PoolStore {
     workload.endedAt = at;
     if (reason !== undefined) workload.reason = reason;
     this.record(pool, workload, from, at);
-    this.dropOldEnded(pool);
+    this.retire(pool, workload);
   }
 
   private record(
@@ -599,16 +611,29 @@ export class PoolStore {
     });
   }
 
-  private dropOldEnded(pool: SimPool): void {
-    const ended = pool.workloads.filter((w) => w.status !== 'Queue' && w.status !== 'Running');
-    const excess = ended.length - this.config.endedWorkloadLimit;
-    if (excess <= 0) return;
-    const dropped = new Set(ended.sort((a, b) => (a.endedAt ?? 0) - (b.endedAt ?? 0)).slice(0, excess));
-    pool.workloads = pool.workloads.filter((w) => !dropped.has(w));
+  /** Moves an ended workload out of the active list; the oldest ended ones beyond the limit are forgotten. */
+  private retire(pool: SimPool, workload: SimWorkload): void {
+    for (const list of [pool.queue, pool.running]) {
+      const index = list.indexOf(workload);
+      if (index !== -1) list.splice(index, 1);
+    }
+    pool.ended.push(workload);
+    const excess = pool.ended.length - this.config.endedWorkloadLimit;
+    if (excess > 0) pool.ended.splice(0, excess);
+  }
+
+  /** Every workload the pool lists, in queue order. */
+  private allWorkloads(pool: SimPool): SimWorkload[] {
+    return [...pool.queue, ...pool.running, ...pool.ended].sort((a, b) => a.seq - b.seq);
   }
 
   private resourcesOf(flavor: string): FlavorResources {
-    return flavorResources(flavor, this.config.flavors);
+    let resources = this.flavorCache.get(flavor);
+    if (resources === undefined) {
+      resources = flavorResources(flavor, this.config.flavors);
+      this.flavorCache.set(flavor, resources);
+    }
+    return resources;
   }
 
   /** All pools of every project, as GET would show them. */
@@ -658,12 +683,8 @@ export class PoolStore {
         if (node.deletingAt !== undefined) consider(node.deletingAt + this.config.deletionDelayMs);
         else consider(readyAt(node, this.config));
       }
-      for (const workload of pool.workloads) {
-        if (
-          workload.status === 'Running' &&
-          workload.durationMs !== undefined &&
-          workload.startedAt !== undefined
-        )
+      for (const workload of pool.running) {
+        if (workload.durationMs !== undefined && workload.startedAt !== undefined)
           consider(workload.startedAt + workload.durationMs);
       }
     }
@@ -684,27 +705,33 @@ export class PoolStore {
   }
 
   private completeDue(pool: SimPool, at: number): boolean {
-    const due = dueToComplete(pool.workloads, at);
+    const due = dueToComplete(pool.running, at);
     for (const { workload, endsAt } of due) this.end(pool, workload, 'Completed', endsAt);
     return due.length > 0;
   }
 
   private startQueued(pool: SimPool, at: number): boolean {
+    if (pool.queue.length === 0) return false;
     const starts = placeQueued(
-      pool.workloads,
+      pool.queue,
+      pool.running,
       (flavor) =>
         pool.nodes
           .filter((node) => node.flavor === flavor && nodeState(node, at, this.config) === 'available')
           .map((node) => node.name),
       (flavor) => this.resourcesOf(flavor),
     );
+    const started = new Set<SimWorkload>();
     for (const { workload, placements } of starts) {
       workload.status = 'Running';
       workload.startedAt = at;
       workload.placements = placements;
+      started.add(workload);
+      pool.running.push(workload);
       this.record(pool, workload, 'Queue', at);
     }
-    return starts.length > 0;
+    if (started.size > 0) pool.queue = pool.queue.filter((workload) => !started.has(workload));
+    return started.size > 0;
   }
 
   private placeWaitingNodes(at: number): void {
@@ -828,8 +855,8 @@ export class PoolStore {
     } else {
       node.deletingAt = now;
     }
-    for (const workload of pool.workloads) {
-      if (workload.status !== 'Running' || !workload.placements.some((p) => p.node === node.name)) continue;
+    for (const workload of [...pool.running]) {
+      if (!workload.placements.some((p) => p.node === node.name)) continue;
       workload.killed = true;
       this.killed.set(
         poolKey(pool.projectId, pool.name),

@@ -255,24 +255,30 @@ export function dueToComplete(
 /**
  * The queued workloads that start now: per flavor, in queue order, first fit (`placeQueue`, the rule shared
  * with the policy simulator and the engine) on what the running workloads leave free of the flavor's
- * Available nodes, taken in the order `availableNodes` gives them.
+ * Available nodes, taken in the order `availableNodes` gives them. Nodes with nothing free are left out
+ * (a multi-node workload needs whole free nodes, a smaller one a node with room: a full node serves neither).
  */
 export function placeQueued(
-  workloads: readonly SimWorkload[],
+  queue: readonly SimWorkload[],
+  running: readonly SimWorkload[],
   availableNodes: (flavor: string) => string[],
   resourcesOf: (flavor: string) => FlavorResources,
 ): Array<{ workload: SimWorkload; placements: SimPlacement[] }> {
-  const queued = workloads.filter((workload) => workload.status === 'Queue');
-  if (queued.length === 0) return [];
-  const usage = nodeUsage(workloads, resourcesOf);
-  return [...new Set(queued.map((workload) => workload.flavor))].flatMap((flavor) => {
+  if (queue.length === 0) return [];
+  const usage = nodeUsage(running, resourcesOf);
+  const flavors = new Map<string, SimWorkload[]>();
+  for (const workload of queue) {
+    const waiting = flavors.get(workload.flavor);
+    if (waiting) waiting.push(workload);
+    else flavors.set(workload.flavor, [workload]);
+  }
+  return [...flavors].flatMap(([flavor, waiting]) => {
     const perNode = unitsPerNode(resourcesOf(flavor));
-    const nodes = availableNodes(flavor).map((name) => ({
-      name,
-      freeUnits: perNode - (usage.get(name)?.units ?? 0),
-    }));
+    const nodes = availableNodes(flavor)
+      .map((name) => ({ name, freeUnits: perNode - (usage.get(name)?.units ?? 0) }))
+      .filter((node) => node.freeUnits > 0);
+    // Full: nothing of this flavor can start, however long its queue.
     if (nodes.length === 0) return [];
-    const waiting = queued.filter((workload) => workload.flavor === flavor);
     const placed = placeQueue(
       nodes,
       waiting.map((workload) => workload.units),
