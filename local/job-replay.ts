@@ -1,7 +1,7 @@
 import type { JobEvent } from '../functions/shared/events';
 import type { TraceJob } from '../policy-sim/trace';
 import type { FlavorSetup, JobOutcome } from '../policy-sim/types';
-import { placeJob } from '../policy-sim/virtual-pool';
+import { placeJob } from '../functions/shared/engine/placement';
 
 interface Node {
   freeUnits: number;

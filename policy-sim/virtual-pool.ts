@@ -1,3 +1,4 @@
+import { fits, freeCapacity, placeJob } from '../functions/shared/engine/placement';
 import { EventQueue } from './event-queue';
 import type { Random } from './rng';
 import type { AzCounts, FlavorSetup, JobOutcome } from './types';
@@ -344,54 +345,6 @@ export class VirtualPool {
     pool.queue = stillQueued;
     if (started > 0) pool.snapshot = undefined;
   }
-}
-
-interface FreeCapacity {
-  total: number;
-  largestOnOneNode: number;
-  wholeFreeNodes: number;
-}
-
-function freeCapacity(nodes: readonly VirtualNode[], unitsPerNode: number): FreeCapacity {
-  let total = 0;
-  let largestOnOneNode = 0;
-  let wholeFreeNodes = 0;
-  for (const node of nodes) {
-    total += node.freeUnits;
-    largestOnOneNode = Math.max(largestOnOneNode, node.freeUnits);
-    if (node.freeUnits === unitsPerNode) wholeFreeNodes++;
-  }
-  return { total, largestOnOneNode, wholeFreeNodes };
-}
-
-function fits(units: number, unitsPerNode: number, capacity: FreeCapacity): boolean {
-  if (units <= unitsPerNode) return units <= capacity.largestOnOneNode;
-  return Math.ceil(units / unitsPerNode) <= capacity.wholeFreeNodes;
-}
-
-/**
- * First fit: a job within one node's units shares the first node with room; a larger one takes the first
- * whole free nodes it needs. Undefined when it does not fit now.
- */
-export function placeJob<N extends { freeUnits: number }>(
-  nodes: readonly N[],
-  units: number,
-  unitsPerNode: number,
-): Array<{ node: N; units: number }> | undefined {
-  if (units <= unitsPerNode) {
-    const node = nodes.find((candidate) => candidate.freeUnits >= units);
-    return node === undefined ? undefined : [{ node, units }];
-  }
-  const placements: Array<{ node: N; units: number }> = [];
-  let left = units;
-  for (const node of nodes) {
-    if (left === 0) break;
-    if (node.freeUnits !== unitsPerNode) continue;
-    const taken = Math.min(left, unitsPerNode);
-    placements.push({ node, units: taken });
-    left -= taken;
-  }
-  return left === 0 ? placements : undefined;
 }
 
 /** Creating nodes first, then idle ones, then the least loaded; newest first within each group. */

@@ -30,6 +30,11 @@ export function poolNotFound(): ModelArtsHttpError {
   return new ModelArtsHttpError(404, 'ModelArts.50015001', 'pool not found');
 }
 
+/** 404 for an unknown node name; the service's own code for it is not documented. */
+export function nodeNotFound(name: string): ModelArtsHttpError {
+  return new ModelArtsHttpError(404, 'ModelArts.50015002', `node ${name} not found`);
+}
+
 export function poolAlreadyExists(): ModelArtsHttpError {
   return new ModelArtsHttpError(409, 'ModelArts.50015000', 'Pool already exists.');
 }

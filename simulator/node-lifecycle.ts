@@ -2,6 +2,7 @@
  * Node lifecycle, computed lazily from timestamps so that a test advancing the clock sees exactly the state
  * the timestamps imply, whatever the order of requests:
  *   requested ──(capacity found: placedAt)──► creating ──(placedAt + provisioningDelayMs)──► available
+ *   (the last `checkingDelayMs` of creating is the node's self-check: phase Checking in the nodes API)
  *   requested, no capacity: creating, or abnormal from requestedAt + abnormalAfterMs when that is set
  *   any state ──(scale-in: deletingAt)──► deleting ──(deletingAt + deletionDelayMs)──► gone
  */
@@ -21,13 +22,21 @@ export interface SimNode {
   deletingAt?: number;
   /** Requested by the pool's creation (rather than a later scale-out). */
   initial: boolean;
+  privateIp: string;
+  /** `os.modelarts/billing.mode`: `"0"` pay-per-use, `"1"` yearly/monthly. */
+  billingMode: '0' | '1';
 }
 
 export interface LifecycleTiming {
   provisioningDelayMs: number;
   deletionDelayMs: number;
   abnormalAfterMs?: number;
+  /** The end of provisioning spent in phase Checking; at most `provisioningDelayMs`. */
+  checkingDelayMs?: number;
 }
+
+/** `status.phase` of the nodes API. */
+export type NodePhase = 'Creating' | 'Checking' | 'Available' | 'Abnormal' | 'Deleting';
 
 export function nodeState(node: SimNode, now: number, timing: LifecycleTiming): NodeState {
   if (node.deletingAt !== undefined) {
@@ -37,6 +46,31 @@ export function nodeState(node: SimNode, now: number, timing: LifecycleTiming): 
     return now >= node.placedAt + timing.provisioningDelayMs ? 'available' : 'creating';
   }
   return isAbnormalAt(node, now, timing) ? 'abnormal' : 'creating';
+}
+
+/** When a placed node becomes available (undefined while it waits for capacity). */
+export function readyAt(node: SimNode, timing: LifecycleTiming): number | undefined {
+  return node.placedAt === undefined ? undefined : node.placedAt + timing.provisioningDelayMs;
+}
+
+/** The phase the nodes API shows; undefined once the node is gone. */
+export function nodePhase(node: SimNode, now: number, timing: LifecycleTiming): NodePhase | undefined {
+  const state = nodeState(node, now, timing);
+  switch (state) {
+    case 'gone':
+      return undefined;
+    case 'available':
+      return 'Available';
+    case 'abnormal':
+      return 'Abnormal';
+    case 'deleting':
+      return 'Deleting';
+    case 'creating': {
+      const ready = readyAt(node, timing);
+      const checking = Math.min(timing.checkingDelayMs ?? 0, timing.provisioningDelayMs);
+      return ready !== undefined && checking > 0 && now >= ready - checking ? 'Checking' : 'Creating';
+    }
+  }
 }
 
 /** A node that never found capacity turns abnormal after `abnormalAfterMs`, and stays so. */

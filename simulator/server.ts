@@ -1,15 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Pool } from '../functions/shared/modelarts/schemas';
+import type { Node, Pool } from '../functions/shared/modelarts/schemas';
 import { authenticate } from './auth';
+import { handleControlApi, isControlPath, matchControlRoute } from './control-api';
 import { ModelArtsHttpError } from './errors';
 import { FaultInjector, type FaultAction, type FaultRule } from './faults';
 import { PoolStore } from './pool-store';
 import { seededRandom } from './random';
 import { RequestLog } from './request-log';
-import { apiNotFound, handlePoolApi, matchRoute, parseBody } from './routes';
+import {
+  apiNotFound,
+  handlePoolApi,
+  matchRoute,
+  parseBody,
+  PATCH_MEDIA_TYPES,
+  routePool,
+  type ApiResponse,
+} from './routes';
+import { TransitionLog, type TransitionListener, type TransitionPage } from './transition-log';
 import type { AzCapacity, ModelArtsSimulatorOptions, PoolPhase, RequestLogEntry } from './types';
+import type { WorkloadRecord, WorkloadSubmission } from './workloads';
 
 /** Project of the seed documents' examples; used for preloaded pools when no project is configured. */
 export const DEFAULT_PROJECT_ID = '6f5da086876d4cd084d36f8bd3346036';
@@ -20,6 +31,16 @@ export interface SeedPoolOptions {
   projectId?: string;
   /** Make the pool's nodes available at once instead of going through provisioning. @default true */
   settled?: boolean;
+}
+
+/** Which project a control call is about (the simulator's default project when absent). */
+export interface ProjectOption {
+  projectId?: string;
+}
+
+export interface EndWorkloadOptions extends ProjectOption {
+  /** Recorded on the workload and its transition. */
+  reason?: string;
 }
 
 export interface ModelArtsSimulator {
@@ -46,6 +67,28 @@ export interface ModelArtsSimulator {
   maxConcurrentPatches(pool: string): number;
   patchesInFlight(): Record<string, number>;
   clearRequestLog(): void;
+  /** A pool's nodes as `GET .../nodes` shows them (every page). */
+  nodes(pool: string, options?: ProjectOption): Node[];
+  /**
+   * Adds a workload to a pool's queue (`Queue`), placed first fit in queue order on Available nodes of its
+   * flavor; with `durationSeconds` it completes by itself that long after it starts. Throws
+   * `ModelArtsHttpError` (400 naming the field, 404 for an unknown pool).
+   */
+  submitWorkload(pool: string, submission: WorkloadSubmission, options?: ProjectOption): WorkloadRecord;
+  /** Ends a running workload as `Completed`. */
+  completeWorkload(pool: string, uid: string, options?: ProjectOption): WorkloadRecord;
+  /** Ends a queued or running workload as `Failed`. */
+  failWorkload(pool: string, uid: string, options?: EndWorkloadOptions): WorkloadRecord;
+  /** Ends a queued or running workload as `Terminated` (cancelled). */
+  terminateWorkload(pool: string, uid: string, options?: EndWorkloadOptions): WorkloadRecord;
+  /** The pool's workloads, in queue order, with why each ended. */
+  workloads(pool: string, options?: ProjectOption): WorkloadRecord[];
+  /** Workloads failed because a node under them was removed (PATCH scale-in, batch-delete, pool deletion). */
+  killedWorkloads(pool: string, options?: ProjectOption): number;
+  /** Workload transitions after `cursor` (0: from the start), every change due by now applied first. */
+  workloadTransitions(cursor?: number): TransitionPage;
+  /** Called with each transition as the simulator applies it; returns the function that stops it. */
+  onWorkloadTransition(listener: TransitionListener): () => void;
 }
 
 class BodyTooLargeError extends Error {
@@ -62,18 +105,26 @@ export async function startModelArtsSimulator(
   let offset = 0;
   const now = (): number => baseClock() + offset;
   const random = seededRandom(options.seed ?? 1);
+  const transitions = new TransitionLog(options.transitionLogLimit ?? 100_000);
   const store = new PoolStore(
     {
       provisioningDelayMs: options.provisioningDelayMs ?? 300_000,
       deletionDelayMs: options.deletionDelayMs ?? 60_000,
       abnormalAfterMs: options.abnormalAfterMs,
+      checkingDelayMs: options.checkingDelayMs ?? 60_000,
       availabilityZones: options.availabilityZones ?? DEFAULT_AVAILABILITY_ZONES,
       azCapacity: options.azCapacity,
       flavorRemoval: options.flavorRemoval ?? 'delete',
       patchPhases: options.patchPhases ?? ['Running'],
+      flavors: options.flavors ?? {},
+      ignoreNodePaging: options.ignoreNodePaging ?? false,
+      endedWorkloadLimit: options.endedWorkloadLimit ?? 10_000,
     },
     random,
+    transitions,
   );
+  const routeOptions = { patchMediaTypes: options.acceptJsonPatch === false ? [] : PATCH_MEDIA_TYPES };
+  const controlApi = options.controlApi ?? true;
   const faults = new FaultInjector(random);
   faults.setRules(options.faults ?? []);
   const log = new RequestLog(options.requestLogLimit ?? 100_000);
@@ -90,6 +141,10 @@ export async function startModelArtsSimulator(
     const queryStart = rawUrl.indexOf('?');
     const rawPath = queryStart === -1 ? rawUrl : rawUrl.slice(0, queryStart);
     const rawQuery = queryStart === -1 ? '' : rawUrl.slice(queryStart + 1);
+    if (controlApi && isControlPath(rawPath)) {
+      await handleControl(req, res, method, rawPath, rawQuery);
+      return;
+    }
     const entry: RequestLogEntry = {
       method,
       path: rawPath,
@@ -101,7 +156,8 @@ export async function startModelArtsSimulator(
       bodyBytes: 0,
     };
     const route = matchRoute(rawPath);
-    if (route?.kind === 'pool') entry.pool = route.poolName;
+    const routedPool = routePool(route);
+    if (routedPool !== undefined) entry.pool = routedPool;
     const endPatch =
       method === 'PATCH' && route?.kind === 'pool' ? log.beginPatch(route.poolName) : undefined;
     const requestId = randomBytes(16).toString('hex');
@@ -167,8 +223,9 @@ export async function startModelArtsSimulator(
 
       const response = handlePoolApi(
         store,
-        { method, route, query: entry.query, headers: req.headers, bodyText },
+        { method, route, params: new URLSearchParams(rawQuery), headers: req.headers, bodyText },
         now(),
+        routeOptions,
       );
       reply(response.status, response.body);
     } catch (error) {
@@ -176,6 +233,47 @@ export async function startModelArtsSimulator(
       else replyError(new ModelArtsHttpError(500, 'ModelArts.50005000', 'internal error'));
     } finally {
       endPatch?.();
+    }
+  };
+
+  /** `/_sim/...`: authenticated like the API, never logged, never hit by faults. */
+  const handleControl = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    method: string,
+    rawPath: string,
+    rawQuery: string,
+  ): Promise<void> => {
+    const send = (response: ApiResponse): void => {
+      res.writeHead(response.status, { 'Content-Type': 'application/json;charset=UTF-8' });
+      res.end(JSON.stringify(response.body));
+    };
+    try {
+      const body = await readBody(req, maxBodyBytes).catch((error: unknown) => {
+        if (error instanceof BodyTooLargeError)
+          throw new ModelArtsHttpError(413, 'APIGW.0201', 'Request entity too large.');
+        throw error;
+      });
+      const route = matchControlRoute(rawPath);
+      if (!route) throw apiNotFound(false);
+      const auth = authenticate({ method, rawPath, rawQuery, headers: req.headers, body }, authConfig);
+      if (auth.error) throw auth.error;
+      if ('projectId' in route) checkProject(route.projectId, req.headers['x-project-id'], options.projectId);
+      send(
+        handleControlApi(
+          { store, transitions, now, advance: (ms) => (offset += ms) },
+          method,
+          route,
+          new URLSearchParams(rawQuery),
+          body.toString('utf8'),
+        ),
+      );
+    } catch (error) {
+      const failure =
+        error instanceof ModelArtsHttpError
+          ? error
+          : new ModelArtsHttpError(500, 'ModelArts.50005000', 'internal error');
+      send({ status: failure.status, body: { error_code: failure.errorCode, error_msg: failure.errorMsg } });
     }
   };
 
@@ -221,6 +319,23 @@ export async function startModelArtsSimulator(
     maxConcurrentPatches: (pool) => log.maxConcurrentPatches(pool),
     patchesInFlight: () => log.patchesInFlight(),
     clearRequestLog: () => log.clear(),
+    nodes: (pool, { projectId = defaultProject } = {}) => store.allNodes(projectId, pool, now()),
+    submitWorkload: (pool, submission, { projectId = defaultProject } = {}) =>
+      store.submitWorkload(projectId, pool, structuredClone(submission), now()),
+    completeWorkload: (pool, uid, { projectId = defaultProject } = {}) =>
+      store.endWorkload(projectId, pool, uid, 'Completed', undefined, now()),
+    failWorkload: (pool, uid, { projectId = defaultProject, reason } = {}) =>
+      store.endWorkload(projectId, pool, uid, 'Failed', reason, now()),
+    terminateWorkload: (pool, uid, { projectId = defaultProject, reason } = {}) =>
+      store.endWorkload(projectId, pool, uid, 'Terminated', reason, now()),
+    workloads: (pool, { projectId = defaultProject } = {}) => store.workloadRecords(projectId, pool, now()),
+    killedWorkloads: (pool, { projectId = defaultProject } = {}) =>
+      store.killedWorkloads(projectId, pool, now()),
+    workloadTransitions: (cursor = 0) => {
+      store.settleTo(now());
+      return transitions.since(cursor);
+    },
+    onWorkloadTransition: (listener) => transitions.subscribe(listener),
   };
 }
 

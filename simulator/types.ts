@@ -1,4 +1,5 @@
 import type { FaultRule } from './faults';
+import type { FlavorResourcesOverride } from './flavor-resources';
 
 /** Credentials the simulator accepts for AK/SK-signed requests. */
 export interface SimulatorCredentials {
@@ -49,6 +50,23 @@ export interface ModelArtsSimulatorOptions {
   faults?: FaultRule[];
   /** Entries the request log keeps (oldest dropped first). @default 100000 */
   requestLogLimit?: number;
+  /** The end of provisioning a node spends in phase Checking (capped at the provisioning delay). @default 60000 */
+  checkingDelayMs?: number;
+  /**
+   * What a node of a flavor holds, overriding the rule read from the flavor name (see docs/simulator.md):
+   * for example `{"modelarts.vm.gpu.tnt004": {"accelerators": 1}}`.
+   */
+  flavors?: Record<string, FlavorResourcesOverride>;
+  /** Answer every node in one page, ignoring `limit` and `continue`, as some regions do. @default false */
+  ignoreNodePaging?: boolean;
+  /** Accept `Content-Type: application/json` on PATCH, as Huawei's SDK sends it (an inference). @default true */
+  acceptJsonPatch?: boolean;
+  /** Serve the control API under `/_sim/`. @default true */
+  controlApi?: boolean;
+  /** Ended workloads each pool keeps listing (oldest dropped first). @default 10000 */
+  endedWorkloadLimit?: number;
+  /** Workload transitions the feed keeps (oldest dropped first). @default 100000 */
+  transitionLogLimit?: number;
 }
 
 /** One handled request, readable by tests through `simulator.requestLog`. */

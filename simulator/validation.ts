@@ -70,6 +70,8 @@ export const PoolResourceRequest = z
       .looseObject({
         dockerBaseSize: z.string().optional(),
         postInstall: z.string().regex(BASE64, 'must be Base64').optional(),
+        /** Simulator convention: the billing of this entry's nodes, as the pool annotation of that name. */
+        'os.modelarts/billing.mode': z.enum(['0', '1']).optional(),
       })
       .optional(),
     creatingStep: z

@@ -2,13 +2,20 @@ import Table from 'cli-table3';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import pc from 'picocolors';
 import {
+  acceleratorsOf,
   ModelArtsClient,
+  NodeAnnotationKeys,
   TokenCredentials,
+  WorkloadStatusSchema,
+  WorkloadTypeSchema,
   credentialsFromEnv,
   type ListPoolsQuery,
+  type ListPoolWorkloadsQuery,
+  type Node,
   type Pool,
   type PoolNodeAz,
   type PoolResourceFlavorCount,
+  type Workload,
 } from '../../functions/shared/modelarts';
 
 interface ConnectionOptions {
@@ -143,6 +150,98 @@ export function renderPoolList(pools: Pool[]): string {
   return table.toString();
 }
 
+function colorNodePhase(phase: string | undefined): string {
+  if (phase === undefined) return pc.dim('-');
+  if (phase === 'Available') return pc.green(phase);
+  if (phase === 'Creating' || phase === 'Checking' || phase === 'Deleting') return pc.yellow(phase);
+  return pc.red(phase);
+}
+
+/** `os.modelarts/billing.mode` `"1"` is yearly/monthly; absent or `"0"` pay-per-use. */
+export function billingOf(node: Node): string {
+  return node.metadata.annotations?.[NodeAnnotationKeys.billingMode] === '1'
+    ? 'yearly/monthly'
+    : 'pay-per-use';
+}
+
+/** Free over total accelerators, whatever their key; `-` for a node without any. */
+function acceleratorCell(node: Node): string {
+  const total = acceleratorsOf(node.status.resources);
+  if (total === 0) return '-';
+  return `${acceleratorsOf(node.status.availableResources)}/${total}`;
+}
+
+/** Running workloads per node IP, from their `hostIps`. */
+function workloadsByIp(workloads: readonly Workload[]): Map<string, string[]> {
+  const byIp = new Map<string, string[]>();
+  for (const workload of workloads) {
+    if (workload.status !== 'Running') continue;
+    for (const ip of (workload.hostIps ?? '').split(',').filter((text) => text !== '')) {
+      byIp.set(ip, [...(byIp.get(ip) ?? []), workload.name ?? workload.uid ?? '?']);
+    }
+  }
+  return byIp;
+}
+
+/** One row per node: phase, AZ, IP, billing mode, free/total accelerators and the workloads running on it. */
+export function renderNodes(nodes: readonly Node[], workloads: readonly Workload[]): string {
+  if (nodes.length === 0) return 'no nodes';
+  const onNode = workloadsByIp(workloads);
+  const table = new Table({
+    head: ['node', 'flavor', 'phase', 'az', 'ip', 'billing', 'accelerators free/total', 'workloads'],
+    style: PLAIN_STYLE,
+  });
+  for (const node of nodes) {
+    const ip = node.status.privateIp ?? '';
+    table.push([
+      node.metadata.name,
+      node.spec.flavor ?? '',
+      colorNodePhase(node.status.phase),
+      node.status.az ?? '',
+      ip,
+      billingOf(node),
+      acceleratorCell(node),
+      (onNode.get(ip) ?? []).join('\n'),
+    ]);
+  }
+  return table.toString();
+}
+
+function seconds(value: number | undefined): string {
+  if (value === undefined) return '-';
+  if (value < 120) return `${value}s`;
+  if (value < 7200) return `${Math.floor(value / 60)}m`;
+  return `${Math.floor(value / 3600)}h`;
+}
+
+/** One row per workload: its job, type, flavor, status, accelerators, queue place, waits and nodes. */
+export function renderWorkloads(workloads: readonly Workload[]): string {
+  if (workloads.length === 0) return 'no workloads';
+  const table = new Table({
+    head: ['workload', 'job', 'type', 'flavor', 'status', 'accelerators', 'queue', 'waited', 'ran', 'nodes'],
+    style: PLAIN_STYLE,
+  });
+  for (const workload of workloads) {
+    table.push([
+      workload.name ?? workload.uid ?? '',
+      workload.jobName ?? '',
+      workload.type ?? '',
+      workload.flavor ?? '',
+      workload.status ?? '',
+      String(acceleratorsOf(workload.resourceRequirement)),
+      workload.pendingPosition === undefined ? '' : String(workload.pendingPosition),
+      seconds(workload.pendingDuration),
+      seconds(workload.runningDuration),
+      (workload.hostIps ?? '').split(',').join('\n'),
+    ]);
+  }
+  return table.toString();
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 function withConnectionOptions(command: Command): Command {
   return command
     .requiredOption(
@@ -194,6 +293,58 @@ export function registerPoolCommand(program: Command): void {
       const result = await clientFromOptions(options).listPools(query);
       process.stdout.write(
         `${options.json ? JSON.stringify(result, null, 2) : renderPoolList(result.items)}\n`,
+      );
+    },
+  );
+
+  withConnectionOptions(
+    pool
+      .command('nodes')
+      .description(
+        'List the nodes of a pool: phase, AZ, billing mode, free/total accelerators, workloads on each',
+      )
+      .requiredOption('--pool <name>', 'pool name (metadata.name)'),
+  ).action(async (options: ConnectionOptions & { pool: string }) => {
+    const client = clientFromOptions(options);
+    const nodes = await client.listPoolNodes(options.pool);
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify(nodes, null, 2)}\n`);
+      return;
+    }
+    const running = await client.listPoolWorkloads(options.pool, { status: 'Running' });
+    process.stdout.write(`${renderNodes(nodes.items, running.items)}\n`);
+  });
+
+  withConnectionOptions(
+    pool
+      .command('workloads')
+      .description(
+        "List a pool's workloads (its job queue): queued and running jobs, their accelerators and nodes",
+      )
+      .requiredOption('--pool <name>', 'pool name (metadata.name)')
+      .addOption(
+        new Option('--status <status>', 'only workloads in this state').choices(WorkloadStatusSchema.options),
+      )
+      .addOption(
+        new Option('--type <type>', 'only workloads of this type').choices(WorkloadTypeSchema.options),
+      )
+      .option('--hostip <ip>', 'only workloads running on this node IP (repeatable)', collect, []),
+  ).action(
+    async (
+      options: ConnectionOptions & {
+        pool: string;
+        status?: ListPoolWorkloadsQuery['status'];
+        type?: ListPoolWorkloadsQuery['type'];
+        hostip: string[];
+      },
+    ) => {
+      const query: ListPoolWorkloadsQuery = { sort: 'create_time', ascend: true };
+      if (options.status) query.status = options.status;
+      if (options.type) query.type = options.type;
+      if (options.hostip.length > 0) query.hostip = options.hostip;
+      const result = await clientFromOptions(options).listPoolWorkloads(options.pool, query);
+      process.stdout.write(
+        `${options.json ? JSON.stringify(result, null, 2) : renderWorkloads(result.items)}\n`,
       );
     },
   );

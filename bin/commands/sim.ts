@@ -1,7 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
-import { demoPool, startModelArtsSimulator, type SimulatorCredentials } from '../../simulator';
+import {
+  CONTROL_PREFIX,
+  demoPool,
+  startModelArtsSimulator,
+  type FlavorResourcesOverride,
+  type SimulatorCredentials,
+} from '../../simulator';
 
 const SimOptionsSchema = z.object({
   port: z.number().int().min(0).max(65535),
@@ -12,7 +18,9 @@ const SimOptionsSchema = z.object({
   token: z.string().min(1).optional(),
   projectId: z.string().min(1).optional(),
   provisionDelay: z.number().min(0),
+  checkingDelay: z.number().min(0),
   deletionDelay: z.number().min(0),
+  flavorResources: z.string().min(1).optional(),
   seedPool: z.array(z.string().min(1)),
   demo: z.boolean(),
   azs: z.array(z.string().min(1)).min(1).optional(),
@@ -31,6 +39,27 @@ function portNumber(value: string): number {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new InvalidArgumentError('must be 0 to 65535');
   return port;
+}
+
+/** What a node of a flavor holds, per flavor: `{"modelarts.vm.gpu.tnt004": {"accelerators": 1}}`. */
+const FlavorResourcesFileSchema = z.record(
+  z.string().min(1),
+  z.strictObject({
+    accelerators: z.int().min(0).optional(),
+    acceleratorKey: z.string().min(1).optional(),
+    workloadAcceleratorKey: z.string().min(1).optional(),
+    cpu: z.string().min(1).optional(),
+    memory: z.string().min(1).optional(),
+  }),
+);
+
+export async function readFlavorResources(file: string): Promise<Record<string, FlavorResourcesOverride>> {
+  const parsed = FlavorResourcesFileSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new Error(
+    `${file}: ${issue?.path.map(String).join('.') || '(file)'}: ${issue?.message ?? 'is invalid'}`,
+  );
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -64,7 +93,17 @@ export function registerSimCommand(program: Command): void {
     .option('--token <token>', 'IAM token accepted in the X-Auth-Token header')
     .option('--project-id <id>', 'serve only this project (default: any project)')
     .option('--provision-delay <seconds>', 'time for a new node to become available', nonNegativeNumber, 300)
+    .option(
+      '--checking-delay <seconds>',
+      'last part of provisioning a node spends Checking',
+      nonNegativeNumber,
+      60,
+    )
     .option('--deletion-delay <seconds>', 'time a removed node stays deleting', nonNegativeNumber, 60)
+    .option(
+      '--flavor-resources <file>',
+      'JSON: accelerators, cpu, memory of a node per flavor (overrides the name rule)',
+    )
     .option('--seed-pool <file>', 'preload a pool from a create-request JSON file (repeatable)', collect, [])
     .option('--demo', 'preload a demo pool of two flavors over two AZs', false)
     .addOption(new Option('--azs <names...>', 'availability zones of the simulated region'))
@@ -72,6 +111,9 @@ export function registerSimCommand(program: Command): void {
     .action(async (raw: unknown) => {
       const options = SimOptionsSchema.parse(raw);
       const auth = simulatorCredentials(options, process.env);
+      const flavors = options.flavorResources
+        ? await readFlavorResources(options.flavorResources)
+        : undefined;
       const simulator = await startModelArtsSimulator({
         port: options.port,
         host: options.host,
@@ -79,7 +121,9 @@ export function registerSimCommand(program: Command): void {
         token: options.token,
         projectId: options.projectId,
         provisioningDelayMs: options.provisionDelay * 1000,
+        checkingDelayMs: options.checkingDelay * 1000,
         deletionDelayMs: options.deletionDelay * 1000,
+        flavors,
         availabilityZones: options.azs,
         seed: options.seed,
       });
@@ -100,6 +144,9 @@ export function registerSimCommand(program: Command): void {
       process.stdout.write(`ModelArts simulator listening on ${simulator.url}\n`);
       process.stdout.write(`  project:  ${simulator.projectId}\n`);
       process.stdout.write(`  endpoint: ${simulator.url}/v2/${simulator.projectId}/pools\n`);
+      process.stdout.write(
+        `  control:  ${simulator.url}${CONTROL_PREFIX}/v2/${simulator.projectId}/pools/{pool}/workloads (see docs/simulator.md)\n`,
+      );
       process.stdout.write(`  auth:     ${authMode}${options.token ? ', X-Auth-Token accepted' : ''}\n`);
       for (const name of preloaded) process.stdout.write(`  pool:     ${name}\n`);
       process.stdout.write('Press Ctrl-C to stop.\n');

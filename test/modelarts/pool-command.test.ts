@@ -3,12 +3,23 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { clientFromOptions, registerPoolCommand, renderPool, renderPoolList } from '../../bin/commands/pool';
+import {
+  clientFromOptions,
+  registerPoolCommand,
+  renderNodes,
+  renderPool,
+  renderPoolList,
+  renderWorkloads,
+} from '../../bin/commands/pool';
 import {
   ModelArtsClient,
   ModelArtsCredentialsError,
+  NodeListSchema,
+  NodeSchema,
   PoolListSchema,
   PoolSchema,
+  WorkloadListSchema,
+  WorkloadSchema,
 } from '../../functions/shared/modelarts';
 import { DEMO_FLAVORS, demoPool, startModelArtsSimulator, type ModelArtsSimulator } from '../../simulator';
 
@@ -109,7 +120,151 @@ describe('pool command', () => {
   });
 });
 
+describe('pool nodes and pool workloads', () => {
+  it('pool nodes --json prints every node as the API returns them', async () => {
+    const result = await cli(
+      ['pool', 'nodes', '--endpoint', simulator.url, '--project-id', PROJECT, '--pool', poolName, '--json'],
+      envKeys,
+    );
+    expect(result.code).toBe(0);
+    const list = NodeListSchema.parse(JSON.parse(result.stdout));
+    expect(list.items).toHaveLength(4);
+    expect(list.items.map((node) => node.metadata.name).sort()).toEqual(
+      simulator
+        .nodes(poolName)
+        .map((node) => node.metadata.name)
+        .sort(),
+    );
+  });
+
+  it('pool nodes prints phase, AZ, billing, free/total accelerators and the workloads on each node', async () => {
+    const running = simulator.submitWorkload(poolName, {
+      flavor: DEMO_FLAVORS.gpu,
+      accelerators: 3,
+      jobName: 'cli-job',
+    });
+    const result = await cli(
+      ['pool', 'nodes', '--endpoint', simulator.url, '--project-id', PROJECT, '--pool', poolName],
+      envKeys,
+    );
+    simulator.completeWorkload(poolName, running.uid);
+    expect(result.code).toBe(0);
+    const busy = simulator.nodes(poolName).find((node) => node.metadata.name === running.nodes[0])!;
+    expect(result.stdout).toMatch(
+      new RegExp(
+        `${busy.metadata.name}\\s*│[^\\n]*Available\\s*│\\s*${busy.status.az}[^\\n]*pay-per-use\\s*│\\s*5/8\\s*│\\s*cli-job-worker-0`,
+      ),
+    );
+    expect(result.stdout).not.toContain(KEYS.sk);
+  });
+
+  it('pool workloads filters by status and prints queue places, or the API list with --json', async () => {
+    const first = simulator.submitWorkload(poolName, {
+      flavor: DEMO_FLAVORS.npu,
+      nodeCount: 2,
+      jobName: 'wide',
+    });
+    const waiting = simulator.submitWorkload(poolName, {
+      flavor: DEMO_FLAVORS.npu,
+      accelerators: 8,
+      jobName: 'late',
+    });
+    try {
+      const table = await cli(
+        [
+          'pool',
+          'workloads',
+          '--endpoint',
+          simulator.url,
+          '--project-id',
+          PROJECT,
+          '--pool',
+          poolName,
+          '--status',
+          'Queue',
+        ],
+        envKeys,
+      );
+      expect(table.code).toBe(0);
+      expect(table.stdout).toMatch(/late-worker-0\s*│\s*late\s*│\s*train\s*│[^\n]*Queue\s*│\s*8\s*│\s*1\s*│/);
+      expect(table.stdout).not.toContain('wide-worker-0');
+      const json = await cli(
+        [
+          'pool',
+          'workloads',
+          '--endpoint',
+          simulator.url,
+          '--project-id',
+          PROJECT,
+          '--pool',
+          poolName,
+          '--json',
+        ],
+        envKeys,
+      );
+      const list = WorkloadListSchema.parse(JSON.parse(json.stdout));
+      expect(list.items.filter((w) => w.status !== 'Completed').map((w) => w.jobName)).toEqual([
+        'wide',
+        'late',
+      ]);
+      const bad = await cli(
+        [
+          'pool',
+          'workloads',
+          '--endpoint',
+          simulator.url,
+          '--project-id',
+          PROJECT,
+          '--pool',
+          poolName,
+          '--status',
+          'Done',
+        ],
+        envKeys,
+      );
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr).toMatch(/Allowed choices are Queue/);
+    } finally {
+      simulator.completeWorkload(poolName, first.uid);
+      simulator.completeWorkload(poolName, waiting.uid);
+    }
+  });
+});
+
 describe('pool tables', () => {
+  it('node rows: a yearly/monthly node, a node without accelerators, a multi-node workload on two nodes', () => {
+    const node = (name: string, ip: string, extra: Record<string, unknown> = {}) =>
+      NodeSchema.parse({
+        metadata: { name, annotations: extra.annotations ?? {} },
+        spec: { flavor: extra.flavor ?? 'gpu' },
+        status: {
+          phase: 'Available',
+          az: 'az1',
+          privateIp: ip,
+          resources: extra.resources ?? { 'huawei.com/ascend-snt9': '8' },
+          availableResources: extra.free ?? { 'huawei.com/ascend-snt9': '0' },
+        },
+      });
+    const nodes = [
+      node('n1', '10.0.0.1', { annotations: { 'os.modelarts/billing.mode': '1' } }),
+      node('n2', '10.0.0.2'),
+      node('n3', '10.0.0.3', { flavor: 'cpu', resources: { cpu: '8' }, free: { cpu: '8' } }),
+    ];
+    const workloads = [
+      WorkloadSchema.parse({ name: 'wide', status: 'Running', hostIps: '10.0.0.1,10.0.0.2' }),
+      WorkloadSchema.parse({ name: 'done', status: 'Completed', hostIps: '10.0.0.2' }),
+    ];
+    const text = renderNodes(nodes, workloads);
+    expect(text).toMatch(/n1\s*│[^\n]*yearly\/monthly\s*│\s*0\/8\s*│\s*wide/);
+    expect(text).toMatch(/n2\s*│[^\n]*pay-per-use\s*│\s*0\/8\s*│\s*wide\s*│/);
+    expect(text).toMatch(/n3\s*│[^\n]*pay-per-use\s*│\s*-\s*│\s*│/);
+    expect(renderNodes([], [])).toBe('no nodes');
+    expect(renderWorkloads([])).toBe('no workloads');
+    expect(
+      renderWorkloads([WorkloadSchema.parse({ name: 'w', pendingDuration: 7200, runningDuration: 90 })]),
+    ).toMatch(/w\s*│[^\n]*│\s*2h\s*│\s*90s\s*│/);
+  });
+
   it('show target, AZ split and node states per flavor', () => {
     const pool = PoolSchema.parse({
       apiVersion: 'v2',

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { simulatorCredentials } from '../../bin/commands/sim';
+import { readFlavorResources, simulatorCredentials } from '../../bin/commands/sim';
 import { PoolListSchema } from '../../functions/shared/modelarts/schemas';
 import { DEMO_FLAVORS, seedCreatePhysicalPoolRequest } from '../../simulator';
 import { errorOf, referenceSignedHeaders, send } from './http';
@@ -43,6 +43,8 @@ describe('npm run cli -- sim', () => {
     dir = await mkdtemp(join(tmpdir(), 'sim-cli-'));
     const seedFile = join(dir, 'pool.json');
     await writeFile(seedFile, JSON.stringify(seedCreatePhysicalPoolRequest()));
+    const flavorFile = join(dir, 'flavors.json');
+    await writeFile(flavorFile, JSON.stringify({ [DEMO_FLAVORS.gpu]: { accelerators: 4 } }));
     cli = await startCli([
       '--port',
       '0',
@@ -55,6 +57,8 @@ describe('npm run cli -- sim', () => {
       '0',
       '--seed-pool',
       seedFile,
+      '--flavor-resources',
+      flavorFile,
     ]);
     pools = `${cli.url}/v2/6f5da086876d4cd084d36f8bd3346036/pools`;
   }, 90_000);
@@ -109,6 +113,45 @@ describe('npm run cli -- sim', () => {
   it('rejects an unsigned request', async () => {
     expect((await send(pools)).status).toBe(401);
   });
+
+  it('serves the nodes, the workloads and the signed control API, with the flavor resources given', async () => {
+    const demo = `${pools}/pool-demo-6f5da086876d4cd084d36f8bd3346036`;
+    const control = `${cli.url}/_sim/v2/6f5da086876d4cd084d36f8bd3346036/pools/pool-demo-6f5da086876d4cd084d36f8bd3346036/workloads`;
+    expect(cli.output()).toContain(`control:  ${cli.url}/_sim/v2/`);
+    const data = { flavor: DEMO_FLAVORS.gpu, accelerators: 4, jobName: 'from-cli' };
+    const submitHeaders = referenceSignedHeaders({
+      method: 'POST',
+      url: control,
+      headers: { 'Content-Type': 'application/json' },
+      data,
+      ak: AK,
+      sk: SK,
+    });
+    const submitted = await send(control, {
+      method: 'POST',
+      headers: submitHeaders,
+      body: JSON.stringify(data),
+    });
+    expect(submitted.status).toBe(200);
+    expect(submitted.json).toMatchObject({ status: 'Running', jobName: 'from-cli' });
+
+    const nodesUrl = `${demo}/nodes`;
+    const nodes = await send(nodesUrl, {
+      headers: referenceSignedHeaders({ method: 'GET', url: nodesUrl, headers: {}, ak: AK, sk: SK }),
+    });
+    const gpuNodes = (
+      nodes.json as { items: { spec: { flavor: string }; status: Record<string, unknown> }[] }
+    ).items
+      .filter((node) => node.spec.flavor === DEMO_FLAVORS.gpu)
+      .map((node) => node.status.availableResources);
+    expect(gpuNodes).toContainEqual(expect.objectContaining({ 'nvidia.com/gpu': '0' }));
+    const workloadsUrl = `${demo}/workloads`;
+    const workloads = await send(workloadsUrl, {
+      headers: referenceSignedHeaders({ method: 'GET', url: workloadsUrl, headers: {}, ak: AK, sk: SK }),
+    });
+    expect(workloads.status).toBe(200);
+    expect(await send(control)).toMatchObject({ status: 401 });
+  });
 });
 
 describe('sim credentials', () => {
@@ -126,5 +169,26 @@ describe('sim credentials', () => {
   it('refuses to start open by accident, or with half a key pair', () => {
     expect(() => simulatorCredentials({ auth: true }, {})).toThrow(/--no-auth/);
     expect(() => simulatorCredentials({ auth: true, ak: 'A' }, {})).toThrow(/both --ak and --sk/);
+  });
+});
+
+describe('sim --flavor-resources', () => {
+  it('reads a flavor file and names the field it refuses', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sim-flavors-'));
+    try {
+      const good = join(dir, 'good.json');
+      await writeFile(
+        good,
+        JSON.stringify({ 'modelarts.vm.gpu.tnt004': { accelerators: 1, memory: '32Gi' } }),
+      );
+      expect(await readFlavorResources(good)).toEqual({
+        'modelarts.vm.gpu.tnt004': { accelerators: 1, memory: '32Gi' },
+      });
+      const bad = join(dir, 'bad.json');
+      await writeFile(bad, JSON.stringify({ 'modelarts.vm.gpu.tnt004': { gpus: 1 } }));
+      await expect(readFlavorResources(bad)).rejects.toThrow(/bad\.json: modelarts\.vm\.gpu\.tnt004: /);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

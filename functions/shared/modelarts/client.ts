@@ -1,7 +1,7 @@
 /**
  * ModelArts resource-pool API client over Node's global fetch: AK/SK signing or IAM token, per-attempt
  * timeouts, retries with backoff on throttling and server or network failures, bounded and validated
- * response bodies.
+ * response bodies. Covers pools, their nodes (list, show, batch-delete), their workloads and the statistics.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { isLoopbackHost } from '../endpoint-url';
@@ -12,21 +12,38 @@ import {
   ModelArtsApiError,
   ModelArtsError,
   ModelArtsNetworkError,
+  ModelArtsOutcomeUnknownError,
   ModelArtsRequestError,
   ModelArtsResponseError,
   ModelArtsTimeoutError,
 } from './errors';
 import { parseRetryAfter, retryDelayMs } from './retry';
+import { collectNodePages, collectWorkloadPages } from './paging';
 import {
+  BatchDeletePoolNodesRequestSchema,
+  ListPoolNodesQuerySchema,
   ListPoolsQuerySchema,
+  ListPoolWorkloadsQuerySchema,
   ModelArtsErrorBodySchema,
+  NodeListSchema,
+  NodeSchema,
   PoolListSchema,
   PoolSchema,
+  PoolStatisticsSchema,
+  WorkloadListSchema,
+  WorkloadStatisticsSchema,
   type CreatePoolRequest,
+  type ListPoolNodesQuery,
   type ListPoolsQuery,
+  type ListPoolWorkloadsQuery,
+  type Node,
+  type NodeList,
   type Pool,
   type PoolList,
+  type PoolStatistics,
   type UpdatePoolRequest,
+  type WorkloadList,
+  type WorkloadStatistics,
 } from './schemas';
 import { buildQueryString, encodeRfc3986, signRequest } from './signer';
 
@@ -95,7 +112,25 @@ interface ApiCall {
   query?: string;
   body?: unknown;
   contentType?: string;
+  /**
+   * False for a call whose repetition could act on a stale decision (a batch-delete): after a timeout, a
+   * dropped connection or a 504 it is not retried and ends in `ModelArtsOutcomeUnknownError`.
+   */
+  repeatable?: boolean;
 }
+
+/** Connection errors raised before a request leaves the machine: a retry cannot apply it twice. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
+
+/** Whether a failed attempt may have been applied by the service. */
+function mayHaveBeenApplied(failure: ModelArtsError): boolean {
+  if (failure instanceof ModelArtsTimeoutError) return true;
+  if (failure instanceof ModelArtsNetworkError) return !NOT_SENT_CODES.has(failure.code ?? '');
+  // A gateway timeout answers for a backend that may still be working on the request.
+  return failure instanceof ModelArtsApiError && failure.status === 504;
+}
+
+const DEFAULT_PAGE_SIZE = 500;
 
 interface RawResponse {
   status: number;
@@ -119,10 +154,17 @@ export function parseEndpoint(endpoint: string): URL {
   throw new InsecureEndpointError(endpoint, 'https is required unless the host is loopback');
 }
 
-function nonEmptyPoolName(name: string): string {
+function nonEmptyName(field: string, name: string): string {
   if (typeof name !== 'string' || name.trim() === '')
-    throw new ModelArtsRequestError('pool', 'must not be empty');
+    throw new ModelArtsRequestError(field, 'must not be empty');
   return name;
+}
+
+function parseQuery<S extends z.ZodType>(schema: S, query: unknown, prefix: string): z.output<S> {
+  const parsed = schema.safeParse(query);
+  if (parsed.success) return parsed.data;
+  const { field, detail } = describeIssues(parsed.error.issues);
+  throw new ModelArtsRequestError(`${prefix}${field ? `.${field}` : ''}`, detail);
 }
 
 function describeIssues(issues: readonly z.core.$ZodIssue[]): { field: string; detail: string } {
@@ -221,12 +263,8 @@ export class ModelArtsClient {
 
   /** `GET /v2/{project_id}/pools` with optional `workspaceId`, `labelSelector`, `status`, `parent`. */
   async listPools(query: ListPoolsQuery = {}, options: CallOptions = {}): Promise<PoolList> {
-    const parsed = ListPoolsQuerySchema.safeParse(query);
-    if (!parsed.success) {
-      const { field, detail } = describeIssues(parsed.error.issues);
-      throw new ModelArtsRequestError(`query${field ? `.${field}` : ''}`, detail);
-    }
-    const call: ApiCall = { method: 'GET', path: this.#poolsPath(), query: buildQueryString(parsed.data) };
+    const parsed = parseQuery(ListPoolsQuerySchema, query, 'query');
+    const call: ApiCall = { method: 'GET', path: this.#poolsPath(), query: buildQueryString(parsed) };
     return this.#call(call, PoolListSchema, options);
   }
 
@@ -252,13 +290,113 @@ export class ModelArtsClient {
     });
   }
 
-  #poolsPath(): string {
+  /**
+   * Every node of a pool: `GET .../pools/{pool_name}/nodes`, following `metadata.continue` page after page
+   * (`limit` nodes per page, default 500). Regions that ignore paging answer with one page and no token, which
+   * ends the listing as well. The result is one `NodeList` without `continue`; a page that repeats a token or
+   * a node already listed is refused, since a scale-in must never act on a listing that is not exact.
+   */
+  async listPoolNodes(
+    pool: string,
+    query: ListPoolNodesQuery = {},
+    options: CallOptions = {},
+  ): Promise<NodeList> {
+    const { limit = DEFAULT_PAGE_SIZE } = parseQuery(ListPoolNodesQuerySchema, query, 'query');
+    const path = `${this.#poolPath(pool)}/nodes`;
+    return collectNodePages(path, async (token) => {
+      const call: ApiCall = {
+        method: 'GET',
+        path,
+        query: buildQueryString({ limit: String(limit), continue: token }),
+      };
+      return this.#call(call, NodeListSchema, options);
+    });
+  }
+
+  /** One node: `GET .../pools/{pool_name}/nodes/{node_name}`. */
+  async showPoolNode(pool: string, node: string, options: CallOptions = {}): Promise<Node> {
+    const path = `${this.#poolPath(pool)}/nodes/${encodeRfc3986(nonEmptyName('node', node))}`;
+    return this.#call({ method: 'GET', path }, NodeSchema, options);
+  }
+
+  /**
+   * Deletes chosen nodes: `POST .../pools/{pool_name}/nodes/batch-delete` with `{"deleteNodeNames": [...]}`
+   * (pay-per-use nodes only; at least one node must stay in the pool). Throttling and 5xx answers other than
+   * 504 are retried as usual, since the service did not apply the request; a timeout, a dropped connection or
+   * a 504 is not, because the deletion may have happened: the call then throws `ModelArtsOutcomeUnknownError`.
+   * List the nodes before trying again.
+   */
+  async batchDeletePoolNodes(
+    pool: string,
+    nodeNames: readonly string[],
+    options: CallOptions = {},
+  ): Promise<void> {
+    const body = parseQuery(BatchDeletePoolNodesRequestSchema, { deleteNodeNames: nodeNames }, 'request');
+    const call: ApiCall = {
+      method: 'POST',
+      path: `${this.#poolPath(pool)}/nodes/batch-delete`,
+      body,
+      contentType: JSON_CONTENT_TYPE,
+      repeatable: false,
+    };
+    await this.#call(call, NodeListSchema, options, { ignoreBody: true });
+  }
+
+  /**
+   * The pool's workloads (its job queue): `GET .../pools/{pool_name}/workloads` with the filters `type`,
+   * `status` and `hostip` (one or more node IPs), `sort`/`ascend`, reading every page from `offset` (default
+   * 0) in pages of `limit` (default 500). With `hostip` the service ignores paging, so one request is made.
+   */
+  async listPoolWorkloads(
+    pool: string,
+    query: ListPoolWorkloadsQuery = {},
+    options: CallOptions = {},
+  ): Promise<WorkloadList> {
+    const parsed = parseQuery(ListPoolWorkloadsQuerySchema, query, 'query');
+    const path = `${this.#poolPath(pool)}/workloads`;
+    const filters = {
+      type: parsed.type,
+      status: parsed.status,
+      // Comma-separated, as Huawei's SDK sends a list (its `csv` collection format).
+      hostip: Array.isArray(parsed.hostip) ? parsed.hostip.join(',') : parsed.hostip,
+      sort: parsed.sort,
+      ascend: parsed.ascend === undefined ? undefined : String(parsed.ascend),
+    };
+    const fetchPage = (page?: { offset: number; limit: number }): Promise<WorkloadList> => {
+      const paging = page ? { offset: String(page.offset), limit: String(page.limit) } : {};
+      const call: ApiCall = { method: 'GET', path, query: buildQueryString({ ...filters, ...paging }) };
+      return this.#call(call, WorkloadListSchema, options);
+    };
+    if (filters.hostip !== undefined) return fetchPage();
+    return collectWorkloadPages(path, parsed.offset ?? 0, parsed.limit ?? DEFAULT_PAGE_SIZE, fetchPage);
+  }
+
+  /** Job counts by type and state: `GET /v2/{project_id}/statistics/pools/{pool_name}/workloads`. */
+  async showWorkloadStatistics(pool: string, options: CallOptions = {}): Promise<WorkloadStatistics> {
+    const path = `${this.#projectPath()}/statistics/pools/${encodeRfc3986(nonEmptyName('pool', pool))}/workloads`;
+    return this.#call({ method: 'GET', path }, WorkloadStatisticsSchema, options);
+  }
+
+  /** Pools of the project per creation state: `GET /v2/{project_id}/statistics/pools`. */
+  async showPoolStatistics(options: CallOptions = {}): Promise<PoolStatistics> {
+    return this.#call(
+      { method: 'GET', path: `${this.#projectPath()}/statistics/pools` },
+      PoolStatisticsSchema,
+      options,
+    );
+  }
+
+  #projectPath(): string {
     const base = this.endpoint.pathname.replace(/\/+$/, '');
-    return `${base}/v2/${encodeRfc3986(this.projectId)}/pools`;
+    return `${base}/v2/${encodeRfc3986(this.projectId)}`;
+  }
+
+  #poolsPath(): string {
+    return `${this.#projectPath()}/pools`;
   }
 
   #poolPath(name: string): string {
-    return `${this.#poolsPath()}/${encodeRfc3986(nonEmptyPoolName(name))}`;
+    return `${this.#poolsPath()}/${encodeRfc3986(nonEmptyName('pool', name))}`;
   }
 
   async #call<S extends z.ZodType>(call: ApiCall, schema: S, options: CallOptions): Promise<z.output<S>>;
@@ -266,13 +404,13 @@ export class ModelArtsClient {
     call: ApiCall,
     schema: S,
     options: CallOptions,
-    parse: { allowEmpty: true },
+    parse: { allowEmpty: true } | { ignoreBody: true },
   ): Promise<z.output<S> | undefined>;
   async #call<S extends z.ZodType>(
     call: ApiCall,
     schema: S,
     options: CallOptions,
-    parse: { allowEmpty?: boolean } = {},
+    parse: { allowEmpty?: boolean; ignoreBody?: boolean } = {},
   ): Promise<z.output<S> | undefined> {
     // Serialised once: these bytes are hashed for the signature and sent as they are.
     const body = call.body === undefined ? undefined : Buffer.from(JSON.stringify(call.body), 'utf8');
@@ -287,7 +425,10 @@ export class ModelArtsClient {
         const response = await this.#attempt(call, url, body, options.signal);
         status = response.status;
         if (response.status >= 200 && response.status < 300) {
-          const result = this.#parseSuccess(call, response, schema, parse.allowEmpty ?? false);
+          // A batch-delete that was answered 2xx happened, whatever its body says.
+          const result = parse.ignoreBody
+            ? undefined
+            : this.#parseSuccess(call, response, schema, parse.allowEmpty ?? false);
           this.#report({ call, attempt, status, started, outcome: 'success' });
           return result;
         }
@@ -299,6 +440,14 @@ export class ModelArtsClient {
       }
       failure.attempts = attempt;
 
+      if (call.repeatable === false && mayHaveBeenApplied(failure)) {
+        const unknown = new ModelArtsOutcomeUnknownError(
+          { method: call.method, path: call.path, attempts: attempt },
+          failure,
+        );
+        this.#report({ call, attempt, status, started, outcome: 'failure', error: unknown.name });
+        throw unknown;
+      }
       const retryable =
         failure instanceof ModelArtsApiError
           ? failure.retryable

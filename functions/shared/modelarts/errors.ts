@@ -95,6 +95,24 @@ export class ModelArtsNetworkError extends ModelArtsError {
   }
 }
 
+/**
+ * A request that must not be repeated blindly (a batch-delete) ended without a clear answer: a timeout, a
+ * dropped connection, or a gateway timeout (504). It may or may not have been applied. List the nodes before
+ * trying again; `cause` is the timeout, network or API error behind it.
+ */
+export class ModelArtsOutcomeUnknownError extends ModelArtsError {
+  /** Always true: the outcome of the request is unknown. */
+  readonly outcomeUnknown = true;
+
+  constructor(facts: RequestFacts, cause: ModelArtsError) {
+    super(
+      `${facts.method} ${facts.path}: outcome unknown (${cause.message}); list the nodes before trying again`,
+      facts,
+      { cause },
+    );
+  }
+}
+
 /** A 2xx response whose body is not what the API documents (not JSON, too large, or a field is wrong). */
 export class ModelArtsResponseError extends ModelArtsError {
   readonly status: number;
@@ -141,5 +159,18 @@ export class ModelArtsCredentialsError extends Error {
     super(`${field}: ${detail}`);
     this.name = 'ModelArtsCredentialsError';
     this.field = field;
+  }
+}
+
+/** A resource quantity (`cpu`, `memory`, an accelerator count) that cannot be read as a number. */
+export class ModelArtsQuantityError extends Error {
+  readonly field: string;
+  readonly value: unknown;
+
+  constructor(field: string, value: unknown, detail: string) {
+    super(`${field} ${JSON.stringify(value)} ${detail}`);
+    this.name = 'ModelArtsQuantityError';
+    this.field = field;
+    this.value = value;
   }
 }

@@ -1,6 +1,8 @@
 /**
  * Zod schemas for the ModelArts resource-pool API (v2), written from the seed documents
- * (`docs/api/seeds/update-pool-api.rst` for PATCH and the response model, `docs/api/seeds/create-pool-api.txt` for POST).
+ * (`docs/api/seeds/update-pool-api.rst` for PATCH and the response model, `docs/api/seeds/create-pool-api.txt` for POST);
+ * nodes, workloads and statistics follow the models of Huawei's official SDK (ModelArts `v1` module), whose
+ * JSON names are those of the public API reference.
  *
  * Objects are loose: fields we do not model are kept verbatim on parse. A PATCH carrying `spec.resources`
  * replaces the array whole, so every flavor entry must travel back exactly as read; dropping an unknown
@@ -315,6 +317,242 @@ export const UpdatePoolRequestSchema = z.looseObject({
     .optional(),
 });
 
+// ---------------------------------------------------------------- nodes (GET .../pools/{pool_name}/nodes)
+
+/**
+ * Node phases of the reference (`NodeStatus.phase`). Node and workload schemas take the phase or status as
+ * any string, so one value the service adds later does not make a whole listing unreadable; callers treat a
+ * value outside these enums as "not usable".
+ */
+export const NodePhaseSchema = z.enum(['Available', 'Creating', 'Checking', 'Deleting', 'Abnormal']);
+
+/** Node labels the autoscaler reads; every label is a string. */
+export const NodeLabelKeys = {
+  nodePool: 'os.modelarts.node/nodepool',
+  nodePoolName: 'os.modelarts.node/nodepoolname',
+  /** `"0"` normal, `"1"` frozen, `"2"` terminated. */
+  billingStatus: 'os.modelarts/billing.status',
+  resourceId: 'os.modelarts/resource.id',
+} as const;
+
+/** Node annotations the autoscaler reads. */
+export const NodeAnnotationKeys = {
+  /** `"1"` yearly/monthly (prepaid); absent or `"0"` pay-per-use. */
+  billingMode: 'os.modelarts/billing.mode',
+  /** Non-empty: the node is locked. */
+  lockAction: 'os.modelarts.node/lock.action',
+  drain: 'os.modelarts.node/drain',
+} as const;
+
+/**
+ * Resource quantities of a node (`NodeResource`) or a workload (`WorkloadResourceRequirement`), all strings
+ * such as `"3920m"`, `"6270Mi"`, `"8"`; `quantities.ts` reads them as numbers.
+ */
+export const ResourceQuantitiesSchema = z.looseObject({
+  cpu: z.string().optional(),
+  memory: z.string().optional(),
+  'nvidia.com/gpu': z.string().optional(),
+  'huawei.com/ascend-snt3': z.string().optional(),
+  'huawei.com/ascend-snt9': z.string().optional(),
+  'huawei.com/ascend-310': z.string().optional(),
+  'huawei.com/ascend-1980': z.string().optional(),
+});
+
+export const NodeMetadataSchema = z.looseObject({
+  name: z.string().min(1),
+  creationTimestamp: z.string().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
+});
+
+export const NodeNetworkSchema = z.looseObject({
+  vpc: z.string().optional(),
+  subnet: z.string().optional(),
+  securityGroups: z.array(z.string()).optional(),
+});
+
+export const NodeSpecSchema = z.looseObject({
+  flavor: z.string().optional(),
+  os: z.looseObject({}).optional(),
+  hostNetwork: NodeNetworkSchema.optional(),
+  rootVolume: z.looseObject({}).optional(),
+  dataVolumes: z.array(z.looseObject({})).optional(),
+  extendParams: z.looseObject({}).optional(),
+});
+
+export const NodeTaintSchema = z.looseObject({
+  key: z.string().optional(),
+  value: z.string().optional(),
+  effect: z.string().optional(),
+  timeAdded: z.string().optional(),
+});
+
+export const NodeStatusSchema = z.looseObject({
+  phase: z.string().optional(),
+  az: z.string().optional(),
+  privateIp: z.string().optional(),
+  resources: ResourceQuantitiesSchema.optional(),
+  availableResources: ResourceQuantitiesSchema.optional(),
+  taints: z.array(NodeTaintSchema).optional(),
+  driver: z.looseObject({ phase: z.string().optional(), version: z.string().optional() }).optional(),
+});
+
+export const NodeSchema = z.looseObject({
+  apiVersion: z.string().optional(),
+  kind: z.string().optional(),
+  metadata: NodeMetadataSchema,
+  spec: NodeSpecSchema.default({}),
+  status: NodeStatusSchema.default({}),
+});
+
+/** `metadata.continue` is the token of the next page; absent (or empty) on the last or only page. */
+export const NodeListSchema = z.looseObject({
+  apiVersion: z.string().optional(),
+  kind: z.literal('NodeList').optional(),
+  metadata: z
+    .looseObject({ continue: z.string().optional(), remainingItemCount: z.int().min(0).optional() })
+    .optional(),
+  items: z.array(NodeSchema),
+});
+
+export const ListPoolNodesQuerySchema = z.strictObject({
+  /** Nodes per page, 1 to 500. */
+  limit: z.int().min(1).max(500).optional(),
+});
+
+/** `POST .../nodes/batch-delete`: at least one node name, none repeated. */
+export const BatchDeletePoolNodesRequestSchema = z.looseObject({
+  deleteNodeNames: z
+    .array(z.string().min(1, 'must not be empty'))
+    .min(1, 'must name at least one node')
+    .refine((names) => new Set(names).size === names.length, 'must not repeat a node'),
+});
+
+// ---------------------------------------------------------------- workloads (GET .../pools/{pool_name}/workloads)
+
+export const WorkloadTypeSchema = z.enum(['train', 'infer', 'notebook', 'x-infer']);
+export const WorkloadStatusSchema = z.enum([
+  'Queue',
+  'Pending',
+  'Abnormal',
+  'Terminating',
+  'Creating',
+  'Running',
+  'Completed',
+  'Terminated',
+  'Failed',
+]);
+
+export const WorkloadNodeSchema = z.looseObject({
+  hostIp: z.string().optional(),
+  /** Cards in use, one bit per card, card 1 rightmost: `0000000001000001`. */
+  npuTopologyPlacement: z.string().optional(),
+  resourceRequirement: ResourceQuantitiesSchema.optional(),
+});
+
+/**
+ * One workload of the pool's job queue. Every field is optional in the reference; `type` and `status` are
+ * kept as any string (see `NodePhaseSchema`). Durations are seconds, `createTime` epoch milliseconds.
+ */
+export const WorkloadSchema = z.looseObject({
+  apiVersion: z.string().optional(),
+  kind: z.string().optional(),
+  type: z.string().optional(),
+  namespace: z.string().optional(),
+  name: z.string().optional(),
+  jobName: z.string().optional(),
+  uid: z.string().optional(),
+  jobUUID: z.string().optional(),
+  flavor: z.string().optional(),
+  status: z.string().optional(),
+  resourceRequirement: ResourceQuantitiesSchema.optional(),
+  priority: z.string().optional(),
+  runningDuration: z.number().optional(),
+  pendingDuration: z.number().optional(),
+  pendingPosition: z.number().optional(),
+  createTime: z.number().optional(),
+  gvk: z.string().optional(),
+  /** Comma-separated IPs of the nodes the workload runs on. */
+  hostIps: z.string().optional(),
+  nodes: z.array(WorkloadNodeSchema).optional(),
+});
+
+export const WorkloadListSchema = z.looseObject({
+  apiVersion: z.string().optional(),
+  kind: z.literal('WorkloadList').optional(),
+  items: z.array(WorkloadSchema),
+});
+
+export const ListPoolWorkloadsQuerySchema = z.strictObject({
+  type: WorkloadTypeSchema.optional(),
+  status: WorkloadStatusSchema.optional(),
+  /** Only workloads running on these node IPs; the service ignores paging then. */
+  hostip: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+  sort: z.literal('create_time').optional(),
+  ascend: z.boolean().optional(),
+  /** First workload to read, from 0. */
+  offset: z.int().min(0).max(2_147_483_647).optional(),
+  /** Workloads per page, 1 to 500. */
+  limit: z.int().min(1).max(500).optional(),
+});
+
+// ---------------------------------------------------------------- statistics
+
+/** Counts are integers in the SDK and the examples; the reference table types them as strings, so both are read. */
+const statisticsCount = z.union([
+  z.int().min(0),
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a count')
+    .transform((text) => Number(text)),
+]);
+
+export const WorkloadStatusCountsSchema = z.looseObject({
+  Queue: statisticsCount.optional(),
+  Pending: statisticsCount.optional(),
+  Abnormal: statisticsCount.optional(),
+  Terminating: statisticsCount.optional(),
+  Creating: statisticsCount.optional(),
+  Running: statisticsCount.optional(),
+  Completed: statisticsCount.optional(),
+  Terminated: statisticsCount.optional(),
+  Failed: statisticsCount.optional(),
+});
+
+export const WorkloadTypeStatisticsSchema = z.looseObject({
+  type: z.string(),
+  total: statisticsCount,
+  status: WorkloadStatusCountsSchema.default({}),
+});
+
+/** `GET /v2/{project_id}/statistics/pools/{pool_name}/workloads`; the reference table calls the field `statics`. */
+export const WorkloadStatisticsSchema = z.preprocess(
+  (body) =>
+    typeof body === 'object' && body !== null && !('statistics' in body) && 'statics' in body
+      ? { ...body, statistics: (body as { statics: unknown }).statics }
+      : body,
+  z.looseObject({
+    statistics: z.looseObject({
+      total: statisticsCount,
+      items: z.array(WorkloadTypeStatisticsSchema).default([]),
+    }),
+  }),
+);
+
+/** `GET /v2/{project_id}/statistics/pools`: pools per creation state. */
+export const PoolStatisticsSchema = z.looseObject({
+  statistics: z.looseObject({
+    status: z.looseObject({
+      created: statisticsCount.optional(),
+      creating: statisticsCount.optional(),
+      deleting: statisticsCount.optional(),
+      failed: statisticsCount.optional(),
+      pending: statisticsCount.optional(),
+    }),
+  }),
+  operationTime: z.string().optional(),
+});
+
 // ---------------------------------------------------------------- errors
 
 /** Service and gateway error body; gateways add `request_id`. */
@@ -330,6 +568,8 @@ export const ModelArtsErrorCodes = {
   contentTypeNotSupported: 'ModelArts.50004100',
   poolAlreadyExists: 'ModelArts.50015000',
   poolNotFound: 'ModelArts.50015001',
+  /** The simulator's answer for an unknown node name; the service's own code is not documented. */
+  nodeNotFound: 'ModelArts.50015002',
   internalError: 'ModelArts.50005000',
   gatewayThrottledSuffix: '.0308',
   gatewayAuthFailedSuffix: '.0301',
@@ -359,3 +599,21 @@ export type ListPoolsQuery = z.infer<typeof ListPoolsQuerySchema>;
 export type CreatePoolRequest = z.input<typeof CreatePoolRequestSchema>;
 export type UpdatePoolRequest = z.infer<typeof UpdatePoolRequestSchema>;
 export type ModelArtsErrorBody = z.infer<typeof ModelArtsErrorBodySchema>;
+export type NodePhase = z.infer<typeof NodePhaseSchema>;
+export type ResourceQuantities = z.infer<typeof ResourceQuantitiesSchema>;
+export type NodeMetadata = z.infer<typeof NodeMetadataSchema>;
+export type NodeSpec = z.infer<typeof NodeSpecSchema>;
+export type NodeStatus = z.infer<typeof NodeStatusSchema>;
+export type Node = z.infer<typeof NodeSchema>;
+export type NodeList = z.infer<typeof NodeListSchema>;
+export type ListPoolNodesQuery = z.infer<typeof ListPoolNodesQuerySchema>;
+export type BatchDeletePoolNodesRequest = z.infer<typeof BatchDeletePoolNodesRequestSchema>;
+export type WorkloadType = z.infer<typeof WorkloadTypeSchema>;
+export type WorkloadStatus = z.infer<typeof WorkloadStatusSchema>;
+export type WorkloadNode = z.infer<typeof WorkloadNodeSchema>;
+export type Workload = z.infer<typeof WorkloadSchema>;
+export type WorkloadList = z.infer<typeof WorkloadListSchema>;
+export type ListPoolWorkloadsQuery = z.infer<typeof ListPoolWorkloadsQuerySchema>;
+export type WorkloadTypeStatistics = z.infer<typeof WorkloadTypeStatisticsSchema>;
+export type WorkloadStatistics = z.infer<typeof WorkloadStatisticsSchema>;
+export type PoolStatistics = z.infer<typeof PoolStatisticsSchema>;
