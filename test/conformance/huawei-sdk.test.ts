@@ -4,8 +4,9 @@
  * the simulator's state. The SDK is never copied into the repository: it is found through
  * HUAWEICLOUD_SDK_PYTHON, else ../shared/reference-clients/huaweicloud-sdk-python beside the repository, else
  * /work/shared/reference-clients/huaweicloud-sdk-python, and run with Debian's python3 and libraries
- * (.ci/run installs them; HUAWEICLOUD_SDK_PYTHON_BIN names another interpreter). Under CI=true a missing SDK or python fails the test; elsewhere it is skipped with
- * the reason printed.
+ * (.ci/run installs them; HUAWEICLOUD_SDK_PYTHON_BIN names another interpreter). Where the SDK is not on the
+ * machine at all the test is skipped with the reason printed; where it is but cannot run, the test fails under
+ * CI=true (which installs what it needs) and is skipped elsewhere.
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -66,8 +67,8 @@ function unavailable(): string | undefined {
 }
 
 const reason = unavailable();
-if (reason && process.env.CI !== 'true')
-  process.stdout.write(`skipping the Huawei SDK conformance test: ${reason}\n`);
+const mustRun = process.env.CI === 'true' && sdk !== undefined;
+if (reason && !mustRun) process.stdout.write(`skipping the Huawei SDK conformance test: ${reason}\n`);
 
 interface SeenRequest {
   method: string;
@@ -114,10 +115,10 @@ async function sdkPhase<T>(
   }
 }
 
-if (reason && process.env.CI === 'true') {
+if (reason && mustRun) {
   describe("Huawei's official SDK against the simulator", () => {
     it('finds the SDK and a python that runs it', () => {
-      throw new Error(`the Huawei SDK conformance test must run under CI, but ${reason}`);
+      throw new Error(`the Huawei SDK is here, so its conformance test must run under CI, but ${reason}`);
     });
   });
 } else {
