@@ -212,6 +212,9 @@ export const FlavorPolicySchema = z
     });
   });
 
+/** The label an operator puts on a node so that scale-in leaves it alone, like Karpenter's do-not-disrupt. */
+export const DEFAULT_PROTECTION_LABEL = 'pool-autoscaler/do-not-remove';
+
 export const PolicySchema = z.strictObject({
   pool: z.string().min(1).describe("The pool's `metadata.name`."),
   projectId: z.string().min(1).optional().describe('Huawei Cloud project id of the pool.'),
@@ -239,6 +242,18 @@ export const PolicySchema = z.strictObject({
     .default(false)
     .describe(
       'false: no PATCH while any flavor of the pool has nodes creating or deleting (one change in flight per pool); true: scale anyway, counting creating nodes as capacity on its way.',
+    ),
+  scaleIn: z
+    .enum(['nodes', 'patch'])
+    .default('nodes')
+    .describe(
+      'nodes: scale-in removes chosen idle pay-per-use nodes with nodes/batch-delete, never one that runs a job; patch: lower the count and let the service choose which nodes go (it may pick nodes that run jobs).',
+    ),
+  protectionLabels: z
+    .array(z.string().min(1))
+    .default([DEFAULT_PROTECTION_LABEL])
+    .describe(
+      'Node labels that protect a node from scale-in (any value but "false"), besides a deletion lock (os.modelarts.node/lock.action).',
     ),
   resizablePhases: z
     .array(PoolPhaseSchema)
