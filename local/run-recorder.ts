@@ -34,6 +34,8 @@ export class RunRecorder {
   private readonly targets = new Map<string, number[]>();
   private lastT = 0;
   patches = 0;
+  /** PATCHes and batch-deletes. */
+  scaleOperations = 0;
 
   constructor(private readonly setups: readonly FlavorSetup[]) {
     for (const setup of setups) {
@@ -144,6 +146,7 @@ export class RunRecorder {
       oracle_ratio: roundFigure(oracleSeconds > 0 ? nodeSeconds / oracleSeconds : 0),
       wait_s: waitStats(jobWaits(input.outcomes, horizonS)),
       patches: this.patches,
+      scale_operations: this.scaleOperations,
       reversals: Object.values(flavorResults).reduce((sum, flavor) => sum + flavor.reversals, 0),
       preempted_jobs: Object.values(flavorResults).reduce((sum, flavor) => sum + flavor.preempted_jobs, 0),
       unfinished_jobs: unfinishedJobs(input.outcomes),
@@ -156,6 +159,7 @@ export class RunRecorder {
       oracle_ratio: oracleSeconds > 0 ? 1 : 0,
       wait_s: waitStats([]),
       patches: 0,
+      scale_operations: 0,
       reversals: 0,
       preempted_jobs: 0,
       unfinished_jobs: 0,

@@ -257,7 +257,7 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
         }),
       );
       recorder.observe(tS, states, demand);
-      recorder.patches = await countPatches();
+      Object.assign(recorder, await countPatches());
       const targets = states.map((state) => state.target).join(',');
       if (targets !== lastTargets) {
         lastTargets = targets;
@@ -286,7 +286,7 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
     await schedule.stop();
     await poller.stop();
     const traceSeconds = clock.elapsedS();
-    recorder.patches = await countPatches();
+    Object.assign(recorder, await countPatches());
     const preempted = Object.fromEntries(flavors.map((flavor) => [flavor, replay.preempted(flavor)]));
     const result = recorder.result({
       pool: poolName,
@@ -358,34 +358,49 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
   }
 }
 
+/** Requests that changed the pool's size: PATCHes, and batch-deletes of chosen nodes. */
+interface ScaleRequests {
+  patches: number;
+  scaleOperations: number;
+}
+
 /**
- * PATCHes that changed the pool: the simulator's request log when it runs, otherwise the activities that
- * record a sent (or, in a dry run, a would-be) PATCH, read at most every 2 s.
+ * Requests that changed the pool: the simulator's request log when it runs, otherwise the activities that
+ * record a sent (or, in a dry run, a would-be) PATCH or batch-delete, read at most every 2 s.
  */
 function patchCounter(
   stack: LocalStack,
   activities: ActivityRepository,
   pool: string,
   clock: ScaledClock,
-): () => Promise<number> {
+): () => Promise<ScaleRequests> {
   const simulator = stack.simulator;
   if (simulator) {
-    return async () =>
-      simulator.requestLog.filter((entry) => entry.method === 'PATCH' && entry.status < 300).length;
+    return async () => {
+      const accepted = simulator.requestLog.filter((entry) => entry.status < 300);
+      const patches = accepted.filter((entry) => entry.method === 'PATCH').length;
+      const deletes = accepted.filter(
+        (entry) => entry.method === 'POST' && entry.path.endsWith('/nodes/batch-delete'),
+      ).length;
+      return { patches, scaleOperations: patches + deletes };
+    };
   }
   const since = new Date(clock.startEpochMs).toISOString();
-  let last = 0;
+  let last: ScaleRequests = { patches: 0, scaleOperations: 0 };
   let readAt = -Infinity;
   return async () => {
     if (performance.now() - readAt < 2000) return last;
     readAt = performance.now();
     const records = await activities.listByPool(pool, { since, limit: 10_000 });
-    last = new Set(
-      records
-        .filter((record) => record.status === 'Successful' || record.status === 'DryRun')
-        .filter((record) => record.action === 'scale' || record.action === 'dry-run')
-        .map((record) => record.correlationId + record.at),
-    ).size;
+    const changes = records
+      .filter((record) => record.status === 'Successful' || record.status === 'DryRun')
+      .filter((record) => record.action === 'scale' || record.action === 'dry-run');
+    const requests = (list: typeof changes) =>
+      new Set(list.map((record) => record.correlationId + record.at)).size;
+    last = {
+      patches: requests(changes.filter((record) => record.nodes === undefined)),
+      scaleOperations: requests(changes),
+    };
     return last;
   };
 }

@@ -21,7 +21,13 @@ import { PolicyRepository } from '../../functions/shared/store/policy-repository
 import { localLambdaContext, pollQueueOnce } from '../../local/sqs-lambda-poller';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { DEMO_FLAVORS, type FaultRule, demoPool } from '../../simulator/index';
-import { type FlavorBounds, checkPatches, rateViolations, unrecordedPatchAttempts } from './invariants';
+import {
+  type FlavorBounds,
+  checkPatches,
+  fixedFields,
+  rateViolations,
+  unrecordedChangeAttempts,
+} from './invariants';
 import { depthKey, generateWorkload, seededRandom } from './workload';
 import { localScheduledEvent } from '../../local/lambda-events';
 
@@ -393,11 +399,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const patchFindings = checkPatches(log, initial, bounds);
     details.push(...patchFindings.boundViolations.slice(0, 10), ...patchFindings.droppedFields.slice(0, 10));
     for (const pool of pools) {
-      const replayed = patchFindings.replayed.get(pool);
-      const actual = simulator.pool(pool)?.spec.resources;
+      // Batch-deletes lower counts without a PATCH: the replay must match on everything else.
+      const replayed = fixedFields(patchFindings.replayed.get(pool));
+      const actual = fixedFields(simulator.pool(pool)?.spec.resources as never);
       if (JSON.stringify(replayed) !== JSON.stringify(actual)) {
         details.push(`replay of ${pool} differs from the simulator's pool`);
         patchFindings.droppedFields.push(`${pool}: replay mismatch`);
+      }
+      for (const resource of simulator.pool(pool)?.spec.resources ?? []) {
+        const flavorBounds = bounds.get(pool)?.[resource.flavor];
+        if (flavorBounds && (resource.count < 1 || resource.count > flavorBounds.maxCount)) {
+          patchFindings.boundViolations.push(`${pool} ${resource.flavor}: ends at count ${resource.count}`);
+        }
       }
     }
     const concurrentPatches = pools.reduce(
@@ -417,9 +430,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       list.push(item);
       activities.set(item.pool, list);
     }
-    const missing = unrecordedPatchAttempts(log, activities);
+    const missing = unrecordedChangeAttempts(log, activities);
     const unrecorded = [...missing.values()].reduce((sum, n) => sum + Math.abs(n), 0);
-    for (const [pool, n] of missing) details.push(`unrecorded PATCH attempts ${pool}: ${n}`);
+    for (const [pool, n] of missing) details.push(`unrecorded PATCH or batch-delete attempts ${pool}: ${n}`);
 
     return {
       events: workload.events.length,

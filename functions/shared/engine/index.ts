@@ -38,4 +38,25 @@ export type {
   FlavorOutcome,
   FlavorSize,
   FlavorTarget,
+  FlavorNodeChoice,
 } from './types';
+export {
+  UNKNOWN_OCCUPANCY,
+  checkShapes,
+  chooseNodesToRemove,
+  freeUnits,
+  isLive,
+  keptBecause,
+  placementUnits,
+} from './occupancy';
+export type {
+  KeptBecause,
+  NodeOccupancy,
+  NodePhase,
+  PendingJob,
+  PoolOccupancy,
+  RemovalChoice,
+  ShapeCheck,
+} from './occupancy';
+export { placeJob, placeQueue, fits, freeCapacity } from './placement';
+export type { FreeCapacity, Placement, PlacementNode } from './placement';
