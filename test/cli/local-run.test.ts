@@ -7,7 +7,14 @@ import { runEntry } from './run-cli';
 interface Summary {
   pool: string;
   trace: { name: string; jobs: number };
-  results: Array<{ strategy: string; patches: number; unfinished_jobs: number; node_seconds: number }>;
+  results: Array<{
+    strategy: string;
+    patches: number;
+    scale_operations: number;
+    preempted_jobs: number;
+    unfinished_jobs: number;
+    node_seconds: number;
+  }>;
 }
 
 interface RunInfo {
