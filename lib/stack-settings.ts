@@ -41,7 +41,11 @@ export const StackSettingsSchema = z
       .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'must be a CloudFormation stack name')
       .default('PoolAutoscaler'),
     modelArtsEndpoint: z.url({ protocol: /^https$/, error: 'must be an https URL' }).optional(),
-    endpointHosts: EndpointHostsSchema.optional(),
+    // Comma-separated in the environment or on the command line; a list in cdk.json.
+    endpointHosts: z
+      .union([z.string(), z.array(z.string()).transform((hosts) => hosts.join(','))])
+      .pipe(EndpointHostsSchema)
+      .optional(),
     projectId: text.optional(),
     credentialsSecretName: text.optional(),
     credentialsSecretArn: text

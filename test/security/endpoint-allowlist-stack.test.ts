@@ -97,6 +97,18 @@ describe('the deployed stack', () => {
     }
   });
 
+  it('reads the setting as a list from cdk.json', () => {
+    const settings = readStackSettings((key) =>
+      key === 'endpointHosts'
+        ? ['modelarts.cn-north-4.myhuaweicloud.com', 'modelarts.cn-east-3.myhuaweicloud.com']
+        : undefined,
+    );
+    expect(settings.endpointHosts).toEqual([
+      'modelarts.cn-north-4.myhuaweicloud.com',
+      'modelarts.cn-east-3.myhuaweicloud.com',
+    ]);
+  });
+
   it('refuses an unusable host pattern in the settings, naming the setting', () => {
     expect(() => readStackSettings(() => undefined, { POOL_AUTOSCALER_ENDPOINT_HOSTS: '*.com' })).toThrow(
       StackSettingsError,

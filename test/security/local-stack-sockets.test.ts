@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DynamoDbLocalStartError, freePort, startDynamoDbLocal } from '../../local/dynamodb-local';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 
 /**
@@ -193,4 +194,20 @@ describe('the local stack seen from the network', () => {
       }
     },
   );
+});
+
+describe('DynamoDB Local without a Java compiler', () => {
+  it('does not start, says a JDK is needed, and leaves nothing listening', async () => {
+    // A JDK limited to the Java SE modules behaves like a JRE: no jdk.compiler to run the launcher from source.
+    vi.stubEnv('JDK_JAVA_OPTIONS', '--limit-modules java.se');
+    try {
+      const port = await freePort();
+      const error = await startDynamoDbLocal({ port }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(DynamoDbLocalStartError);
+      expect((error as Error).message).toMatch(/needs a JDK 17 or later \(with javac\), not only a JRE/);
+      expect(await accepts('127.0.0.1', port)).toBe(false);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
 });
