@@ -158,6 +158,7 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
       env[CredentialEnv.sk] = localKeys.sk;
     } else {
       env[ENV.modelArtsEndpoint] = options.endpoint;
+      env[ENV.modelArtsEndpointHosts] = process.env[ENV.modelArtsEndpointHosts];
       env[ENV.modelArtsProjectId] = projectId;
       for (const key of Object.values(CredentialEnv)) env[key] = process.env[key];
       const client = new ModelArtsClient({

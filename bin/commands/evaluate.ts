@@ -29,6 +29,7 @@ import {
   type TableOptions,
   withExitCodes,
 } from './policy';
+import { allowLoopbackOption, endpointAllowlistFrom, endpointHostsOption } from './endpoint-options';
 
 const EvaluateOptionsSchema = z.object({
   pool: z.string({ error: '--pool is required' }).min(1, '--pool must not be empty'),
@@ -41,6 +42,8 @@ const EvaluateOptionsSchema = z.object({
   projectId: z.string().min(1).optional(),
   token: z.string().min(1).optional(),
   timeout: z.number().positive(),
+  endpointHosts: z.array(z.string()).optional(),
+  allowLoopback: z.boolean().optional(),
 });
 
 /** An evaluation from the command line reports through its output, not through metrics. */
@@ -130,7 +133,9 @@ export function registerEvaluateCommand(program: Command): void {
           return number;
         },
         10_000,
-      ),
+      )
+      .addOption(endpointHostsOption())
+      .addOption(allowLoopbackOption()),
   ).action(async (raw: TableOptions & Record<string, unknown>) =>
     withExitCodes(async () => {
       const parsed = EvaluateOptionsSchema.safeParse(raw);
@@ -157,6 +162,7 @@ export function registerEvaluateCommand(program: Command): void {
         telemetry: silentTelemetry,
         settings: {
           ...DEFAULT_EVALUATION_SETTINGS,
+          endpointAllowlist: endpointAllowlistFrom(options),
           ...(endpointOverride ? { endpointOverride } : {}),
           ...(projectIdOverride ? { projectIdOverride } : {}),
         },

@@ -4,7 +4,8 @@ import Table from 'cli-table3';
 import { type Command, InvalidArgumentError } from 'commander';
 import pc from 'picocolors';
 import { z } from 'zod';
-import { ENV } from '../../functions/shared/config';
+import { ConfigError, ENV } from '../../functions/shared/config';
+import type { EndpointAllowlist } from '../../functions/shared/endpoint-allowlist';
 import { isHttpsOrLoopbackUrl } from '../../functions/shared/endpoint-url';
 import { PolicyValidationError, parsePolicy } from '../../functions/shared/engine';
 import { type StoreContext, createDocumentClient } from '../../functions/shared/store/document-client';
@@ -21,6 +22,12 @@ import {
   type TableNames,
   tableNamesWithPrefix,
 } from '../../functions/shared/store/tables';
+import {
+  type EndpointAllowlistOptions,
+  allowLoopbackOption,
+  endpointAllowlistFrom,
+  endpointHostsOption,
+} from './endpoint-options';
 
 /** Exit codes of the operator commands, documented in the README. */
 export const EXIT = { ok: 0, failed: 1, conflict: 3, notFound: 4 } as const;
@@ -92,6 +99,7 @@ export function storeFromOptions(raw: unknown, env: NodeJS.ProcessEnv = process.
 /** Reads a policy file; a `version` in it (as `policy get` prints) becomes the expected version. */
 export async function readPolicyFile(
   file: string,
+  endpointAllowlist: EndpointAllowlist,
 ): Promise<{ document: Record<string, unknown> & { pool: string }; version: number | undefined }> {
   let json: unknown;
   try {
@@ -108,7 +116,7 @@ export async function readPolicyFile(
       ([key]) => !(POLICY_BOOKKEEPING_ATTRIBUTES as readonly string[]).includes(key),
     ),
   );
-  parsePolicy(document);
+  parsePolicy(document, { endpointAllowlist });
   return {
     document: document as Record<string, unknown> & { pool: string },
     version: typeof version === 'number' ? version : undefined,
@@ -186,12 +194,19 @@ export async function withExitCodes(body: () => Promise<void>): Promise<void> {
     else if (error instanceof PolicyVersionConflictError)
       fail(`${error.message}: someone changed it since; read it again with 'policy get'`, EXIT.conflict);
     else if (error instanceof PolicyNotFoundError) fail(error.message, EXIT.notFound);
-    else if (error instanceof PolicyFileError || error instanceof InvalidArgumentError) fail(error.message);
+    else if (
+      error instanceof PolicyFileError ||
+      error instanceof InvalidArgumentError ||
+      error instanceof ConfigError
+    )
+      fail(error.message);
     else if (error instanceof Error && error.name === 'ResourceNotFoundException')
       fail(`table not found (${error.message}); check --table-prefix, --region and --endpoint-url`);
     else throw error;
   }
 }
+
+type PutOptions = TableOptions & EndpointAllowlistOptions & { expectedVersion?: number };
 
 export function registerPolicyCommand(program: Command): void {
   const policy = program
@@ -202,10 +217,13 @@ export function registerPolicyCommand(program: Command): void {
     .command('validate')
     .description('Check a policy file; exit 1 naming the first bad field')
     .argument('<file>', 'policy JSON (ARCHITECTURE 3.1)')
-    .action(async (file: string) =>
+    .addOption(endpointHostsOption())
+    .addOption(allowLoopbackOption())
+    .action(async (file: string, options: EndpointAllowlistOptions) =>
       withExitCodes(async () => {
-        const { document } = await readPolicyFile(file);
-        const parsed = parsePolicy(document);
+        const endpointAllowlist = endpointAllowlistFrom(options);
+        const { document } = await readPolicyFile(file, endpointAllowlist);
+        const parsed = parsePolicy(document, { endpointAllowlist });
         const flavors = Object.keys(parsed.flavors);
         process.stdout.write(
           `${isTerminal() ? pc.green('valid') : 'valid'}: pool ${parsed.pool}, ${flavors.length} flavor${flavors.length === 1 ? '' : 's'} (${flavors.join(', ')})\n`,
@@ -227,10 +245,12 @@ export function registerPolicyCommand(program: Command): void {
         '--expected-version <n>',
         'write only if the stored policy is at this version (0: must not exist)',
         expectedVersion,
-      ),
-  ).action(async (file: string, options: TableOptions & { expectedVersion?: number }) =>
+      )
+      .addOption(endpointHostsOption())
+      .addOption(allowLoopbackOption()),
+  ).action(async (file: string, options: PutOptions) =>
     withExitCodes(async () => {
-      const { document, version } = await readPolicyFile(file);
+      const { document, version } = await readPolicyFile(file, endpointAllowlistFrom(options));
       const store = storeFromOptions(pick(options));
       const expected = options.expectedVersion ?? version;
       const written = await new PolicyRepository(store).put(document, {

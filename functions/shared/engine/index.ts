@@ -24,6 +24,7 @@ export type {
   SelectPolicy,
   SchedulePolicy,
   AzBackoffPolicy,
+  ParsePolicyOptions,
 } from './policy';
 export { ScalerStateSchema, initialScalerState, parseScalerState } from './state';
 export type { ScalerState, FlavorScalerState, TimedRecommendation, ScaleEvent, AzHealth } from './state';

@@ -1,4 +1,5 @@
 import { CronExpressionParser } from 'cron-parser';
+import { DEFAULT_ENDPOINT_ALLOWLIST, type EndpointAllowlist, checkEndpoint } from '../endpoint-allowlist';
 import { isHttpsOrLoopbackUrl } from '../endpoint-url';
 import { PoolPhaseSchema } from '../modelarts/schemas';
 import { z } from 'zod';
@@ -282,10 +283,28 @@ export function formatFieldPath(path: readonly PropertyKey[]): string {
   return text === '' ? '(policy)' : text;
 }
 
-/** Validates a policy item and fills the defaults; throws `PolicyValidationError` naming the field. */
-export function parsePolicy(input: unknown): Policy {
+export interface ParsePolicyOptions {
+  /** Where the policy's `endpoint` may point: the deployment's allowlist. @default Huawei Cloud's public hosts */
+  endpointAllowlist?: EndpointAllowlist;
+}
+
+/**
+ * Validates a policy item and fills the defaults; throws `PolicyValidationError` naming the field. The
+ * endpoint is judged against the deployment's allowlist once the rest of the policy is valid.
+ */
+export function parsePolicy(input: unknown, options: ParsePolicyOptions = {}): Policy {
   const result = PolicySchema.safeParse(input);
-  if (result.success) return result.data;
+  if (result.success) {
+    const { endpoint } = result.data;
+    const verdict =
+      endpoint === undefined
+        ? undefined
+        : checkEndpoint(endpoint, options.endpointAllowlist ?? DEFAULT_ENDPOINT_ALLOWLIST);
+    if (verdict && !verdict.allowed) {
+      throw new PolicyValidationError([{ field: 'endpoint', message: verdict.reason }]);
+    }
+    return result.data;
+  }
   const issues: PolicyIssue[] = result.error.issues.flatMap((issue) =>
     issue.code === 'unrecognized_keys'
       ? issue.keys.map((key) => ({ field: formatFieldPath([...issue.path, key]), message: 'unknown field' }))

@@ -278,7 +278,9 @@ export class PoolEvaluator {
   /** The operator's document, validated; a request's dry run overrides the policy's. */
   private parsePolicy(run: EvaluationRun, stored: StoredPolicy): Policy | PolicyValidationError {
     try {
-      const policy = parsePolicy(stored.document);
+      const policy = parsePolicy(stored.document, {
+        endpointAllowlist: this.deps.settings.endpointAllowlist,
+      });
       return run.request.dryRun ? { ...policy, dryRun: true } : policy;
     } catch (error) {
       if (!(error instanceof PolicyValidationError)) throw error;
