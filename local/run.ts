@@ -20,7 +20,6 @@ import { loadTraceFile } from '../policy-sim/input-files';
 import { writeSimulationOutputs } from '../policy-sim/outputs/write-outputs';
 import type { SimulationResult } from '../policy-sim/simulate';
 import { publishEvents } from './event-publisher';
-import { JobReplay } from './job-replay';
 import { EvaluatorSchedule, type QueueCounters, QueuePoller } from './lambda-runtime';
 import type { LocalRunOptions } from './options';
 import {
@@ -33,7 +32,9 @@ import {
 import { createProgressView } from './progress-view';
 import { RunRecorder, type ScaleMoves } from './run-recorder';
 import { ScaledClock } from './scaled-clock';
+import { type PoolMirror, startPoolMirror } from './pool-mirror';
 import { simulatedPoolRequest } from './simulated-pool';
+import { WorkloadReplay, simulatorFlavors } from './workload-replay';
 
 export type StopReason = 'finished' | 'duration' | 'signal';
 
@@ -46,6 +47,8 @@ export interface LocalRunReport {
   /** No PATCH was sent: `patches` counts the ones a live run would have sent. */
   dryRun: boolean;
   moves: Record<string, ScaleMoves>;
+  /** Workloads the simulator failed because a node under them was removed: the preempted jobs, counted there. */
+  killedWorkloads: number;
   queue: QueueCounters & { deadLetters: number };
   evaluatorInvocations: number;
   realSeconds: number;
@@ -100,7 +103,8 @@ function atRest(states: readonly FlavorState[], policy: Policy): boolean {
 
 /**
  * The whole system on one machine: DynamoDB Local, the SQS emulator and the ModelArts simulator (or a real
- * endpoint), the real consumer and evaluator handlers on a scaled clock, and the trace replayed as job events.
+ * endpoint), the real consumer and evaluator handlers on a scaled clock, and the trace's jobs run as simulator
+ * workloads whose transitions are sent as job events.
  */
 export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promise<LocalRunReport> {
   const jobs = await loadTraceFile(options.trace).catch((error: unknown) => {
@@ -126,6 +130,7 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
     }
   }
   const localKeys = { ak: 'LOCALRUNAK', sk: randomBytes(16).toString('hex') };
+  const simulatedFlavors = simulatorFlavors(setups);
   const stack: LocalStack = await startLocalStack({
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     tablePrefix: 'local-',
@@ -138,9 +143,11 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
           provisioningDelayMs: options.provisionDelay * 1000,
           deletionDelayMs: 60_000,
           availabilityZones: azs,
+          flavors: simulatedFlavors,
           now: clock.now,
         },
   });
+  let mirror: PoolMirror | undefined;
   const progressHolder: { stop(): void } = { stop: () => undefined };
   try {
     let poolName = policy.pool;
@@ -166,6 +173,7 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
         credentials: credentialsFromEnv(process.env).credentials,
       });
       source = endpointPoolSource(client, poolName, 2000);
+      mirror = await startPoolMirror({ setups, flavors: simulatedFlavors, now: clock.now });
     }
 
     // A kept database holds earlier runs' times: start after them, so windows and history stay in order.
@@ -220,7 +228,13 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
     });
 
     const runId = `run${clock.startEpochMs.toString(36)}`;
-    const replay = new JobReplay(jobs, setups, { pool: poolName, runId, isoAt: (s) => clock.isoAt(s) });
+    const workloads = stack.simulator ?? mirror!.simulator;
+    const replay = new WorkloadReplay(jobs, setups, workloads, {
+      pool: poolName,
+      workloadPool: mirror?.pool ?? poolName,
+      runId,
+      startEpochMs: clock.startEpochMs,
+    });
     const recorder = new RunRecorder(setups);
     const lineCount = flavors.length * (1 + azs.length);
     const progress = createProgressView({ tty: io.tty, totalJobs: jobs.length, lineCount, write: io.write });
@@ -231,6 +245,7 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
     progress.note(
       `trace ${basename(options.trace)}: ${jobs.length} jobs at ${options.speed}x (1 s = ${options.speed} s of trace), ending within ${options.duration} s`,
     );
+    if (mirror) progress.note(`the jobs run as workloads in a local mirror of the pool's available nodes`);
 
     const countPatches = patchCounter(stack, activities, poolName, clock);
     // Virtual time starts with the handlers, so the trace's first seconds are not spent on setup.
@@ -247,9 +262,11 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
         progress.note(`pool could not be read: ${(error as Error).message}`);
         return undefined;
       });
-      if (pool) states = flavorStates(pool, flavors, azs);
-      const available = Object.fromEntries(states.map((state) => [state.flavor, state.available]));
-      await publishEvents(stack.sqs.client, stack.sqs.queueUrl, replay.step(tS, available));
+      if (pool) {
+        states = flavorStates(pool, flavors, azs);
+        mirror?.follow(pool);
+      }
+      await publishEvents(stack.sqs.client, stack.sqs.queueUrl, replay.step(tS));
       const demand = Object.fromEntries(
         flavors.map((flavor) => {
           const units = replay.demand(flavor);
@@ -324,6 +341,7 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
       pool: poolName,
       dryRun: stored.dryRun,
       moves: recorder.moves(),
+      killedWorkloads: workloads.killedWorkloads(mirror?.pool ?? poolName),
       queue: { ...poller.counters, deadLetters },
       evaluatorInvocations: schedule.invocations,
       realSeconds: Math.round(clock.realElapsedMs()) / 1000,
@@ -343,6 +361,7 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
           endpoint: options.endpoint ?? null,
           dry_run: stored.dryRun,
           moves: report.moves,
+          killed_workloads: report.killedWorkloads,
           queue: report.queue,
           evaluator_invocations: report.evaluatorInvocations,
         },
@@ -354,6 +373,7 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
     return report;
   } finally {
     progressHolder.stop();
+    await mirror?.close();
     await stack.stop();
   }
 }
