@@ -1,6 +1,5 @@
 import { ReversalCounter, roundFigure } from '../policy-sim/metrics';
-import { simulationResult } from '../policy-sim/results';
-import type { SimulationResult, SimulationSettings } from '../policy-sim/simulate';
+import { simulationResult, type SimulationResult, type SimulationSettings } from '../policy-sim/results';
 import type { TraceJob } from '../policy-sim/trace';
 import type { FlavorSetup, JobOutcome, TimelineRow } from '../policy-sim/types';
 import type { AzState, FlavorState } from './pool-state';

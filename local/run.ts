@@ -18,7 +18,7 @@ import { type LocalStack, startLocalStack } from './stack';
 import { checkTraceAgainstFlavors, flavorSetupsFromPolicy } from '../policy-sim/flavor-setup';
 import { loadTraceFile } from '../policy-sim/input-files';
 import { writeSimulationOutputs } from '../policy-sim/outputs/write-outputs';
-import type { SimulationResult } from '../policy-sim/simulate';
+import type { SimulationResult } from '../policy-sim/results';
 import { publishEvents } from './event-publisher';
 import { EvaluatorSchedule, type QueueCounters, QueuePoller } from './lambda-runtime';
 import type { LocalRunOptions } from './options';

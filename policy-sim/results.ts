@@ -1,9 +1,48 @@
 import { jobWaits, roundFigure, unfinishedJobs, waitStats } from './metrics';
 import type { ReplayResult } from './replay';
-import type { SimulationResult, SimulationSettings } from './simulate';
+import type { ScaleInMode } from './strategies/strategy';
 import { oracleFlavor, oracleTimeline, type OracleFlavor } from './strategies/oracle';
 import type { TraceJob } from './trace';
-import type { FlavorResult, FlavorSetup, StrategyName, StrategyResult, TimelineRow } from './types';
+import type {
+  BaselineName,
+  FlavorResult,
+  FlavorSetup,
+  StrategyName,
+  StrategyResult,
+  TimelineRow,
+} from './types';
+
+export interface SimulationSettings {
+  provision_delay_s: number;
+  provision_jitter_s: number;
+  sweep_seconds: number;
+  event_latency_s: number;
+  seed: number;
+  tail_s: number;
+  /** Every figure of every strategy, the oracle's too, covers [0, horizon_s]. */
+  horizon_s: number;
+  /** When the last job ended, in the slowest strategy. */
+  last_job_end_s: number;
+  horizon_cap_s: number;
+  /** True when some strategy still had jobs queued or running at the cap: they count as unfinished. */
+  horizon_capped: boolean;
+  start: string;
+  baselines: BaselineName[];
+  policy_scale_in: ScaleInMode;
+}
+
+export interface SimulationResult {
+  pool: string;
+  jobs: number;
+  /** Jobs whose `pool` column names another pool: not replayed. */
+  skippedJobs: number;
+  flavors: FlavorSetup[];
+  settings: SimulationSettings;
+  results: StrategyResult[];
+  timeline: TimelineRow[];
+  /** Waits in seconds per strategy and flavor, in trace order (for the report's distribution charts). */
+  waits: Partial<Record<StrategyName, Record<string, number[]>>>;
+}
 
 /** One strategy's replay (or the local run's observation of the real handlers), reaching the horizon. */
 export interface StrategyRun {

@@ -1,7 +1,7 @@
 import type { Policy } from '../functions/shared/engine';
 import { checkTraceAgainstFlavors, flavorSetupsFromPolicy } from './flavor-setup';
 import { Replay } from './replay';
-import { simulationResult } from './results';
+import { simulationResult, type SimulationResult, type SimulationSettings } from './results';
 import { deriveSeed, seededRandom } from './rng';
 import { HpaStrategy } from './strategies/hpa';
 import { KedaStrategy } from './strategies/keda';
@@ -10,14 +10,7 @@ import { PolicyStrategy } from './strategies/policy';
 import { StaticStrategy } from './strategies/static';
 import type { ScaleInMode, ScalingStrategy } from './strategies/strategy';
 import type { TraceJob } from './trace';
-import {
-  BASELINES,
-  type BaselineName,
-  type FlavorSetup,
-  type StrategyName,
-  type StrategyResult,
-  type TimelineRow,
-} from './types';
+import { BASELINES, type BaselineName } from './types';
 
 export interface SimulationOptions {
   /** Seconds from a node's request until it is available (ARCHITECTURE 3.4 default: 300). */
@@ -47,38 +40,6 @@ export interface SimulationOptions {
    * nodes; `idle-nodes` is the what-if of deleting chosen idle nodes (`nodes/batch-delete`) instead.
    */
   policyScaleIn?: ScaleInMode;
-}
-
-export interface SimulationSettings {
-  provision_delay_s: number;
-  provision_jitter_s: number;
-  sweep_seconds: number;
-  event_latency_s: number;
-  seed: number;
-  tail_s: number;
-  /** Every figure of every strategy, the oracle's too, covers [0, horizon_s]. */
-  horizon_s: number;
-  /** When the last job ended, in the slowest strategy. */
-  last_job_end_s: number;
-  horizon_cap_s: number;
-  /** True when some strategy still had jobs queued or running at the cap: they count as unfinished. */
-  horizon_capped: boolean;
-  start: string;
-  baselines: BaselineName[];
-  policy_scale_in: ScaleInMode;
-}
-
-export interface SimulationResult {
-  pool: string;
-  jobs: number;
-  /** Jobs whose `pool` column names another pool: not replayed. */
-  skippedJobs: number;
-  flavors: FlavorSetup[];
-  settings: SimulationSettings;
-  results: StrategyResult[];
-  timeline: TimelineRow[];
-  /** Waits in seconds per strategy and flavor, in trace order (for the report's distribution charts). */
-  waits: Partial<Record<StrategyName, Record<string, number[]>>>;
 }
 
 export const DEFAULT_PROVISION_DELAY_S = 300;
