@@ -14,6 +14,7 @@ import { dependenciesFromEnv } from '../functions/shared/pipeline/dependencies';
 import { ActivityRepository } from '../functions/shared/store/activity-repository';
 import { DepthRepository } from '../functions/shared/store/depth-repository';
 import { PolicyRepository } from '../functions/shared/store/policy-repository';
+import type { ModelArtsSimulator } from '../simulator';
 import { type LocalStack, startLocalStack } from './stack';
 import { checkTraceAgainstFlavors, flavorSetupsFromPolicy } from '../policy-sim/flavor-setup';
 import { loadTraceFile } from '../policy-sim/input-files';
@@ -152,6 +153,8 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
   try {
     let poolName = policy.pool;
     let source: PoolSource;
+    /** Where the trace's jobs run as workloads: the autoscaler's simulated pool, or the mirror of a real one. */
+    let jobsRunIn: { simulator: ModelArtsSimulator; pool: string };
     const env: Record<string, string | undefined> = {
       ...stack.env,
       // A lease must outlive one evaluation in real time, whatever the speed.
@@ -161,6 +164,7 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
       poolName = stack.simulator.seedPool(simulatedPoolRequest(policy, azs)).metadata.name;
       projectId = stack.simulator.projectId;
       source = simulatorPoolSource(stack.simulator, poolName);
+      jobsRunIn = { simulator: stack.simulator, pool: poolName };
       env[CredentialEnv.ak] = localKeys.ak;
       env[CredentialEnv.sk] = localKeys.sk;
     } else {
@@ -174,6 +178,7 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
       });
       source = endpointPoolSource(client, poolName, 2000);
       mirror = await startPoolMirror({ setups, flavors: simulatedFlavors, now: clock.now });
+      jobsRunIn = { simulator: mirror.simulator, pool: mirror.pool };
     }
 
     // A kept database holds earlier runs' times: start after them, so windows and history stay in order.
@@ -228,10 +233,9 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
     });
 
     const runId = `run${clock.startEpochMs.toString(36)}`;
-    const workloads = stack.simulator ?? mirror!.simulator;
-    const replay = new WorkloadReplay(jobs, setups, workloads, {
+    const replay = new WorkloadReplay(jobs, setups, jobsRunIn.simulator, {
       pool: poolName,
-      workloadPool: mirror?.pool ?? poolName,
+      workloadPool: jobsRunIn.pool,
       runId,
       startEpochMs: clock.startEpochMs,
     });
@@ -341,7 +345,7 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
       pool: poolName,
       dryRun: stored.dryRun,
       moves: recorder.moves(),
-      killedWorkloads: workloads.killedWorkloads(mirror?.pool ?? poolName),
+      killedWorkloads: jobsRunIn.simulator.killedWorkloads(jobsRunIn.pool),
       queue: { ...poller.counters, deadLetters },
       evaluatorInvocations: schedule.invocations,
       realSeconds: Math.round(clock.realElapsedMs()) / 1000,
