@@ -14,13 +14,13 @@ import { dependenciesFromEnv } from '../functions/shared/pipeline/dependencies';
 import { ActivityRepository } from '../functions/shared/store/activity-repository';
 import { DepthRepository } from '../functions/shared/store/depth-repository';
 import { PolicyRepository } from '../functions/shared/store/policy-repository';
+import type { ModelArtsSimulator } from '../simulator';
 import { type LocalStack, startLocalStack } from './stack';
 import { checkTraceAgainstFlavors, flavorSetupsFromPolicy } from '../policy-sim/flavor-setup';
 import { loadTraceFile } from '../policy-sim/input-files';
 import { writeSimulationOutputs } from '../policy-sim/outputs/write-outputs';
-import type { SimulationResult } from '../policy-sim/simulate';
+import type { SimulationResult } from '../policy-sim/results';
 import { publishEvents } from './event-publisher';
-import { JobReplay } from './job-replay';
 import { EvaluatorSchedule, type QueueCounters, QueuePoller } from './lambda-runtime';
 import type { LocalRunOptions } from './options';
 import {
@@ -33,7 +33,9 @@ import {
 import { createProgressView } from './progress-view';
 import { RunRecorder, type ScaleMoves } from './run-recorder';
 import { ScaledClock } from './scaled-clock';
+import { type PoolMirror, startPoolMirror } from './pool-mirror';
 import { simulatedPoolRequest } from './simulated-pool';
+import { WorkloadReplay, simulatorFlavors } from './workload-replay';
 
 export type StopReason = 'finished' | 'duration' | 'signal';
 
@@ -46,6 +48,8 @@ export interface LocalRunReport {
   /** No PATCH was sent: `patches` counts the ones a live run would have sent. */
   dryRun: boolean;
   moves: Record<string, ScaleMoves>;
+  /** Workloads the simulator failed because a node under them was removed: the preempted jobs, counted there. */
+  killedWorkloads: number;
   queue: QueueCounters & { deadLetters: number };
   evaluatorInvocations: number;
   realSeconds: number;
@@ -100,7 +104,8 @@ function atRest(states: readonly FlavorState[], policy: Policy): boolean {
 
 /**
  * The whole system on one machine: DynamoDB Local, the SQS emulator and the ModelArts simulator (or a real
- * endpoint), the real consumer and evaluator handlers on a scaled clock, and the trace replayed as job events.
+ * endpoint), the real consumer and evaluator handlers on a scaled clock, and the trace's jobs run as simulator
+ * workloads whose transitions are sent as job events.
  */
 export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promise<LocalRunReport> {
   const jobs = await loadTraceFile(options.trace).catch((error: unknown) => {
@@ -126,6 +131,7 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
     }
   }
   const localKeys = { ak: 'LOCALRUNAK', sk: randomBytes(16).toString('hex') };
+  const simulatedFlavors = simulatorFlavors(setups);
   const stack: LocalStack = await startLocalStack({
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     tablePrefix: 'local-',
@@ -138,13 +144,17 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
           provisioningDelayMs: options.provisionDelay * 1000,
           deletionDelayMs: 60_000,
           availabilityZones: azs,
+          flavors: simulatedFlavors,
           now: clock.now,
         },
   });
+  let mirror: PoolMirror | undefined;
   const progressHolder: { stop(): void } = { stop: () => undefined };
   try {
     let poolName = policy.pool;
     let source: PoolSource;
+    /** Where the trace's jobs run as workloads: the autoscaler's simulated pool, or the mirror of a real one. */
+    let jobsRunIn: { simulator: ModelArtsSimulator; pool: string };
     const env: Record<string, string | undefined> = {
       ...stack.env,
       // A lease must outlive one evaluation in real time, whatever the speed.
@@ -154,6 +164,7 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
       poolName = stack.simulator.seedPool(simulatedPoolRequest(policy, azs)).metadata.name;
       projectId = stack.simulator.projectId;
       source = simulatorPoolSource(stack.simulator, poolName);
+      jobsRunIn = { simulator: stack.simulator, pool: poolName };
       env[CredentialEnv.ak] = localKeys.ak;
       env[CredentialEnv.sk] = localKeys.sk;
     } else {
@@ -167,6 +178,8 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
         credentials: credentialsFromEnv(process.env).credentials,
       });
       source = endpointPoolSource(client, poolName, 2000);
+      mirror = await startPoolMirror({ setups, flavors: simulatedFlavors, now: clock.now });
+      jobsRunIn = { simulator: mirror.simulator, pool: mirror.pool };
     }
 
     // A kept database holds earlier runs' times: start after them, so windows and history stay in order.
@@ -221,7 +234,12 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
     });
 
     const runId = `run${clock.startEpochMs.toString(36)}`;
-    const replay = new JobReplay(jobs, setups, { pool: poolName, runId, isoAt: (s) => clock.isoAt(s) });
+    const replay = new WorkloadReplay(jobs, setups, jobsRunIn.simulator, {
+      pool: poolName,
+      workloadPool: jobsRunIn.pool,
+      runId,
+      startEpochMs: clock.startEpochMs,
+    });
     const recorder = new RunRecorder(setups);
     const lineCount = flavors.length * (1 + azs.length);
     const progress = createProgressView({ tty: io.tty, totalJobs: jobs.length, lineCount, write: io.write });
@@ -232,6 +250,7 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
     progress.note(
       `trace ${basename(options.trace)}: ${jobs.length} jobs at ${options.speed}x (1 s = ${options.speed} s of trace), ending within ${options.duration} s`,
     );
+    if (mirror) progress.note(`the jobs run as workloads in a local mirror of the pool's available nodes`);
 
     const countPatches = patchCounter(stack, activities, poolName, clock);
     // Virtual time starts with the handlers, so the trace's first seconds are not spent on setup.
@@ -248,9 +267,11 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
         progress.note(`pool could not be read: ${(error as Error).message}`);
         return undefined;
       });
-      if (pool) states = flavorStates(pool, flavors, azs);
-      const available = Object.fromEntries(states.map((state) => [state.flavor, state.available]));
-      await publishEvents(stack.sqs.client, stack.sqs.queueUrl, replay.step(tS, available));
+      if (pool) {
+        states = flavorStates(pool, flavors, azs);
+        mirror?.follow(pool);
+      }
+      await publishEvents(stack.sqs.client, stack.sqs.queueUrl, replay.step(tS));
       const demand = Object.fromEntries(
         flavors.map((flavor) => {
           const units = replay.demand(flavor);
@@ -325,6 +346,7 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
       pool: poolName,
       dryRun: stored.dryRun,
       moves: recorder.moves(),
+      killedWorkloads: jobsRunIn.simulator.killedWorkloads(jobsRunIn.pool),
       queue: { ...poller.counters, deadLetters },
       evaluatorInvocations: schedule.invocations,
       realSeconds: Math.round(clock.realElapsedMs()) / 1000,
@@ -344,6 +366,7 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
           endpoint: options.endpoint ?? null,
           dry_run: stored.dryRun,
           moves: report.moves,
+          killed_workloads: report.killedWorkloads,
           queue: report.queue,
           evaluator_invocations: report.evaluatorInvocations,
         },
@@ -355,6 +378,7 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
     return report;
   } finally {
     progressHolder.stop();
+    await mirror?.close();
     await stack.stop();
   }
 }

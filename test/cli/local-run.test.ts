@@ -20,6 +20,7 @@ interface Summary {
 interface RunInfo {
   stop_reason: string;
   moves: Record<string, { scaleUps: number; scaleDowns: number; targets: number[] }>;
+  killed_workloads: number;
   queue: { received: number; failed: number; deadLetters: number };
 }
 
@@ -67,6 +68,8 @@ describe('npm start (bin/local-run.ts)', () => {
     expect(gpu.targets[peak]).toBeGreaterThan(gpu.targets[0]!);
     expect(gpu.targets.slice(peak + 1).length).toBeGreaterThan(0);
     expect(gpu.targets[gpu.targets.length - 1]).toBeLessThan(gpu.targets[peak]!);
+    // Jobs killed by a scale-in, as the replay counted them from the transitions and as the simulator did.
+    expect(policy.preempted_jobs).toBe(info.killed_workloads);
     expect(info.queue.failed).toBe(0);
     expect(info.queue.deadLetters).toBe(0);
 

@@ -8,6 +8,7 @@ import {
   parsePolicy,
   parseScalerState,
 } from '../engine';
+import { flavorStatuses } from '../engine/pool-view';
 import type { AttemptInfo, ModelArtsClient, Pool, UpdatePoolRequest } from '../modelarts';
 import type { Activity } from '../store/activity-repository';
 import { DepthRepository, type PoolDepth } from '../store/depth-repository';
@@ -369,12 +370,14 @@ export class PoolEvaluator {
 
   /** Each flavor's demand and target beside the nodes the pool status showed when it was decided. */
   private reportFlavors(run: EvaluationRun, decision: Decision, pool: Pool): void {
+    const statuses = flavorStatuses(pool);
     for (const flavor of decision.flavors) {
+      const status = statuses.get(flavor.flavor);
       this.deps.telemetry.flavor(run.request.pool, flavor.flavor, {
         demandUnits: flavor.demandUnits,
         targetNodes: flavor.after.count,
-        availableNodes: statusNodes(pool.status.resources?.available, flavor.flavor),
-        creatingNodes: statusNodes(pool.status.resources?.creating, flavor.flavor),
+        availableNodes: status?.available.total ?? 0,
+        creatingNodes: status?.creating.total ?? 0,
       });
     }
   }
@@ -452,14 +455,6 @@ function confirmsDecision(response: Pool, decision: Decision): string | undefine
     }
   }
   return undefined;
-}
-
-/** Nodes of one flavor in a status list (`available`, `creating`); a flavor may span several entries. */
-function statusNodes(
-  entries: ReadonlyArray<{ flavor: string; count: number }> | undefined,
-  flavor: string,
-): number {
-  return (entries ?? []).reduce((sum, entry) => (entry.flavor === flavor ? sum + entry.count : sum), 0);
 }
 
 /** Seconds since the newest depth update of any flavor; undefined when the pool has no depth yet. */
