@@ -45,6 +45,8 @@ describe('fault and load run against DynamoDB Local, fauxqs and the simulator', 
       // ARCHITECTURE §4.
       expect({
         lost: report.lost,
+        // Invariant 4: scale-in names idle nodes, so no workload is ever killed by the autoscaler.
+        preempted: report.preempted,
         boundViolations: report.boundViolations,
         droppedFields: report.droppedFields,
         concurrentPatches: report.concurrentPatches,
@@ -52,6 +54,7 @@ describe('fault and load run against DynamoDB Local, fauxqs and the simulator', 
         unrecorded: report.unrecorded,
       }).toEqual({
         lost: 0,
+        preempted: 0,
         boundViolations: 0,
         droppedFields: 0,
         concurrentPatches: 0,
