@@ -20,8 +20,12 @@ export interface PollResult {
   failed: string[];
 }
 
-/** A Lambda context for running handlers outside Lambda. */
-export function localLambdaContext(functionName: string, requestId: string): Context {
+/**
+ * A Lambda context for running handlers outside Lambda. Its remaining time counts down from `timeoutMs` on the
+ * real clock from the moment it is made, as Lambda's does from the invocation's start.
+ */
+export function localLambdaContext(functionName: string, requestId: string, timeoutMs = 60_000): Context {
+  const deadline = Date.now() + timeoutMs;
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName,
@@ -31,7 +35,7 @@ export function localLambdaContext(functionName: string, requestId: string): Con
     awsRequestId: requestId,
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'local',
-    getRemainingTimeInMillis: () => 60_000,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,

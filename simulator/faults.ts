@@ -9,7 +9,9 @@ export type FaultAction =
   /** Responds normally, `ms` later; later rules still apply. */
   | { type: 'latency'; ms: number }
   /** Destroys the socket before any response. */
-  | { type: 'drop' };
+  | { type: 'drop' }
+  /** Handles the request (a PATCH or a batch-delete takes effect), then destroys the socket: the answer is lost. */
+  | { type: 'lose-response' };
 
 export interface FaultRule {
   /** HTTP method to match; any when absent. */
@@ -86,5 +88,7 @@ function describe(action: FaultAction): string {
       return `latency ${action.ms}ms`;
     case 'drop':
       return 'drop';
+    case 'lose-response':
+      return 'lose-response';
   }
 }

@@ -208,13 +208,15 @@ export async function startModelArtsSimulator(
       const decision = faults.decide(method, rawPath);
       if (decision.descriptions.length > 0) entry.fault = decision.descriptions.join(', ');
       if (decision.delayMs > 0) await sleep(decision.delayMs);
-      if (decision.terminal) {
-        if (decision.terminal.type === 'drop') {
+      const terminal = decision.terminal;
+      const loseResponse = terminal?.type === 'lose-response';
+      if (terminal !== undefined && terminal.type !== 'lose-response') {
+        if (terminal.type === 'drop') {
           log.record(entry);
           req.socket.destroy();
           return;
         }
-        replyError(faultError(decision.terminal));
+        replyError(faultError(terminal));
         return;
       }
 
@@ -231,6 +233,13 @@ export async function startModelArtsSimulator(
         now(),
         routeOptions,
       );
+      if (loseResponse) {
+        // The request took effect; the client never hears of it.
+        entry.status = response.status;
+        log.record(entry);
+        req.socket.destroy();
+        return;
+      }
       reply(response.status, response.body);
     } catch (error) {
       if (error instanceof ModelArtsHttpError) replyError(error);
@@ -373,7 +382,7 @@ function tryParse(text: string): unknown {
 }
 
 function faultError(
-  action: Exclude<FaultAction, { type: 'latency' } | { type: 'drop' }>,
+  action: Exclude<FaultAction, { type: 'latency' } | { type: 'drop' } | { type: 'lose-response' }>,
 ): ModelArtsHttpError {
   if (action.type === 'throttle') {
     const headers: Record<string, string> =

@@ -17,8 +17,10 @@ export function createConsumerHandler(deps: HandlerDependencies) {
           deps.logger.warn('message reported as failed', { messageId: record.messageId }),
       }),
     )
-    .handler(async (event) => {
-      const summary = await consumeBatch(deps, event.Records);
+    .handler(async (event, context) => {
+      const summary = await consumeBatch(deps, event.Records, {
+        remainingTimeMs: () => context.getRemainingTimeInMillis(),
+      });
       // The partial-batch middleware turns these settled results into `batchItemFailures`.
       return summary.results as unknown as SQSBatchResponse;
     });

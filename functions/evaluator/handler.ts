@@ -21,6 +21,7 @@ export function createEvaluatorHandler(deps: HandlerDependencies) {
       const result = await sweepPools(deps, {
         correlationId,
         inProcess: deps.evaluateInProcess,
+        remainingTimeMs: () => context.getRemainingTimeInMillis(),
         sqs: deps.sqs,
         ...(deps.queueUrl !== undefined ? { queueUrl: deps.queueUrl } : {}),
       });

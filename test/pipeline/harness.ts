@@ -75,7 +75,7 @@ function quietPowertools(): { logger: Logger; metrics: Metrics } {
 }
 
 /** Fast retries so 429/500 scenarios take milliseconds; everything else as in production. */
-export function testClientFactory(): ModelArtsClientFactory {
+export function testClientFactory(options: { maxRetries?: number } = {}): ModelArtsClientFactory {
   return async (target, hooks) =>
     new ModelArtsClient({
       // No real waiting between retries; every attempt still takes a token from the shared bucket.
@@ -83,7 +83,7 @@ export function testClientFactory(): ModelArtsClientFactory {
       endpoint: target.endpoint,
       projectId: target.projectId,
       credentials: CREDENTIALS,
-      maxRetries: 3,
+      maxRetries: options.maxRetries ?? 3,
       timeoutMs: 5_000,
       ...hooks,
     });

@@ -8,7 +8,7 @@ import { earliestAfter } from './next-change';
 import { sizeChanged, sizeOf } from './patch-body';
 import type { FlavorPolicy, Policy } from './policy';
 import type { FlavorStatus } from './pool-view';
-import type { FlavorScalerState } from './state';
+import { withScale, type FlavorScalerState } from './state';
 import type { FlavorDecision, FlavorDepth, FlavorSize, FlavorTarget } from './types';
 
 /** Everything the decision for one flavor of the policy reads. */
@@ -106,23 +106,6 @@ function entryNotHandled(input: FlavorInput): FlavorResult {
   };
 }
 
-/** The state once a change of the entry from `current` to `count` nodes is applied. */
-function scaledState(
-  state: FlavorScalerState,
-  current: number,
-  count: number,
-  now: number,
-): FlavorScalerState {
-  const scaled = { ...state, lastScaleAt: now };
-  if (count > current) {
-    return { ...scaled, scaleUpEvents: [...state.scaleUpEvents, { at: now, change: count - current }] };
-  }
-  if (count < current) {
-    return { ...scaled, scaleDownEvents: [...state.scaleDownEvents, { at: now, change: current - count }] };
-  }
-  return scaled;
-}
-
 /** The last reason: what changes, or that nothing does. */
 function summary(current: number, after: FlavorSize, changed: boolean): string {
   if (!changed) return `unchanged at ${current}`;
@@ -180,7 +163,7 @@ export function flavorResult(ctx: FlavorContext, proposal: FlavorProposal): Flav
       reasons: [...proposal.reasons, summary(current, after, changed)],
       ...(removed !== undefined ? { nodes: { remove: removed, kept: proposal.kept ?? {} } } : {}),
     },
-    applied: changed ? scaledState(notApplied, current, after.count, now) : notApplied,
+    applied: changed ? withScale(notApplied, current, after.count, now) : notApplied,
     notApplied,
   };
   if (changed && removed !== undefined) result.removeNodes = removed;

@@ -26,7 +26,7 @@ export type {
   AzBackoffPolicy,
   ParsePolicyOptions,
 } from './policy';
-export { ScalerStateSchema, initialScalerState, parseScalerState } from './state';
+export { ScalerStateSchema, initialScalerState, parseScalerState, withScaleOf } from './state';
 export type { ScalerState, FlavorScalerState, TimedRecommendation, ScaleEvent, AzHealth } from './state';
 export { PolicyValidationError, FlavorEntryNotFoundError, InvalidTargetError } from './errors';
 export type { PolicyIssue } from './errors';

@@ -62,3 +62,35 @@ export function parseScalerState(input: unknown): ScalerState {
   const result = ScalerStateSchema.safeParse(input ?? {});
   return result.success ? result.data : initialScalerState();
 }
+
+/**
+ * A flavor's state once a change of its entry from `current` to `count` nodes took effect at `at`: the change
+ * counts in the rate policies' periods and starts the cooldown.
+ */
+export function withScale(
+  state: FlavorScalerState,
+  current: number,
+  count: number,
+  at: number,
+): FlavorScalerState {
+  const scaled = { ...state, lastScaleAt: at };
+  if (count > current) {
+    return { ...scaled, scaleUpEvents: [...state.scaleUpEvents, { at, change: count - current }] };
+  }
+  if (count < current) {
+    return { ...scaled, scaleDownEvents: [...state.scaleDownEvents, { at, change: current - count }] };
+  }
+  return scaled;
+}
+
+/** The pool's state once a change of one flavor, found after the fact (a reconciled intent), is counted in. */
+export function withScaleOf(
+  state: ScalerState,
+  flavor: string,
+  current: number,
+  count: number,
+  at: number,
+): ScalerState {
+  const previous = state.flavors[flavor] ?? newFlavorState(at);
+  return { ...state, flavors: { ...state.flavors, [flavor]: withScale(previous, current, count, at) } };
+}

@@ -77,6 +77,7 @@ function checkNamedByPolicy(event: DepthEvent, flavorsByPool: Map<string, Readon
 export async function consumeBatch(
   deps: PipelineDependencies,
   messages: QueueMessage[],
+  invocation: { remainingTimeMs?: () => number } = {},
 ): Promise<BatchSummary> {
   const depth = new DepthRepository(deps.store, { jobRetentionDays: deps.settings.jobRetentionDays });
   const window: EventTimeWindow = {
@@ -199,6 +200,7 @@ export async function consumeBatch(
     const first = requests[0]?.event;
     return evaluator.evaluate({
       pool,
+      ...(invocation.remainingTimeMs !== undefined ? { remainingTimeMs: invocation.remainingTimeMs } : {}),
       trigger: first ? first.reason : 'job events',
       ...(first?.correlationId !== undefined
         ? { correlationId: first.correlationId }

@@ -140,6 +140,7 @@ export function dependenciesFromEnv(
       activityRetentionDays: config.activityRetentionDays,
       jobRetentionDays: config.jobRetentionDays,
       endpointAllowlist: config.modelArts.endpointAllowlist,
+      requestTimeoutMs: config.modelArts.timeoutMs,
       ...(config.modelArts.endpointOverride ? { endpointOverride: config.modelArts.endpointOverride } : {}),
       ...(config.modelArts.projectIdOverride
         ? { projectIdOverride: config.modelArts.projectIdOverride }

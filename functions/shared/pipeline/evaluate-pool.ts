@@ -2,6 +2,7 @@ import {
   type Decision,
   type Policy,
   type PoolOccupancy,
+  type ScalerState,
   PolicyValidationError,
   UNKNOWN_OCCUPANCY,
   decide,
@@ -15,9 +16,21 @@ import { DepthRepository, type PoolDepth } from '../store/depth-repository';
 import { readEvaluationInputs } from '../store/evaluation-read';
 import { EvaluationOutcomeRepository } from '../store/evaluation-outcome';
 import type { StoredPolicy } from '../store/policy-repository';
-import { type LeaseResult, type ScalerRecord, ScalerStateRepository } from '../store/scaler-state-repository';
+import {
+  type LeaseResult,
+  type ScaleIntent,
+  type ScalerRecord,
+  ScalerStateRepository,
+} from '../store/scaler-state-repository';
 import { type EvaluationContext, errorFacts } from './activity-records';
 import type { EvaluationStatus } from './metric-names';
+import {
+  intentOf,
+  outcomeUnknown,
+  reconcileIntent,
+  reconciledActivities,
+  stateWithReconciled,
+} from './intents';
 import { occupancyFromListings } from './occupancy-read';
 import { type ActionOutcome, type EvaluationOutcome, deferredWaitMs, recordOutcome } from './outcome-rules';
 import { tokenBeforeEachAttempt } from './request-budget';
@@ -30,6 +43,11 @@ export interface EvaluationRequest {
   correlationId?: string;
   /** Decide and record without sending a PATCH, whatever the policy says. */
   dryRun?: boolean;
+  /**
+   * Milliseconds the invocation has left (Lambda's `getRemainingTimeInMillis`): no change is started unless it
+   * covers the request and the recording of its outcome. Unbounded when absent.
+   */
+  remainingTimeMs?: () => number;
 }
 
 export interface EvaluationResult {
@@ -47,6 +65,9 @@ export interface EvaluationResult {
 /** Time kept between the end of the last ModelArts call and the lease's expiry. */
 const LEASE_SAFETY_MARGIN_MS = 10_000;
 
+/** Time kept, after a change is answered, to record its outcome before the invocation ends. */
+const RECORD_MARGIN_MS = 5_000;
+
 /** One evaluation's facts, passed from step to step. */
 interface EvaluationRun {
   request: EvaluationRequest;
@@ -57,6 +78,10 @@ interface EvaluationRun {
   context: EvaluationContext;
   /** Every HTTP attempt to ModelArts so far, retries included. */
   attempts: AttemptInfo[];
+  /** A change recorded before it was sent whose outcome is not known yet: left open when the run is saved. */
+  openIntent?: ScaleIntent;
+  /** Records of an earlier change found open and reconciled in this run. */
+  reconciled: Activity[];
 }
 
 /** A ModelArts call's result with the attempts it took. */
@@ -110,6 +135,7 @@ export class PoolEvaluator {
     depth: PoolDepth,
     record: ScalerRecord,
   ): Promise<EvaluationOutcome> {
+    run.openIntent = record.intent;
     const policy = this.parsePolicy(run, stored);
     if (policy instanceof PolicyValidationError) return { kind: 'invalid-policy', error: policy };
     if (!policy.enabled) return { kind: 'disabled' };
@@ -125,10 +151,11 @@ export class PoolEvaluator {
       return { kind: 'get-failed', error: fetched.error, attempts: fetched.attempts };
     }
 
-    let decided = this.decide(run, policy, fetched.value, depth, record);
+    const state = this.reconcile(run, fetched.value, parseScalerState(record.engineState));
+    let decided = this.decide(run, policy, fetched.value, depth, state);
     if (decided.ok && decided.value.needsOccupancy !== undefined) {
       const occupancy = await this.readOccupancy(run, client);
-      decided = this.decide(run, policy, fetched.value, depth, record, occupancy);
+      decided = this.decide(run, policy, fetched.value, depth, state, occupancy);
     }
     if (!decided.ok) return { kind: 'decision-failed', error: decided.error };
     const decision = decided.value;
@@ -165,13 +192,60 @@ export class PoolEvaluator {
     return occupancyFromListings(nodes.value.items, running.ok ? running.value.items : undefined, pending);
   }
 
+  /**
+   * A change an earlier evaluation recorded and never concluded (it crashed, the store or the Lambda failed
+   * mid-request, or the answer was lost) is judged against the pool as read now: what took effect is recorded
+   * once, and counted in the scaling history at the time it was sent.
+   */
+  private reconcile(run: EvaluationRun, pool: Pool, state: ScalerState): ScalerState {
+    const intent = run.openIntent;
+    if (intent === undefined) return state;
+    const verdicts = reconcileIntent(intent, pool);
+    run.reconciled = reconciledActivities(intent, verdicts, run.context, this.deps.clock() - run.started);
+    run.openIntent = undefined;
+    this.deps.logger.warn('reconciled a change whose outcome had not been recorded', {
+      pool: run.request.pool,
+      correlationId: run.correlationId,
+      intent: intent.id,
+      verdicts: verdicts.map((verdict) => `${verdict.flavor}: ${verdict.verdict}`),
+    });
+    return stateWithReconciled(state, intent, verdicts);
+  }
+
   private async act(run: EvaluationRun, client: ModelArtsClient, decision: Decision): Promise<ActionOutcome> {
     if (decision.action === 'dry-run' && decision.patch !== null) return { kind: 'dry-run' };
     if (decision.action === 'dry-run' && decision.deleteNodes) return { kind: 'dry-run', batchDelete: true };
     if (decision.action !== 'scale') return { kind: 'none' };
+    if (decision.patch === null && decision.deleteNodes === undefined) return { kind: 'none' };
+    const refused = await this.prepareChange(run, decision);
+    if (refused !== undefined) return refused;
     if (decision.patch) return this.patch(run, client, decision, decision.patch);
-    if (decision.deleteNodes) return this.deleteNodes(run, client, decision.deleteNodes);
-    return { kind: 'none' };
+    return this.deleteNodes(run, client, decision.deleteNodes ?? []);
+  }
+
+  /**
+   * Before a change is sent: enough invocation time left to send it and record its outcome, and its intent
+   * recorded (write-ahead). Returns why nothing may be sent, or undefined.
+   */
+  private async prepareChange(run: EvaluationRun, decision: Decision): Promise<ActionOutcome | undefined> {
+    const remainingMs = run.request.remainingTimeMs?.();
+    const neededMs = this.deps.settings.requestTimeoutMs + RECORD_MARGIN_MS;
+    if (remainingMs !== undefined && remainingMs < neededMs) {
+      return { kind: 'out-of-time', remainingMs: Math.max(0, Math.floor(remainingMs)), neededMs };
+    }
+    const intent = intentOf(decision, run.context, this.deps.clock());
+    try {
+      await this.states.openIntent(run.request.pool, run.owner, intent);
+    } catch (error) {
+      this.deps.logger.error('the change could not be recorded before it was sent: nothing sent', {
+        pool: run.request.pool,
+        correlationId: run.correlationId,
+        ...errorFacts(error),
+      });
+      return { kind: 'not-recorded', error };
+    }
+    run.openIntent = intent;
+    return undefined;
   }
 
   /**
@@ -188,8 +262,16 @@ export class PoolEvaluator {
     if (!sent.ok) {
       if (deferredWaitMs(sent.error, sent.attempts) === undefined) this.deps.telemetry.patch('Failed', pool);
       this.logFailedCall(run, 'batch-delete failed', sent);
-      return { kind: 'delete-failed', error: sent.error, latencyMs: sent.latencyMs, attempts: sent.attempts };
+      const unknown = this.concludeFailedChange(run, sent.error, sent.attempts.length);
+      return {
+        kind: 'delete-failed',
+        error: sent.error,
+        latencyMs: sent.latencyMs,
+        attempts: sent.attempts,
+        unknown,
+      };
     }
+    run.openIntent = undefined;
     this.deps.telemetry.patch('Successful', pool);
     this.deps.logger.info('nodes removed', { pool, correlationId: run.correlationId, nodes: names });
     return { kind: 'deleted', latencyMs: sent.latencyMs, attempts: sent.attempts };
@@ -206,8 +288,16 @@ export class PoolEvaluator {
     if (!sent.ok) {
       if (deferredWaitMs(sent.error, sent.attempts) === undefined) this.deps.telemetry.patch('Failed', pool);
       this.logFailedCall(run, 'PATCH failed', sent);
-      return { kind: 'patch-failed', error: sent.error, latencyMs: sent.latencyMs, attempts: sent.attempts };
+      const unknown = this.concludeFailedChange(run, sent.error, sent.attempts.length);
+      return {
+        kind: 'patch-failed',
+        error: sent.error,
+        latencyMs: sent.latencyMs,
+        attempts: sent.attempts,
+        unknown,
+      };
     }
+    run.openIntent = undefined;
     const mismatch = confirmsDecision(sent.value, decision);
     this.deps.telemetry.patch(mismatch === undefined ? 'Successful' : 'Failed', pool);
     if (mismatch === undefined) this.logScaled(run, decision);
@@ -219,6 +309,16 @@ export class PoolEvaluator {
     };
   }
 
+  /**
+   * A failed change: refused outright, its intent is concluded; possibly applied (no answer said otherwise), it
+   * stays open for the next evaluation to reconcile. Returns whether the outcome is unknown.
+   */
+  private concludeFailedChange(run: EvaluationRun, error: unknown, attempts: number): boolean {
+    const unknown = outcomeUnknown(error, attempts);
+    if (!unknown) run.openIntent = undefined;
+    return unknown;
+  }
+
   /** Status, activities and state of the outcome, saved with the lease release in one transaction. */
   private async save(
     run: EvaluationRun,
@@ -226,12 +326,15 @@ export class PoolEvaluator {
     outcome: EvaluationOutcome,
   ): Promise<EvaluationResult> {
     const now = this.deps.clock();
-    const { status, activities, update } = recordOutcome(outcome, run.context, {
+    const recorded = recordOutcome(outcome, run.context, {
       record,
       now,
       latencyMs: now - run.started,
       settings: this.deps.settings,
+      ...(run.openIntent !== undefined ? { openIntent: run.openIntent } : {}),
     });
+    const { status, update } = recorded;
+    const activities = [...run.reconciled, ...recorded.activities];
     if (status === 'Throttled') this.deps.telemetry.throttled();
     const { pool } = run.request;
     const { leaseLost } = await this.outcomes.save({ pool, owner: run.owner, update, activities, now });
@@ -258,7 +361,7 @@ export class PoolEvaluator {
       trigger: request.trigger,
       newId: this.deps.newId,
     };
-    return { request, owner, correlationId, started, context, attempts: [] };
+    return { request, owner, correlationId, started, context, attempts: [], reconciled: [] };
   }
 
   private noPolicy(run: EvaluationRun): EvaluationResult {
@@ -330,8 +433,9 @@ export class PoolEvaluator {
    */
   private leaseDeadline(run: EvaluationRun): AbortSignal {
     const elapsed = this.deps.clock() - run.started;
-    const remaining = this.deps.settings.leaseMs - elapsed - LEASE_SAFETY_MARGIN_MS;
-    return AbortSignal.timeout(Math.max(1_000, Math.floor(remaining)));
+    const lease = this.deps.settings.leaseMs - elapsed - LEASE_SAFETY_MARGIN_MS;
+    const invocation = (run.request.remainingTimeMs?.() ?? Infinity) - RECORD_MARGIN_MS;
+    return AbortSignal.timeout(Math.max(1_000, Math.floor(Math.min(lease, invocation))));
   }
 
   private decide(
@@ -339,10 +443,9 @@ export class PoolEvaluator {
     policy: Policy,
     pool: Pool,
     depth: PoolDepth,
-    record: ScalerRecord,
+    state: ScalerState,
     occupancy?: PoolOccupancy,
   ): { ok: true; value: Decision } | { ok: false; error: unknown } {
-    const state = parseScalerState(record.engineState);
     const started = performance.now();
     let decision: Decision;
     try {

@@ -6,7 +6,7 @@
 import type { Decision, PolicyValidationError } from '../engine';
 import { type AttemptInfo, ModelArtsApiError } from '../modelarts';
 import type { Activity, ActivityStatus } from '../store/activity-repository';
-import type { ScalerRecord, ScalerStateUpdate } from '../store/scaler-state-repository';
+import type { ScaleIntent, ScalerRecord, ScalerStateUpdate } from '../store/scaler-state-repository';
 import {
   type EvaluationContext,
   type ChangeOutcome,
@@ -43,12 +43,31 @@ export type ActionOutcome =
   | { kind: 'dry-run'; batchDelete?: boolean }
   /** The PATCH answered; `mismatch` says how the returned pool differs from the decision, if it does. */
   | { kind: 'patched'; latencyMs: number; attempts: readonly AttemptInfo[]; mismatch?: string }
-  /** The PATCH did not answer; `attempts` are its HTTP attempts (none when no token came). */
-  | { kind: 'patch-failed'; error: unknown; latencyMs: number; attempts: readonly AttemptInfo[] }
+  /**
+   * The PATCH did not answer; `attempts` are its HTTP attempts (none when no token came). `unknown`: it may still
+   * have taken effect (its intent stays open for the next evaluation to reconcile).
+   */
+  | {
+      kind: 'patch-failed';
+      error: unknown;
+      latencyMs: number;
+      attempts: readonly AttemptInfo[];
+      unknown?: boolean;
+    }
   /** The batch-delete of the chosen nodes was accepted. */
   | { kind: 'deleted'; latencyMs: number; attempts: readonly AttemptInfo[] }
-  /** The batch-delete did not answer, or its answer was lost (outcome unknown: it is not sent again). */
-  | { kind: 'delete-failed'; error: unknown; latencyMs: number; attempts: readonly AttemptInfo[] };
+  /** The batch-delete did not answer, or its answer was lost (then `unknown`: it is not sent again). */
+  | {
+      kind: 'delete-failed';
+      error: unknown;
+      latencyMs: number;
+      attempts: readonly AttemptInfo[];
+      unknown?: boolean;
+    }
+  /** Too little Lambda time left to send a change and record its outcome: nothing sent. */
+  | { kind: 'out-of-time'; remainingMs: number; neededMs: number }
+  /** The change could not be recorded before it was sent (write-ahead intent): nothing sent. */
+  | { kind: 'not-recorded'; error: unknown };
 
 /** Shortest wait after a deferred evaluation when the bucket gives no better hint. */
 export const THROTTLE_BACKOFF_MS = 1_000;
@@ -64,6 +83,8 @@ export interface OutcomeFacts {
   /** Since the evaluation started. */
   latencyMs: number;
   settings: FailureBackoffSettings;
+  /** A change whose outcome is still unknown after this evaluation: it stays open in the state. */
+  openIntent?: ScaleIntent;
 }
 
 export interface RecordedOutcome {
@@ -134,6 +155,10 @@ function actionStatus(decision: Decision, action: ActionOutcome): ActivityStatus
     case 'patch-failed':
     case 'delete-failed':
       return failedCallStatus(action.error);
+    case 'out-of-time':
+      return 'Skipped';
+    case 'not-recorded':
+      return 'Failed';
   }
 }
 
@@ -155,6 +180,7 @@ export function stateUpdate(
     lastStatus: status,
     ...(outcome.kind === 'decided' ? decisionState(outcome.decision, outcome.action) : {}),
     ...backoffUpdate(outcome, facts),
+    ...(facts.openIntent !== undefined ? { intent: facts.openIntent } : {}),
   };
 }
 
@@ -194,6 +220,8 @@ function backoffEffect(outcome: EvaluationOutcome): BackoffEffect {
         return outcome.action.mismatch === undefined ? { kind: 'succeeded' } : { kind: 'failed' };
       }
       if (outcome.action.kind === 'deleted') return { kind: 'succeeded' };
+      if (outcome.action.kind === 'not-recorded') return { kind: 'failed' };
+      if (outcome.action.kind === 'out-of-time') return { kind: 'unchanged' };
       if (outcome.action.kind === 'patch-failed' || outcome.action.kind === 'delete-failed') {
         return failedCallEffect(outcome.action.error, outcome.action.attempts);
       }
@@ -335,8 +363,30 @@ export function changeOutcome(action: ActionOutcome, status: ActivityStatus): Ch
         latencyMs: action.latencyMs,
         ...errorFacts(action.error),
         ...attemptFacts(action.attempts),
+        ...(action.unknown
+          ? {
+              reasons: [
+                `outcome unknown: the ${request} may have taken effect; the next evaluation reconciles it against the pool`,
+              ],
+            }
+          : {}),
       };
     }
+    case 'out-of-time':
+      return {
+        status,
+        latencyMs: 0,
+        reasons: [
+          `the Lambda has ${action.remainingMs} ms left, less than the ${action.neededMs} ms a change needs to be sent and recorded: left to the next evaluation`,
+        ],
+      };
+    case 'not-recorded':
+      return {
+        status,
+        latencyMs: 0,
+        ...errorFacts(action.error),
+        reasons: ['the change could not be recorded before it was sent: nothing sent'],
+      };
   }
 }
 

@@ -11,6 +11,8 @@ export interface SweepOptions {
   inProcess: boolean;
   sqs?: SQSClient;
   queueUrl?: string;
+  /** The invocation's remaining time, for evaluations made here. */
+  remainingTimeMs?: () => number;
 }
 
 export interface SweepResult {
@@ -38,7 +40,12 @@ export async function sweepPools(deps: PipelineDependencies, options: SweepOptio
   if (options.inProcess) {
     const evaluator = new PoolEvaluator(deps);
     const settled = await mapWithConcurrency(pools, IN_PROCESS_CONCURRENCY, (pool) =>
-      evaluator.evaluate({ pool, trigger: 'schedule', correlationId: options.correlationId }),
+      evaluator.evaluate({
+        pool,
+        trigger: 'schedule',
+        correlationId: options.correlationId,
+        ...(options.remainingTimeMs !== undefined ? { remainingTimeMs: options.remainingTimeMs } : {}),
+      }),
     );
     const evaluations: EvaluationResult[] = [];
     settled.forEach((outcome, index) => {

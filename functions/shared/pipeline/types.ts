@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { DEFAULT_ENDPOINT_ALLOWLIST, type EndpointAllowlist } from '../endpoint-allowlist';
 import type { AttemptInfo, ModelArtsClient, ModelArtsClientOptions } from '../modelarts';
+import { CLIENT_DEFAULTS } from '../modelarts/client';
 import type { StoreContext } from '../store/document-client';
 import type { PipelineTelemetry } from './telemetry';
 
@@ -49,6 +50,11 @@ export interface EvaluationSettings {
   jobRetentionDays: number;
   /** Where a policy's endpoint may point; a policy outside it is recorded `Invalid`. */
   endpointAllowlist: EndpointAllowlist;
+  /**
+   * The ModelArts client's timeout per attempt: no PATCH or batch-delete starts unless the Lambda has this long
+   * left, plus the time to record the outcome.
+   */
+  requestTimeoutMs: number;
   /** When set, used instead of the policies' endpoint / project id. */
   endpointOverride?: string;
   projectIdOverride?: string;
@@ -64,6 +70,7 @@ export const DEFAULT_EVALUATION_SETTINGS: EvaluationSettings = {
   activityRetentionDays: 30,
   jobRetentionDays: 16,
   endpointAllowlist: DEFAULT_ENDPOINT_ALLOWLIST,
+  requestTimeoutMs: CLIENT_DEFAULTS.timeoutMs,
 };
 
 /** Everything the pipeline touches, injected: the handlers build it from the environment, tests by hand. */

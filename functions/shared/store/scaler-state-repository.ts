@@ -24,6 +24,31 @@ export interface ScalerRecord {
   lastEvaluatedAt?: number;
   lastStatus?: string;
   nextEvaluationAt?: number;
+  /** A PATCH or batch-delete recorded before it was sent and not yet concluded (write-ahead). */
+  intent?: ScaleIntent;
+}
+
+/** One flavor's part of a scale intent: its sizes before and after, and the nodes a batch-delete names. */
+export interface IntentFlavor {
+  flavor: string;
+  before: { count: number; maxCount?: number };
+  after: { count: number; maxCount?: number };
+  nodes?: string[];
+}
+
+/**
+ * A change to a pool, recorded durably before it is sent (write-ahead), so that a change whose outcome was never
+ * recorded (the store or the Lambda failed mid-request, or the answer was lost) is found and reconciled by the
+ * next evaluation, and appears exactly once in the activities and in the scaling history.
+ */
+export interface ScaleIntent {
+  /** The correlation id of the evaluation that sent it. */
+  id: string;
+  kind: 'patch' | 'batch-delete';
+  /** Epoch ms, just before it was sent. */
+  openedAt: number;
+  trigger: string;
+  flavors: IntentFlavor[];
 }
 
 export type LeaseResult =
@@ -37,6 +62,8 @@ export interface ScalerStateUpdate {
   backoffUntil: number;
   lastStatus: string;
   nextEvaluationAt?: number;
+  /** Kept open (its outcome is still unknown); absent: any open intent is concluded by this save. */
+  intent?: ScaleIntent;
 }
 
 function recordFromItem(pool: string, item: Record<string, unknown> | undefined): ScalerRecord {
@@ -93,6 +120,22 @@ export class ScalerStateRepository {
   }
 
   /**
+   * Records the change the lease holder is about to send. Valid only while `owner` still holds the pool; fails
+   * (and nothing must be sent) when the store cannot record it.
+   */
+  async openIntent(pool: string, owner: string, intent: ScaleIntent): Promise<void> {
+    await this.store.doc.send(
+      new UpdateCommand({
+        TableName: this.store.tables.scalerState,
+        Key: { pool },
+        UpdateExpression: 'SET intent = :intent',
+        ConditionExpression: 'leaseOwner = :owner',
+        ExpressionAttributeValues: { ':intent': intent, ':owner': owner },
+      }),
+    );
+  }
+
+  /**
    * The transaction item that saves an evaluation's outcome and releases the lease, valid only while `owner`
    * still holds it: an evaluator whose lease expired mid-way can never overwrite a newer state. Written by
    * `EvaluationOutcomeRepository` together with the activities.
@@ -106,8 +149,10 @@ export class ScalerStateRepository {
           'SET engineState = :engineState, failures = :failures, backoffUntil = :backoffUntil, ' +
           'lastStatus = :lastStatus, lastEvaluatedAt = :now, updatedAt = :now' +
           (update.nextEvaluationAt !== undefined ? ', nextEvaluationAt = :next' : '') +
+          (update.intent !== undefined ? ', intent = :intent' : '') +
           ' REMOVE leaseOwner, leaseExpiresAt' +
           (update.nextEvaluationAt === undefined ? ', nextEvaluationAt' : '') +
+          (update.intent === undefined ? ', intent' : '') +
           ' ADD version :one',
         ConditionExpression: 'leaseOwner = :owner',
         ExpressionAttributeValues: {
@@ -119,6 +164,7 @@ export class ScalerStateRepository {
           ':owner': owner,
           ':one': 1,
           ...(update.nextEvaluationAt !== undefined ? { ':next': update.nextEvaluationAt } : {}),
+          ...(update.intent !== undefined ? { ':intent': update.intent } : {}),
         },
         // The failed condition then reports who holds the pool now.
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
