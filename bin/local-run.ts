@@ -29,6 +29,10 @@ const program = new Command()
   .option('--data-dir <dir>', "keep DynamoDB Local's data in this directory between runs")
   .option('--provision-delay <seconds>', 'simulated node provisioning time in trace seconds', '300')
   .option('--sweep <seconds>', 'evaluator schedule in trace seconds', '60')
+  .option(
+    '--az-capacity <limits>',
+    'nodes an AZ can hold in the simulator, AZ=N or AZ/FLAVOR=N, comma-separated (an AZ out of capacity)',
+  )
   .option('--plain', 'plain progress lines even on a terminal', false)
   .addOption(
     new Option('--log-level <level>', "handlers' log level")

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { isHttpsOrLoopbackUrl } from '../functions/shared/endpoint-url';
+import type { AzCapacity } from '../simulator/index';
 
 export const DEFAULT_TRACE = 'examples/traces/demo.csv';
 export const DEFAULT_POLICY = fileURLToPath(new URL('./demo-policy.json', import.meta.url));
@@ -32,6 +33,14 @@ export const LocalRunOptionsSchema = z.strictObject({
     .default(300),
   /** Virtual seconds between evaluator runs (the EventBridge schedule). */
   sweep: positive('sweep').default(60),
+  /**
+   * Nodes each AZ can hold (simulator only), `AZ=N` for every flavor or `AZ/FLAVOR=N` for one, comma-separated:
+   * `cn-north-4a=2`. Nodes beyond it stay creating, as in an AZ out of capacity.
+   */
+  azCapacity: z
+    .string()
+    .optional()
+    .transform((text, ctx) => (text === undefined ? undefined : parseAzCapacity(text, ctx))),
   /** Force plain progress lines even on a terminal. */
   plain: z.boolean().default(false),
   /** Print the handlers' logs (Powertools level), e.g. INFO. */
@@ -39,6 +48,28 @@ export const LocalRunOptionsSchema = z.strictObject({
 });
 
 export type LocalRunOptions = z.infer<typeof LocalRunOptionsSchema>;
+
+/** `cn-north-4a=2,cn-north-4b/modelarts.vm.gpu.8v100=1` as the simulator's capacity limits. */
+function parseAzCapacity(text: string, ctx: z.RefinementCtx): AzCapacity {
+  const capacity: AzCapacity = {};
+  for (const part of text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '')) {
+    const match = /^([^=/\s]+)(?:\/([^=\s]+))?=(\d+)$/.exec(part);
+    if (match === null) {
+      ctx.addIssue({ code: 'custom', message: `--az-capacity: "${part}" is not AZ=N or AZ/FLAVOR=N` });
+      return z.NEVER;
+    }
+    const [, az, flavor, count] = match as unknown as [string, string, string | undefined, string];
+    if (flavor === undefined) capacity[az] = Number(count);
+    else {
+      const perFlavor = capacity[az];
+      capacity[az] = { ...(typeof perFlavor === 'object' ? perFlavor : {}), [flavor]: Number(count) };
+    }
+  }
+  return capacity;
+}
 
 export class LocalRunOptionsError extends Error {
   override readonly name = 'LocalRunOptionsError';

@@ -145,6 +145,7 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
           deletionDelayMs: 60_000,
           availabilityZones: azs,
           flavors: simulatedFlavors,
+          ...(options.azCapacity !== undefined ? { azCapacity: options.azCapacity } : {}),
           now: clock.now,
         },
   });
@@ -367,6 +368,7 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
           dry_run: stored.dryRun,
           moves: report.moves,
           killed_workloads: report.killedWorkloads,
+          az_capacity: options.azCapacity ?? null,
           queue: report.queue,
           evaluator_invocations: report.evaluatorInvocations,
         },

@@ -33,3 +33,22 @@ describe('local run options', () => {
     expect(() => parseLocalRunOptions({ logLevel: 'LOUD' })).toThrow(/^--log-level: /);
   });
 });
+
+describe('--az-capacity', () => {
+  it.each<[string, string, unknown]>([
+    ['one AZ for every flavor', 'cn-north-4a=2', { 'cn-north-4a': 2 }],
+    [
+      'a flavor of one AZ, and another AZ',
+      'cn-north-4a/modelarts.vm.gpu.8v100=1, cn-north-4b=5',
+      { 'cn-north-4a': { 'modelarts.vm.gpu.8v100': 1 }, 'cn-north-4b': 5 },
+    ],
+  ])('reads %s', (_name, text, expected) => {
+    expect(parseLocalRunOptions({ azCapacity: text }).azCapacity).toEqual(expected);
+  });
+
+  it('names the flag and the part it cannot read', () => {
+    expect(() => parseLocalRunOptions({ azCapacity: 'cn-north-4a:2' })).toThrow(
+      '--az-capacity: "cn-north-4a:2" is not AZ=N or AZ/FLAVOR=N',
+    );
+  });
+});
