@@ -13,6 +13,8 @@ export interface PollOptions {
   /** Long-poll wait. @default 0 */
   waitTimeSeconds?: number;
   functionName?: string;
+  /** The function's timeout: the context's remaining time counts down from it. @default 60000 */
+  timeoutMs?: number;
 }
 
 export interface PollResult {
@@ -72,7 +74,7 @@ export async function pollQueueOnce(options: PollOptions): Promise<PollResult> {
   const functionName = options.functionName ?? 'consumer';
   const response = await options.handler(
     { Records: records },
-    localLambdaContext(functionName, records[0]!.messageId),
+    localLambdaContext(functionName, records[0]!.messageId, options.timeoutMs),
   );
   const failed = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
   const done = records.filter((record) => !failed.has(record.messageId));

@@ -144,13 +144,16 @@ export function fixedFields(resources: readonly Entry[] | undefined): unknown[] 
 }
 
 /**
- * Change-request attempts (PATCH and batch-delete) per pool in the simulator's log minus those the activities
+ * Change-request attempts (PATCH and batch-delete) per pool in the simulator's log that the activities do not
  * account for. An evaluation writes one record per flavor and each scaled flavor carries the request's attempt
- * count, so attempts are counted once per evaluation (same pool, time and correlation id).
+ * count, so attempts are counted once per evaluation (same pool, time and correlation id). A change whose
+ * evaluation could not save its outcome is recorded by the one that reconciled it, without its attempts: it
+ * accounts for at least one attempt and at most `maxAttempts`.
  */
 export function unrecordedChangeAttempts(
   log: readonly RequestLogEntry[],
   activities: Map<string, StoredActivity[]>,
+  maxAttempts = 5,
 ): Map<string, number> {
   const seen = new Map<string, number>();
   for (const entry of log) {
@@ -160,13 +163,68 @@ export function unrecordedChangeAttempts(
   const missing = new Map<string, number>();
   for (const [pool, requests] of seen) {
     const perEvaluation = new Map<string, number>();
+    const reconciled = new Set<string>();
     for (const activity of activities.get(pool) ?? []) {
-      if (activity.action !== 'scale' || activity.attempts === undefined || activity.flavor === '*') continue;
+      if (activity.action !== 'scale' || activity.flavor === '*') continue;
+      if (activity.reasons[0]?.startsWith('reconciled:')) reconciled.add(activity.correlationId);
+      if (activity.attempts === undefined) continue;
       const key = `${activity.at}\u0000${activity.correlationId}`;
       perEvaluation.set(key, Math.max(perEvaluation.get(key) ?? 0, activity.attempts));
     }
     const recorded = [...perEvaluation.values()].reduce((sum, attempts) => sum + attempts, 0);
-    if (recorded !== requests) missing.set(pool, requests - recorded);
+    // A reconciled change whose evaluation did record its attempts (outcome unknown) is counted there already.
+    const withoutAttempts = [...reconciled].filter(
+      (id) => ![...perEvaluation.keys()].some((key) => key.endsWith(`\u0000${id}`)),
+    ).length;
+    const low = recorded + withoutAttempts;
+    const high = recorded + withoutAttempts * maxAttempts;
+    if (requests < low) missing.set(pool, requests - low);
+    else if (requests > high) missing.set(pool, requests - high);
+  }
+  return missing;
+}
+
+/**
+ * The real changes of each pool in the simulator's log: accepted batch-deletes, and accepted PATCHes, except a
+ * PATCH identical to the pool's previous accepted one with no batch-delete in between (a retry of a PATCH that had
+ * already taken effect, whose answer was lost, changes nothing).
+ */
+export function realChanges(log: readonly RequestLogEntry[]): Map<string, number> {
+  const changes = new Map<string, number>();
+  const lastPatch = new Map<string, string>();
+  for (const entry of log) {
+    if (!isChangeRequest(entry) || entry.pool === undefined || entry.status !== 200) continue;
+    if (entry.method === 'PATCH') {
+      const body = JSON.stringify(entry.patch ?? entry.body);
+      if (lastPatch.get(entry.pool) === body) continue;
+      lastPatch.set(entry.pool, body);
+    } else {
+      lastPatch.delete(entry.pool);
+    }
+    changes.set(entry.pool, (changes.get(entry.pool) ?? 0) + 1);
+  }
+  return changes;
+}
+
+/**
+ * Real changes minus recorded ones, per pool: a change is recorded as the successful scale records (any flavor)
+ * of one correlation id, made when it was answered or when a later evaluation reconciled it.
+ */
+export function unrecordedChanges(
+  log: readonly RequestLogEntry[],
+  activities: Map<string, StoredActivity[]>,
+): Map<string, number> {
+  const real = realChanges(log);
+  const missing = new Map<string, number>();
+  for (const pool of new Set([...real.keys(), ...activities.keys()])) {
+    const recorded = new Set(
+      (activities.get(pool) ?? [])
+        .filter((activity) => activity.flavor !== '*' && activity.action === 'scale')
+        .filter((activity) => activity.status === 'Successful')
+        .map((activity) => activity.correlationId),
+    ).size;
+    const changes = real.get(pool) ?? 0;
+    if (changes !== recorded) missing.set(pool, changes - recorded);
   }
   return missing;
 }

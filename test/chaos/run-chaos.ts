@@ -17,6 +17,8 @@ import { RecordingTelemetry } from '../../functions/shared/pipeline/telemetry';
 import type { ModelArtsClientFactory } from '../../functions/shared/pipeline/types';
 import type { StoredActivity } from '../../functions/shared/store/activity-repository';
 import { DepthRepository } from '../../functions/shared/store/depth-repository';
+import { ScalerStateRepository } from '../../functions/shared/store/scaler-state-repository';
+import { PoolEvaluator } from '../../functions/shared/pipeline/evaluate-pool';
 import { PolicyRepository } from '../../functions/shared/store/policy-repository';
 import { localLambdaContext, pollQueueOnce } from '../../local/sqs-lambda-poller';
 import { type LocalStack, startLocalStack } from '../../local/stack';
@@ -27,6 +29,7 @@ import {
   fixedFields,
   rateViolations,
   unrecordedChangeAttempts,
+  unrecordedChanges,
 } from './invariants';
 import { JOB_STATE_OF, MessageStream, WorkloadScript, depthKey, seededRandom } from './workload';
 import { localScheduledEvent } from '../../local/lambda-events';
@@ -68,6 +71,12 @@ export interface ChaosReport {
   concurrentPatches: number;
   rateViolations: number;
   unrecorded: number;
+  /** Real changes of the pools (the simulator's log) that no activity records, or that activities record twice. */
+  unrecordedChanges: number;
+  /** Changes whose outcome their evaluation could not record, recorded by a later one that reconciled them. */
+  reconciledChanges: number;
+  /** Changes not started because the invocation had too little time left to send and record them. */
+  deadlineSkips: number;
   /** Requests that reached the signature check with a valid signature, and those that did not. */
   signedValid: number;
   signedInvalid: number;
@@ -85,6 +94,14 @@ const BURST_INTERVAL_MS = 40;
 
 /** More than a fifth of requests hit: 429 (some with Retry-After), 500/503, added latency, dropped sockets. */
 export const CHAOS_FAULTS: FaultRule[] = [
+  // Changes whose answer is lost after they took effect: reconciled by a later evaluation.
+  { method: 'PATCH', probability: 0.04, action: { type: 'lose-response' } },
+  {
+    method: 'POST',
+    path: '/v2/*/pools/*/nodes/batch-delete',
+    probability: 0.08,
+    action: { type: 'lose-response' },
+  },
   { probability: 0.1, action: { type: 'latency', ms: 40 } },
   { probability: 0.07, action: { type: 'throttle' } },
   { probability: 0.02, action: { type: 'throttle', retryAfterSeconds: 0.05 } },
@@ -106,18 +123,51 @@ function quietPowertools(): { logger: Logger; metrics: Metrics } {
  * The client as the Lambdas build it (every attempt, retries included, first takes a token from the shared
  * bucket), with short backoff so retries take milliseconds instead of seconds.
  */
-function chaosClientFactory(): ModelArtsClientFactory {
+function chaosClientFactory(maxRetries = 4): ModelArtsClientFactory {
   return async (target, hooks) =>
     new ModelArtsClient({
       endpoint: target.endpoint,
       projectId: target.projectId,
       credentials: CHAOS_CREDENTIALS,
-      maxRetries: 4,
+      maxRetries,
       baseDelayMs: 10,
       maxDelayMs: 100,
       timeoutMs: 10_000,
       ...hooks,
     });
+}
+
+/**
+ * A container whose DynamoDB becomes unreachable, for the next few requests, right after some of its PATCHes
+ * and batch-deletes were answered: the change took effect and cannot be saved, so its intent stays open.
+ */
+function withStoreOutageAfterChanges(deps: HandlerDependencies, random: () => number): HandlerDependencies {
+  let failing = 0;
+  const doc = new Proxy(deps.store.doc, {
+    get(target, property, receiver) {
+      if (property !== 'send') return Reflect.get(target, property, receiver);
+      return async (command: never) => {
+        if (failing > 0) {
+          failing -= 1;
+          throw new Error('DynamoDB unreachable (injected)');
+        }
+        return target.send(command);
+      };
+    },
+  });
+  const modelArts: ModelArtsClientFactory = async (target, hooks) => {
+    const client = await deps.modelArts(target, hooks);
+    const outage = <T>(answer: T): T => {
+      if (random() < 0.3) failing = 3;
+      return answer;
+    };
+    const updatePool = client.updatePool.bind(client);
+    const batchDelete = client.batchDeletePoolNodes.bind(client);
+    client.updatePool = async (...args) => outage(await updatePool(...args));
+    client.batchDeletePoolNodes = async (...args) => outage(await batchDelete(...args));
+    return client;
+  };
+  return { ...deps, store: { ...deps.store, doc }, modelArts };
 }
 
 function policyFor(
@@ -203,6 +253,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       provisioningDelayMs: 300,
       deletionDelayMs: 200,
       seed: options.seed,
+      // cn-north-4b runs out of GPU capacity: new nodes there wait, then turn abnormal.
+      azCapacity: { 'cn-north-4b': { [DEMO_FLAVORS.gpu]: options.pools + 4 } },
+      abnormalAfterMs: 1_500,
     },
   });
   const stopped = { value: false };
@@ -258,16 +311,21 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       },
     });
     const telemetry = new RecordingTelemetry();
-    const container = (evaluateInProcess: boolean): HandlerDependencies =>
-      settingsOverride(
+    const container = (
+      evaluateInProcess: boolean,
+      faults: { maxRetries?: number; storeOutageAfterChange?: boolean } = {},
+    ): HandlerDependencies => {
+      const deps = settingsOverride(
         dependenciesFromEnv(env, {
           ...quietPowertools(),
-          modelArts: chaosClientFactory(),
+          modelArts: chaosClientFactory(faults.maxRetries),
           telemetry,
           sqs: stack.sqs.client,
           evaluateInProcess,
         }),
       );
+      return faults.storeOutageAfterChange ? withStoreOutageAfterChanges(deps, random) : deps;
+    };
 
     const started = performance.now();
     // Producers: the bodies in batches of ten, two senders at once, while the script makes more.
@@ -298,7 +356,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     let consumed = 0;
     const invocationErrors: string[] = [];
     const consumerLoop = async (n: number): Promise<void> => {
-      const handler = createConsumerHandler(container(false));
+      // Consumer 1 sends changes without retries, consumer 2's store fails right after some changes, consumer
+      // 3 runs with so little time left that it starts no change: every one of them must still be recorded.
+      const handler = createConsumerHandler(
+        container(false, { ...(n === 1 ? { maxRetries: 0 } : {}), storeOutageAfterChange: n === 2 }),
+      );
       while (!stopped.value) {
         // A failed invocation leaves its whole batch on the queue, as Lambda does; the run goes on.
         const result = await pollQueueOnce({
@@ -306,6 +368,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           queueUrl: stack.sqs.queueUrl,
           handler,
           functionName: `consumer-${n}`,
+          ...(n === 3 ? { timeoutMs: 12_000 } : {}),
         }).catch((error: unknown) => {
           invocationErrors.push(`consumer-${n}: ${(error as Error).message}`);
           return { received: 0, failed: [] };
@@ -368,6 +431,23 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     stopped.value = true;
     sending.value = false;
     await Promise.all([producing, ...consumers]);
+    // In service the sweep comes back: a change an evaluation could not record (its intent still open) is
+    // reconciled by a later evaluation of the pool, once its lease and back-off have run out. The network has
+    // calmed down by then.
+    simulator.setFaults([]);
+    const states = new ScalerStateRepository(stack.store);
+    for (let round = 0; round < 5; round += 1) {
+      const open = (await Promise.all(pools.map((pool) => states.get(pool)))).filter(
+        (record) => record.intent,
+      );
+      if (open.length === 0) break;
+      const until = Math.max(
+        ...open.map((record) => Math.max(record.leaseExpiresAt ?? 0, record.backoffUntil)),
+      );
+      await sleep(Math.max(0, until - Date.now()) + 100);
+      const evaluator = new PoolEvaluator(container(true));
+      for (const record of open) await evaluator.evaluate({ pool: record.pool, trigger: 'final sweep' });
+    }
     const durationMs = performance.now() - started;
     progress(`chaos: drained after ${Math.round(durationMs)} ms, ${consumed} receives, ${sweeps} sweeps`);
 
@@ -482,6 +562,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const missing = unrecordedChangeAttempts(log, activities);
     const unrecorded = [...missing.values()].reduce((sum, n) => sum + Math.abs(n), 0);
     for (const [pool, n] of missing) details.push(`unrecorded PATCH or batch-delete attempts ${pool}: ${n}`);
+    const changesMissing = unrecordedChanges(log, activities);
+    const unrecordedChangeCount = [...changesMissing.values()].reduce((sum, n) => sum + Math.abs(n), 0);
+    for (const [pool, n] of changesMissing)
+      details.push(`changes of ${pool} not recorded exactly once: ${n}`);
 
     return {
       events: script.events,
@@ -500,6 +584,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       concurrentPatches,
       rateViolations: rate.length,
       unrecorded,
+      unrecordedChanges: unrecordedChangeCount,
+      reconciledChanges: new Set(
+        [...activities.values()]
+          .flat()
+          .filter((activity) => activity.reasons[0]?.startsWith('reconciled:'))
+          .map((activity) => activity.correlationId),
+      ).size,
+      deadlineSkips: [...activities.values()]
+        .flat()
+        .filter((activity) =>
+          activity.reasons.some((reason) => reason.includes('a change needs to be sent and recorded')),
+        ).length,
       signedValid: log.filter((entry) => entry.signatureValid === true).length,
       signedInvalid: log.filter((entry) => entry.fault === undefined && entry.signatureValid !== true).length,
       deadLettered,
@@ -519,6 +615,7 @@ export function closingLine(report: ChaosReport): string {
     `events=${report.events} faults=${report.faults} lost=${report.lost} preempted=${report.preempted} ` +
     `bound_violations=${report.boundViolations} ` +
     `dropped_fields=${report.droppedFields} concurrent_patches=${report.concurrentPatches} ` +
-    `rate_violations=${report.rateViolations} unrecorded=${report.unrecorded}`
+    `rate_violations=${report.rateViolations} unrecorded=${report.unrecorded} ` +
+    `unrecorded_changes=${report.unrecordedChanges}`
   );
 }
