@@ -23,7 +23,7 @@ interface SimulateFlags {
   seed: number;
   tailSeconds: number;
   maxHorizonSeconds?: number;
-  policyScaleIn: ScaleInMode;
+  policyScaleIn?: ScaleInMode;
 }
 
 function wholeSeconds(name: string, minimum: number) {
@@ -58,9 +58,11 @@ export function summaryTable(result: SimulationResult): string {
       'p95 wait s',
       'max wait s',
       'PATCHes',
+      'scale ops',
       'reversals',
       'preempted',
       'unfinished',
+      'starved',
     ],
     style: { head: [], border: [], compact: true },
   });
@@ -73,9 +75,11 @@ export function summaryTable(result: SimulationResult): string {
       String(entry.wait_s.p95),
       String(entry.wait_s.max),
       String(entry.patches),
+      String(entry.scale_operations),
       String(entry.reversals),
       String(entry.preempted_jobs),
       String(entry.unfinished_jobs),
+      String(entry.starved_jobs),
     ]);
   }
   return table.toString();
@@ -85,7 +89,7 @@ export function registerSimulateCommand(program: Command): void {
   program
     .command('simulate')
     .description(
-      'Replay a job trace in virtual time through the real scaling engine, against baselines (static, KEDA, HPA) and the zero-wait oracle; writes summary.json, timeline.csv and report.html',
+      'Replay a job trace in virtual time through the real scaling engine, against baselines (static, KEDA, HPA, Cluster Autoscaler) and the zero-wait oracle; writes summary.json, timeline.csv and report.html',
     )
     .requiredOption('--trace <file>', 'trace CSV: job_id,submit_s,flavor,units,duration_s[,pool]')
     .requiredOption('--policy <file>', 'policy item JSON (the pool and its flavors)')
@@ -121,10 +125,8 @@ export function registerSimulateCommand(program: Command): void {
     .addOption(
       new Option(
         '--policy-scale-in <mode>',
-        'how the policy scales in: patch (lower the count; the service may remove busy nodes) or idle-nodes (what-if: delete chosen idle nodes)',
-      )
-        .choices(['patch', 'idle-nodes'])
-        .default('patch'),
+        "what-if: replace the policy's scaleIn: nodes (remove chosen idle nodes by name) or patch (lower the count; the service may remove busy nodes); default: the policy's own",
+      ).choices(['nodes', 'patch']),
     )
     .action(async (flags: SimulateFlags) => {
       const [jobs, policy] = await Promise.all([loadTraceFile(flags.trace), loadPolicyFile(flags.policy)]);
@@ -136,7 +138,7 @@ export function registerSimulateCommand(program: Command): void {
         seed: flags.seed,
         tailSeconds: flags.tailSeconds,
         ...(flags.maxHorizonSeconds !== undefined ? { maxHorizonSeconds: flags.maxHorizonSeconds } : {}),
-        policyScaleIn: flags.policyScaleIn,
+        ...(flags.policyScaleIn !== undefined ? { policyScaleIn: flags.policyScaleIn } : {}),
       });
       const written = await writeSimulationOutputs(flags.out, result, {
         traceName: basename(flags.trace),

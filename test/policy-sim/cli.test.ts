@@ -80,8 +80,10 @@ describe('simulate command', () => {
       'ratio to oracle',
       'p95',
       'PATCHes',
+      'scale operations',
       'reversals',
       'preempted jobs',
+      'starved jobs',
     ]) {
       expect(html).toContain(`<th>${heading}</th>`);
     }
@@ -89,6 +91,27 @@ describe('simulate command', () => {
     expect(html).toContain('policy: demand vs nodes');
     expect(printed).toContain('oracle');
     expect(printed).toContain('report.html');
+  });
+
+  it("takes the policy's scaleIn unless --policy-scale-in replaces it, and prints scale operations", async () => {
+    const read = async (out: string) =>
+      JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as {
+        settings: { policy_scale_in: string; baselines: string[] };
+        results: Array<{ strategy: string; scale_operations: number; starved_jobs: number }>;
+      };
+    const base = ['--trace', join(dir, 'trace.csv'), '--policy', join(dir, 'policy.json')];
+    const printed = await run([...base, '--out', join(dir, 'own'), '--baselines', 'cluster-autoscaler']);
+    const own = await read(join(dir, 'own'));
+    expect(own.settings).toMatchObject({ policy_scale_in: 'nodes', baselines: ['cluster-autoscaler'] });
+    expect(own.results.map((entry) => entry.strategy)).toEqual(['policy', 'cluster-autoscaler', 'oracle']);
+    for (const entry of own.results) expect(entry.scale_operations).toBeGreaterThanOrEqual(0);
+    expect(printed).toContain('scale ops');
+    expect(printed).toContain('starved');
+    await run([...base, '--out', join(dir, 'what-if'), '--baselines', 'none', '--policy-scale-in', 'patch']);
+    expect((await read(join(dir, 'what-if'))).settings.policy_scale_in).toBe('patch');
+    await expect(run([...base, '--out', dir, '--policy-scale-in', 'idle-nodes'])).rejects.toThrow(
+      /idle-nodes/,
+    );
   });
 
   it('names the line and column of a broken trace', async () => {
