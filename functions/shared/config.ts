@@ -3,6 +3,7 @@ import { isHttpsOrLoopbackUrl } from './endpoint-url';
 import { CLIENT_DEFAULTS } from './modelarts/client';
 import { DEFAULT_EVALUATION_SETTINGS as EVALUATION } from './pipeline/types';
 import { TABLES, type TableNames } from './store/tables';
+import { type FieldIssue, formatIssues, parseFields } from './validation-issues';
 
 /** Environment variable names the Lambdas read; the CDK stack sets them. */
 export const ENV = {
@@ -135,16 +136,19 @@ export class ConfigError extends Error {
   ) {
     super(`environment variable ${variable}: ${message}`);
   }
+
+  /** Every bad variable: `variable` names the first, the message lists them all. */
+  static fromIssues(issues: readonly FieldIssue[]): ConfigError {
+    const [first, ...rest] = issues;
+    const more = rest.length > 0 ? `; ${formatIssues(rest)}` : '';
+    return new ConfigError(first?.field ?? 'environment', `${first?.message ?? 'invalid'}${more}`);
+  }
 }
 
-/** Parses and validates the environment. Throws `ConfigError` naming the first bad variable. */
+/** Parses and validates the environment. Throws `ConfigError` naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): PipelineConfig {
-  const parsed = PipelineEnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const variable = String(issue?.path[0] ?? 'environment');
-    throw new ConfigError(variable, issue?.message ?? 'invalid');
-  }
+  const parsed = parseFields(PipelineEnvSchema, env, 'environment');
+  if (!parsed.success) throw ConfigError.fromIssues(parsed.issues);
   const e = parsed.data;
   return {
     tables: {
