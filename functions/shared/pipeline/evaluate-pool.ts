@@ -167,6 +167,7 @@ export class PoolEvaluator {
       now,
       latencyMs: now - run.started,
       settings: this.deps.settings,
+      requestedDryRun: run.request.dryRun === true,
     });
     if (status === 'Throttled') this.deps.telemetry.throttled();
     const { pool } = run.request;
