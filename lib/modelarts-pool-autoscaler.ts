@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -23,7 +24,22 @@ import {
 } from './autoscaler-tables';
 import { CONSUMER_TABLE_ACCESS, evaluatorTableAccess, grantTableAccess } from './table-access';
 
-const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * The directory holding the handlers' TypeScript sources that the functions are bundled from: the checkout's root
+ * when this file runs from `lib/`, the package's root when it runs from the built `dist/` of an installed package.
+ */
+function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(path.join(dir, 'functions', 'consumer', 'handler.ts'))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir)
+      throw new Error('pool-autoscaler: the handler sources (functions/) are missing from the package');
+    dir = parent;
+  }
+}
+
+const PROJECT_ROOT = packageRoot();
 
 /** Log levels Powertools Logger understands. */
 export type AutoscalerLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -229,7 +245,8 @@ export interface ModelArtsPoolAutoscalerProps {
 
   /**
    * Directory with `package-lock.json` and `node_modules` that esbuild bundles from.
-   * @default - this package's root
+   * @default - this package's root in its own checkout; once installed, the app's root (the directory of the lock
+   *   file found from the working directory, as NodejsFunction finds it), which holds the package in node_modules
    */
   readonly projectRoot?: string;
 }
@@ -290,7 +307,9 @@ export class ModelArtsPoolAutoscaler extends Construct {
     const evaluatorTimeout = props.evaluatorTimeout ?? Duration.seconds(120);
     const maxBatchingWindow = props.maxBatchingWindow ?? Duration.seconds(1);
     const evaluateInProcess = props.evaluateInProcess ?? false;
-    const projectRoot = props.projectRoot ?? PROJECT_ROOT;
+    const projectRoot =
+      props.projectRoot ??
+      (existsSync(path.join(PROJECT_ROOT, 'package-lock.json')) ? PROJECT_ROOT : undefined);
     const serviceName = props.serviceName ?? 'pool-autoscaler';
     const metricsNamespace = props.metricsNamespace ?? 'PoolAutoscaler';
     const metricsPerPool = props.metricsPerPool ?? true;
@@ -355,7 +374,7 @@ export class ModelArtsPoolAutoscaler extends Construct {
       environment,
       logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy,
-      projectRoot,
+      ...(projectRoot !== undefined ? { projectRoot } : {}),
     };
     const consumer = new AutoscalerFunction(this, 'Consumer', {
       ...functionDefaults,
