@@ -29,7 +29,8 @@ function canonical(value: unknown): string {
  */
 export function diffDocuments(before: unknown, after: unknown, path: string[] = []): DocumentChange[] {
   if (isPlainObject(before) && isPlainObject(after)) {
-    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
+    // In the order of the document being applied (what the operator wrote), then what it leaves out.
+    const keys = [...new Set([...Object.keys(after), ...Object.keys(before)])];
     return keys.flatMap((key) => {
       const field = formatFieldPath([...path, key]);
       if (!(key in after)) return [{ field, kind: 'removed' as const, before: before[key] }];
