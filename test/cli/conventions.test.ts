@@ -193,6 +193,27 @@ describe('the ModelArts options', () => {
   });
 });
 
+describe('simulate says why', () => {
+  it('names a flavor whose demand asked for more than its maxCount, on stderr beside the summary', async () => {
+    const result = await runCli([
+      'simulate',
+      '--trace',
+      'examples/traces/steady.csv',
+      '--policy',
+      'local/demo-policy.json',
+      '--out',
+      join(dir, 'clamped'),
+      '--baselines',
+      'none',
+    ]);
+    expect(result.code).toBe(0);
+    expect(result.stdout.split('\n')[0]).toMatch(/^strategy\tnode-hours\t/);
+    expect(result.stderr).toMatch(
+      /^policy: modelarts\.vm\.gpu\.8v100 clamped to maxCount 16 for [\d.]+ (h|min|s) of trace time \(demand asked for up to \d+ nodes\); raise maxCount to shorten those waits$/m,
+    );
+  });
+});
+
 describe('pipes', () => {
   const show = () =>
     `$CLI pool show --pool ${pool} --endpoint ${simulator.url} --project-id ${simulator.projectId}`;
