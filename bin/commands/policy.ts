@@ -325,21 +325,26 @@ export function registerPolicyCommand(program: Command): void {
     }),
   );
 
-  addPoolOption(
-    addTableOptions(
-      policy
-        .command('delete')
-        .description("Delete a pool's policy (the pool is no longer scaled)")
-        .argument('[pool]', 'pool name (or --pool)'),
+  addOutputOptions(
+    addPoolOption(
+      addTableOptions(
+        policy
+          .command('delete')
+          .description("Delete a pool's policy (the pool is no longer scaled)")
+          .argument('[pool]', 'pool name (or --pool)'),
+      ),
     ),
   ).action(
-    async (positional: string | undefined, options: TableOptions & { pool?: string }, command: Command) =>
+    async (positional: string | undefined, options: CommonOptions & { pool?: string }, command: Command) =>
       run(command, async () => {
         const pool = poolFrom(positional, options.pool);
         const repository = new PolicyRepository(storeFromOptions(options));
-        if (!(await repository.get(pool))) throw new PolicyNotFoundError(pool);
+        const stored = await repository.get(pool);
+        if (!stored) throw new PolicyNotFoundError(pool);
         await repository.delete(pool);
-        write(`policy for pool ${pool} deleted`);
+        if (outputMode(options) === 'json')
+          write(JSON.stringify({ pool, deleted: true, version: stored.version }));
+        else write(`policy for pool ${pool} deleted`);
       }),
   );
 
@@ -347,19 +352,21 @@ export function registerPolicyCommand(program: Command): void {
     ['pause', false],
     ['resume', true],
   ] as const) {
-    addPoolOption(
-      addTableOptions(
-        policy
-          .command(name)
-          .description(
-            enabled
-              ? 'Resume scaling a pool (enabled: true); a pool already enabled is left as it is'
-              : 'Stop scaling a pool, keeping its policy (enabled: false); a pool already paused is left as it is',
-          )
-          .argument('[pool]', 'pool name (or --pool)'),
+    addOutputOptions(
+      addPoolOption(
+        addTableOptions(
+          policy
+            .command(name)
+            .description(
+              enabled
+                ? 'Resume scaling a pool (enabled: true); a pool already enabled is left as it is'
+                : 'Stop scaling a pool, keeping its policy (enabled: false); a pool already paused is left as it is',
+            )
+            .argument('[pool]', 'pool name (or --pool)'),
+        ),
       ),
     ).action(
-      async (positional: string | undefined, options: TableOptions & { pool?: string }, command: Command) =>
+      async (positional: string | undefined, options: CommonOptions & { pool?: string }, command: Command) =>
         run(command, async () => {
           const pool = poolFrom(positional, options.pool);
           const repository = new PolicyRepository(storeFromOptions(options));
@@ -367,12 +374,10 @@ export function registerPolicyCommand(program: Command): void {
           if (!stored) throw new PolicyNotFoundError(pool);
           const word = enabled ? 'resumed' : 'paused';
           // Asking twice changes nothing the second time: no write, no new version.
-          if ((stored.document.enabled !== false) === enabled) {
-            write(`pool ${pool} already ${word} (version ${stored.version})`);
-            return;
-          }
-          const version = await repository.setEnabled(pool, enabled, Date.now());
-          write(`pool ${pool} ${word} (version ${version})`);
+          const changed = (stored.document.enabled !== false) !== enabled;
+          const version = changed ? await repository.setEnabled(pool, enabled, Date.now()) : stored.version;
+          if (outputMode(options) === 'json') write(JSON.stringify({ pool, enabled, changed, version }));
+          else write(`pool ${pool} ${changed ? '' : 'already '}${word} (version ${version})`);
         }),
     );
   }

@@ -188,13 +188,17 @@ describe('policy put, get, list, pause, resume, delete against DynamoDB Local', 
   it('pauses once however often it is asked, shown by list as TSV with a header and as a JSON array', async () => {
     const pause = await cli(['policy', 'pause', '--pool', pool, ...tableArgs]);
     const again = await cli(['policy', 'pause', pool, ...tableArgs]);
+    const json = await cli(['policy', 'pause', pool, '-o', 'json', ...tableArgs]);
     expect(pause).toMatchObject({ code: 0, stdout: `pool ${pool} paused (version 3)\n` });
     expect(again).toMatchObject({ code: 0, stdout: `pool ${pool} already paused (version 3)\n` });
-    const [json, plain] = await Promise.all([
+    expect(JSON.parse(json.stdout)).toEqual({ pool, enabled: false, changed: false, version: 3 });
+    const [listed, plain] = await Promise.all([
       cli(['policy', 'list', '-o', 'json', ...tableArgs]),
       cli(['policy', 'list', ...tableArgs]),
     ]);
-    expect(JSON.parse(json.stdout)).toEqual([expect.objectContaining({ pool, enabled: false, version: 3 })]);
+    expect(JSON.parse(listed.stdout)).toEqual([
+      expect.objectContaining({ pool, enabled: false, version: 3 }),
+    ]);
     const rows = tsv(plain.stdout);
     expect(rows[0]).toEqual(['pool', 'state', 'mode', 'flavors (min..max)', 'version', 'updated']);
     expect(rows[1]?.slice(0, 3)).toEqual([pool, 'paused', 'live']);

@@ -3,12 +3,12 @@
  * required options marked and examples, usage errors that say what is wrong and where to read more, errors in
  * words (no class names, no stack traces), quiet output on Node 20, and pipes that close early.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type ModelArtsSimulator, demoPool, startModelArtsSimulator } from '../../simulator/index';
-import { type CliResult, runCli, runEntry, runPipeline } from './run-cli';
+import { type CliResult, canRunOnTerminal, runCli, runEntry, runOnTerminal, runPipeline } from './run-cli';
 
 const VERSION = (await import('../../package.json', { with: { type: 'json' } })).default.version;
 
@@ -90,7 +90,7 @@ describe('errors in words', () => {
   it('a missing file, an output path that is a file, a sim start-up error: each names what is wrong, nothing runs on', async () => {
     const seed = join(dir, 'bad-pool.json');
     await writeFile(seed, JSON.stringify({ kind: 'Pool', apiVersion: 'v2', metadata: {}, spec: {} }));
-    const [missing, out, sim, badSeed, apply] = await Promise.all([
+    const [missing, out, sim, badSeed, apply, trace] = await Promise.all([
       runCli(['policy', 'validate', '/nonexistent/policy.json']),
       runCli([
         'simulate',
@@ -105,6 +105,8 @@ describe('errors in words', () => {
       runCli(['sim', '--no-auth', '--seed-pool', '/nope.json'], {}, { timeoutMs: 30_000 }),
       runCli(['sim', '--no-auth', '--seed-pool', seed], {}, { timeoutMs: 30_000 }),
       runEntry('bin/local-run.ts', ['--apply']),
+      // Before: "error: LocalRunInputError: ...".
+      runEntry('bin/local-run.ts', ['--trace', '/nonexistent.csv']),
     ]);
     expect(missing).toMatchObject({
       code: 1,
@@ -123,7 +125,11 @@ describe('errors in words', () => {
     );
     expect(apply.code).toBe(1);
     expect(apply.stderr).toMatch(/^error: --apply needs --endpoint/);
-    for (const result of [missing, out, sim, badSeed, apply]) expectPlainError(result);
+    expect(trace).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/^error: --trace \/nonexistent\.csv: /),
+    });
+    for (const result of [missing, out, sim, badSeed, apply, trace]) expectPlainError(result);
   });
 
   it('an unreachable DynamoDB says where it looked and how to get tables on this machine, with no AWS SDK warning', async () => {
@@ -193,6 +199,34 @@ describe('the ModelArts options', () => {
   });
 });
 
+describe('the output rule', () => {
+  const list = () => ['pool', 'list', '--endpoint', simulator.url, '--project-id', simulator.projectId];
+
+  it.skipIf(!canRunOnTerminal())(
+    'a table with colors on a terminal, TSV there with NO_COLOR, TSV through a pipe, JSON with -o json (script(1) gives the terminal)',
+    async () => {
+      const [terminal, noColor, piped, json] = await Promise.all([
+        runOnTerminal(list(), TOKEN),
+        runOnTerminal(list(), { ...TOKEN, NO_COLOR: '1' }),
+        runCli(list(), TOKEN),
+        runCli([...list(), '-o', 'json'], TOKEN),
+      ]);
+      expect(terminal.code).toBe(0);
+      expect(terminal.stdout).toMatch(/┌─+┬/);
+      expect(terminal.stdout).toContain('\u001b[');
+      expect(terminal.stdout).toContain(pool);
+      for (const result of [noColor, piped]) {
+        expect(result.code).toBe(0);
+        expect(result.stdout.split('\n')[0]).toBe(
+          'name\tlabel\ttype\tphase\tflavors (count)\tavailable\tcreating\tcreated',
+        );
+        expect(result.stdout).not.toMatch(/\u001b\[|┌/);
+      }
+      expect(JSON.parse(json.stdout)).toMatchObject({ items: [expect.objectContaining({ kind: 'Pool' })] });
+    },
+  );
+});
+
 describe('simulate says why', () => {
   it('names a flavor whose demand asked for more than its maxCount, on stderr beside the summary', async () => {
     const result = await runCli([
@@ -211,6 +245,23 @@ describe('simulate says why', () => {
     expect(result.stderr).toMatch(
       /^policy: modelarts\.vm\.gpu\.8v100 clamped to maxCount 16 for [\d.]+ (h|min|s) of trace time \(demand asked for up to \d+ nodes\); raise maxCount to shorten those waits$/m,
     );
+  });
+});
+
+describe('Node 20', () => {
+  it('npm ci of the lockfile warns of no dependency that needs a newer Node', async () => {
+    const copy = await mkdtemp(join(tmpdir(), 'npm-ci-'));
+    try {
+      for (const file of ['package.json', 'package-lock.json'])
+        await writeFile(join(copy, file), await readFile(file));
+      const result = await runPipeline(
+        `cd ${copy} && npm ci --dry-run --offline --ignore-scripts --no-audit --no-fund 2>&1 | grep -c EBADENGINE`,
+      );
+      // grep finds nothing: its count is 0 (and npm's own status, PIPESTATUS[0], is 0).
+      expect(result).toMatchObject({ code: 0, stdout: '0\n' });
+    } finally {
+      await rm(copy, { recursive: true, force: true });
+    }
   });
 });
 

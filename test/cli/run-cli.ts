@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 
 export interface CliResult {
   code: number;
@@ -91,6 +91,29 @@ export function runPipeline(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return collect(child, timeoutMs);
+}
+
+/** Whether `script` (util-linux) is here to give a command a terminal. */
+export function canRunOnTerminal(): boolean {
+  return spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * The bin on a pseudo-terminal, as a person at a prompt runs it (through util-linux `script`): stdout is a TTY.
+ * What it printed comes back with the terminal's `\r\n` turned into `\n`; stderr is merged into it.
+ */
+export async function runOnTerminal(
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<CliResult> {
+  const quoted = [process.execPath, BIN, ...args].map((word) => `'${word.replace(/'/g, "'\\''")}'`).join(' ');
+  const child = spawn('script', ['-qec', quoted, '/dev/null'], {
+    cwd: ROOT,
+    env: childEnv({ COLUMNS: '160', ...env }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const result = await collect(child, 60_000);
+  return { ...result, stdout: result.stdout.replace(/\r\n/g, '\n') };
 }
 
 /** Starts the bin and leaves it running (a `local up`, a `sim`); the caller stops it. */
