@@ -220,7 +220,8 @@ describe('the output rule', () => {
         expect(result.stdout.split('\n')[0]).toBe(
           'name\tlabel\ttype\tphase\tflavors (count)\tavailable\tcreating\tcreated',
         );
-        expect(result.stdout).not.toMatch(/\u001b\[|┌/);
+        expect(result.stdout).not.toContain('\u001b[');
+        expect(result.stdout).not.toContain('┌');
       }
       expect(JSON.parse(json.stdout)).toMatchObject({ items: [expect.objectContaining({ kind: 'Pool' })] });
     },
