@@ -1,4 +1,4 @@
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
 import { parseFields } from '../../functions/shared/validation-issues';
 import { InputError, UsageError, parseOptions, run } from './errors';
@@ -33,7 +33,7 @@ type SimOptions = z.infer<typeof SimOptionsSchema>;
 
 function portNumber(value: string): number {
   const port = wholeNumber(value);
-  if (port > 65535) throw new UsageError('--port must be 0 to 65535');
+  if (port > 65535) throw new InvalidArgumentError('must be 0 to 65535');
   return port;
 }
 
