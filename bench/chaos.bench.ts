@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { createConsumerHandler } from '../functions/consumer/handler';
 import { createEvaluatorHandler } from '../functions/evaluator/handler';
 import { ModelArtsClient } from '../functions/shared/modelarts';
@@ -12,7 +11,7 @@ import { PolicyRepository } from '../functions/shared/store/policy-repository';
 import { localLambdaContext, pollQueueOnce } from '../local/sqs-lambda-poller';
 import { startLocalStack } from '../local/stack';
 import { DEMO_FLAVORS, demoPool } from '../simulator/index';
-import { closingLine, runChaos } from '../test/chaos/run-chaos';
+import { closingLine, queueCounts, runChaos } from '../test/chaos/run-chaos';
 import { benchLine, benchNote } from './format';
 import { localScheduledEvent } from '../local/lambda-events';
 
@@ -38,6 +37,7 @@ async function chaosFigures(): Promise<void> {
   benchLine('chaos.fault_share', report.faults / report.requests, 'ratio');
   benchLine('chaos.faults', report.faults, 'requests');
   benchLine('chaos.lost', report.lost, 'count');
+  benchLine('chaos.preempted', report.preempted, 'count');
   benchLine('chaos.bound_violations', report.boundViolations, 'count');
   benchLine('chaos.dropped_fields', report.droppedFields, 'count');
   benchLine('chaos.concurrent_patches', report.concurrentPatches, 'count');
@@ -140,15 +140,7 @@ async function sweepFigures(): Promise<void> {
       telemetry.evaluations.filter((evaluation) => evaluation.status !== 'LeaseHeld').length;
     while (evaluated() < poolCount) {
       await sleep(50);
-      const left = await stack.sqs.client.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: stack.sqs.queueUrl,
-          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-        }),
-      );
-      const pending =
-        Number(left.Attributes?.ApproximateNumberOfMessages ?? 0) +
-        Number(left.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+      const pending = await queueCounts(stack, stack.sqs.queueUrl);
       if (pending === 0 && evaluated() < poolCount) await sleep(200);
       if (pending === 0 && evaluated() < poolCount && performance.now() - started > 600_000) break;
     }

@@ -13,6 +13,12 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV, tableEnvironment } from '../functions/shared/config';
+import {
+  EndpointHostsSchema,
+  HUAWEI_CLOUD_MODELARTS_HOSTS,
+  checkEndpoint,
+} from '../functions/shared/endpoint-allowlist';
+import { parseFields } from '../functions/shared/validation-issues';
 import { TABLES } from '../functions/shared/store/tables';
 import { AutoscalerFunction } from './autoscaler-function';
 import { AutoscalerMonitoring } from './autoscaler-monitoring';
@@ -52,10 +58,21 @@ export interface ModelArtsPoolAutoscalerProps {
   readonly credentialsSecret: secretsmanager.ISecret;
 
   /**
-   * ModelArts endpoint for every pool, e.g. `https://modelarts.cn-north-4.myhuaweicloud.com` (https only).
+   * ModelArts endpoint for every pool, e.g. `https://modelarts.cn-north-4.myhuaweicloud.com` (https only);
+   * it must match `endpointHosts`.
    * @default - each policy's own `endpoint`
    */
   readonly modelArtsEndpoint?: string;
+
+  /**
+   * Host patterns every ModelArts endpoint (a policy's, or `modelArtsEndpoint`) must match; `*` stands for
+   * exactly one DNS label, e.g. `modelarts.*.myhuaweicloud.com`. Endpoints are always https on port 443 and
+   * never IP literals; a policy outside the list is recorded `Invalid` and nothing is sent. Name only domains
+   * whose DNS you trust: a matching name is not resolved and checked.
+   * @default - Huawei Cloud's public ModelArts endpoints: `modelarts.*.myhuaweicloud.com` and
+   *   `modelarts.*.myhuaweicloud.cn` (`ap-southeast-1`)
+   */
+  readonly endpointHosts?: readonly string[];
 
   /**
    * Huawei Cloud project id for every pool.
@@ -277,6 +294,21 @@ export function endedJobRetentionDays(queue: {
   return Math.ceil(seconds / 86_400);
 }
 
+/** The allowlist the functions get, refused at synth time when a pattern or the pinned endpoint is unusable. */
+function validatedEndpointHosts(props: ModelArtsPoolAutoscalerProps): string[] {
+  const parsed = parseFields(
+    EndpointHostsSchema,
+    (props.endpointHosts ?? HUAWEI_CLOUD_MODELARTS_HOSTS).join(','),
+  );
+  if (!parsed.success)
+    throw new Error(`endpointHosts: ${parsed.issues.map((issue) => issue.message).join('; ')}`);
+  if (props.modelArtsEndpoint !== undefined) {
+    const verdict = checkEndpoint(props.modelArtsEndpoint, { hosts: parsed.data, loopback: false });
+    if (!verdict.allowed) throw new Error(`modelArtsEndpoint ${props.modelArtsEndpoint}: ${verdict.reason}`);
+  }
+  return parsed.data;
+}
+
 export class ModelArtsPoolAutoscaler extends Construct {
   /** Queue producers send job events (`job.*`, `depth.snapshot`, `pool.evaluate`) to. */
   readonly queue: sqs.Queue;
@@ -351,6 +383,8 @@ export class ModelArtsPoolAutoscaler extends Construct {
       );
     }
 
+    const endpointHosts = validatedEndpointHosts(props);
+
     const environment: Record<string, string> = {
       ...tableEnvironment(tableNamesOf(this.tables)),
       [ENV.queueUrl]: this.queue.queueUrl,
@@ -365,6 +399,9 @@ export class ModelArtsPoolAutoscaler extends Construct {
       [ENV.powertoolsServiceName]: serviceName,
       [ENV.powertoolsMetricsNamespace]: metricsNamespace,
       [ENV.powertoolsLogLevel]: props.logLevel ?? 'INFO',
+      // Written out even when it is the default, so the function configuration shows where requests may go.
+      // MODELARTS_ALLOW_LOOPBACK is never set: only local runs and tests reach loopback.
+      [ENV.modelArtsEndpointHosts]: endpointHosts.join(','),
       ...(props.modelArtsEndpoint !== undefined ? { [ENV.modelArtsEndpoint]: props.modelArtsEndpoint } : {}),
       ...(props.projectId !== undefined ? { [ENV.modelArtsProjectId]: props.projectId } : {}),
     };

@@ -46,6 +46,7 @@ export class PoolAutoscalerStack extends Stack {
       metricsPerPool: s.metricsPerPool,
       logLevel: s.logLevel,
       ...(s.modelArtsEndpoint !== undefined ? { modelArtsEndpoint: s.modelArtsEndpoint } : {}),
+      ...(s.endpointHosts !== undefined ? { endpointHosts: s.endpointHosts } : {}),
       ...(s.projectId !== undefined ? { projectId: s.projectId } : {}),
       ...(s.requestsPerSecond !== undefined ? { requestsPerSecond: s.requestsPerSecond } : {}),
       ...(s.requestBurst !== undefined ? { requestBurst: s.requestBurst } : {}),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type FieldIssue, parseFields } from '../functions/shared/validation-issues';
+import { EndpointHostsSchema } from '../functions/shared/endpoint-allowlist';
 
 /**
  * Deployment settings of the stack, each read from CDK context (`cdk deploy -c key=value` or `cdk.json`) and
@@ -8,6 +9,7 @@ import { type FieldIssue, parseFields } from '../functions/shared/validation-iss
 export const STACK_SETTING_KEYS = [
   'stackName',
   'modelArtsEndpoint',
+  'endpointHosts',
   'projectId',
   'credentialsSecretName',
   'credentialsSecretArn',
@@ -40,6 +42,11 @@ export const StackSettingsSchema = z
       .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'must be a CloudFormation stack name')
       .default('PoolAutoscaler'),
     modelArtsEndpoint: z.url({ protocol: /^https$/, error: 'must be an https URL' }).optional(),
+    // Comma-separated in the environment or on the command line; a list in cdk.json.
+    endpointHosts: z
+      .union([z.string(), z.array(z.string()).transform((hosts) => hosts.join(','))])
+      .pipe(EndpointHostsSchema)
+      .optional(),
     projectId: text.optional(),
     credentialsSecretName: text.optional(),
     credentialsSecretArn: text

@@ -6,22 +6,26 @@ import { grantTableActions, type AutoscalerTables, type TableAction } from './au
 export type TableAccess = Partial<Record<TableKey, readonly TableAction[]>>;
 
 /**
- * Applying job events and snapshots: a job's last state is read when an event arrives out of order, and the
- * job item and its pool's depth counters move together in one transaction (Put + Update).
+ * Applying job events and snapshots: the flavors each pool's policy names are read in one BatchGetItem per
+ * batch, a job's last state is read when an event arrives out of order, and the job item, its queued-job
+ * marker and its pool's depth counters move together in one transaction (Put, Put or Delete, Update).
  */
 export const JOB_EVENT_ACCESS: TableAccess = {
-  jobs: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+  policies: ['dynamodb:BatchGetItem'],
+  jobs: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
   depth: ['dynamodb:UpdateItem'],
 };
 
 /**
- * Evaluating one pool: policy and depth in one BatchGetItem, the lease and the engine state by conditional
- * updates, the shared token bucket read and updated, activities written in the state transaction or, when the
- * lease was lost or there are too many, by BatchWriteItem.
+ * Evaluating one pool: policy and depth in one BatchGetItem, the queued jobs' shapes from their markers in the
+ * jobs table when a shape check is due, the lease and the engine state by conditional updates, the shared token
+ * bucket read and updated, activities written in the state transaction or, when the lease was lost or there
+ * are too many, by BatchWriteItem.
  */
 export const EVALUATION_ACCESS: TableAccess = {
   policies: ['dynamodb:BatchGetItem'],
   depth: ['dynamodb:BatchGetItem'],
+  jobs: ['dynamodb:Query'],
   scalerState: ['dynamodb:UpdateItem'],
   tokenBuckets: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
   activities: ['dynamodb:PutItem', 'dynamodb:BatchWriteItem'],

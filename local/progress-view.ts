@@ -6,7 +6,8 @@ export interface ProgressSnapshot {
   /** Trace seconds. */
   tS: number;
   realS: number;
-  jobs: { total: number; submitted: number; finished: number };
+  /** Ended: completed, or failed because a node under the job was removed (preempted, not run again). */
+  jobs: { total: number; submitted: number; ended: number; preempted: number };
   patches: number;
   flavors: ReadonlyArray<FlavorState & { demandUnits: number }>;
   messages: { received: number; failed: number };
@@ -28,6 +29,14 @@ function clock(seconds: number): string {
 
 function shortFlavor(flavor: string): string {
   return flavor.replace(/^modelarts\.vm\./, '');
+}
+
+/** Jobs killed by a node removal, shown once there is one. */
+function preemptedNote(snapshot: ProgressSnapshot, color: boolean): string {
+  const count = snapshot.jobs.preempted;
+  if (count === 0) return '';
+  const text = `${count} preempted`;
+  return color ? `, ${pc.red(text)}` : `, ${text}`;
 }
 
 /** One line per flavor (totals) and per AZ: demand, target, creating, available. */
@@ -73,8 +82,8 @@ class TerminalProgressView implements ProgressView {
   }
 
   update(snapshot: ProgressSnapshot): void {
-    const info = `t=${clock(snapshot.tS)} (${Math.round(snapshot.realS)} s) | submitted ${snapshot.jobs.submitted} | PATCHes ${pc.magenta(String(snapshot.patches))} | messages ${snapshot.messages.received}${snapshot.messages.failed > 0 ? ` (${snapshot.messages.failed} failed)` : ''}`;
-    this.traceBar.update(snapshot.jobs.finished, { info });
+    const info = `t=${clock(snapshot.tS)} (${Math.round(snapshot.realS)} s) | submitted ${snapshot.jobs.submitted}${preemptedNote(snapshot, true)} | PATCHes ${pc.magenta(String(snapshot.patches))} | messages ${snapshot.messages.received}${snapshot.messages.failed > 0 ? ` (${snapshot.messages.failed} failed)` : ''}`;
+    this.traceBar.update(snapshot.jobs.ended, { info });
     flavorLines(snapshot.flavors, true).forEach((line, index) => this.lineBars[index]?.update(0, { line }));
   }
 
@@ -102,7 +111,7 @@ class PlainProgressView implements ProgressView {
     if (now - this.lastPrint < this.intervalMs && snapshot.patches === this.lastPatches) return;
     this.lastPrint = now;
     this.lastPatches = snapshot.patches;
-    const head = `[${clock(snapshot.tS)}] jobs ${snapshot.jobs.finished}/${snapshot.jobs.total} done (${snapshot.jobs.submitted} submitted), PATCHes ${snapshot.patches}, messages ${snapshot.messages.received}${snapshot.messages.failed > 0 ? ` (${snapshot.messages.failed} failed)` : ''}`;
+    const head = `[${clock(snapshot.tS)}] jobs ${snapshot.jobs.ended}/${snapshot.jobs.total} done (${snapshot.jobs.submitted} submitted${preemptedNote(snapshot, false)}), PATCHes ${snapshot.patches}, messages ${snapshot.messages.received}${snapshot.messages.failed > 0 ? ` (${snapshot.messages.failed} failed)` : ''}`;
     this.write(`${[head, ...flavorLines(snapshot.flavors, false).map((line) => `  ${line}`)].join('\n')}\n`);
   }
 

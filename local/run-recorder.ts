@@ -1,8 +1,7 @@
-import { jobWaits, ReversalCounter, roundFigure, unfinishedJobs, waitStats } from '../policy-sim/metrics';
-import type { SimulationResult, SimulationSettings } from '../policy-sim/simulate';
-import { oracleFlavor, oracleTimeline } from '../policy-sim/strategies/oracle';
+import { ReversalCounter, roundFigure } from '../policy-sim/metrics';
+import { simulationResult, type SimulationResult, type SimulationSettings } from '../policy-sim/results';
 import type { TraceJob } from '../policy-sim/trace';
-import type { FlavorResult, FlavorSetup, JobOutcome, StrategyResult, TimelineRow } from '../policy-sim/types';
+import type { FlavorSetup, JobOutcome, TimelineRow } from '../policy-sim/types';
 import type { AzState, FlavorState } from './pool-state';
 
 interface FlavorRecord {
@@ -34,6 +33,8 @@ export class RunRecorder {
   private readonly targets = new Map<string, number[]>();
   private lastT = 0;
   patches = 0;
+  /** PATCHes and batch-deletes. */
+  scaleOperations = 0;
 
   constructor(private readonly setups: readonly FlavorSetup[]) {
     for (const setup of setups) {
@@ -82,7 +83,10 @@ export class RunRecorder {
     );
   }
 
-  /** The run as a `SimulationResult` with the `policy` strategy and the oracle for comparison. */
+  /**
+   * The run as a `SimulationResult` with the `policy` strategy and the oracle for comparison, assembled as
+   * `simulate` assembles its own.
+   */
   result(input: {
     pool: string;
     jobs: readonly TraceJob[];
@@ -95,87 +99,45 @@ export class RunRecorder {
   }): SimulationResult {
     const horizonS = roundFigure(this.lastT);
     const ends = input.outcomes.map((outcome) => outcome.finishS ?? horizonS);
-    const settings: SimulationSettings = {
-      ...input.settings,
-      tail_s: 0,
-      horizon_s: horizonS,
-      last_job_end_s: roundFigure(Math.max(0, ...ends)),
-      // The run ends by itself once every job has ended, or at its time limit, which is then its cap.
-      horizon_cap_s: horizonS,
-      horizon_capped: input.outcomes.some((outcome) => outcome.finishS === undefined),
-      baselines: [],
-    };
-    const oracle = new Map(
-      this.setups.map((setup) => [setup.flavor, oracleFlavor(input.jobs, setup, horizonS)]),
-    );
-    const oracleSeconds = [...oracle.values()].reduce((sum, flavor) => sum + flavor.nodeSeconds, 0);
-    const flavorResults: Record<string, FlavorResult> = {};
-    const oracleFlavors: Record<string, FlavorResult> = {};
-    const waits: Record<string, number[]> = {};
-    for (const setup of this.setups) {
-      const record = this.flavors.get(setup.flavor)!;
-      const outcomes = input.outcomes.filter((outcome) => outcome.job.flavor === setup.flavor);
-      waits[setup.flavor] = jobWaits(outcomes, horizonS);
-      flavorResults[setup.flavor] = {
-        node_seconds: roundFigure(record.nodeSeconds),
-        wait_s: waitStats(waits[setup.flavor]!),
-        jobs: outcomes.length,
-        preempted_jobs: input.preempted[setup.flavor] ?? 0,
-        unfinished_jobs: unfinishedJobs(outcomes),
-        reversals: record.reversals.count,
-        peak_nodes: record.peakNodes,
-      };
-      const best = oracle.get(setup.flavor)!;
-      oracleFlavors[setup.flavor] = {
-        node_seconds: roundFigure(best.nodeSeconds),
-        wait_s: waitStats([]),
-        jobs: outcomes.length,
-        preempted_jobs: 0,
-        unfinished_jobs: 0,
-        reversals: 0,
-        peak_nodes: best.peakNodes,
-      };
+    const nodeSeconds: Record<string, number> = {};
+    const reversals: Record<string, number> = {};
+    const peakNodes: Record<string, number> = {};
+    for (const [flavor, record] of this.flavors) {
+      nodeSeconds[flavor] = record.nodeSeconds;
+      reversals[flavor] = record.reversals.count;
+      peakNodes[flavor] = record.peakNodes;
     }
-    const nodeSeconds = [...this.flavors.values()].reduce((sum, record) => sum + record.nodeSeconds, 0);
-    const policy: StrategyResult = {
-      strategy: 'policy',
-      node_seconds: roundFigure(nodeSeconds),
-      node_hours: roundFigure(nodeSeconds / 3600),
-      oracle_ratio: roundFigure(oracleSeconds > 0 ? nodeSeconds / oracleSeconds : 0),
-      wait_s: waitStats(jobWaits(input.outcomes, horizonS)),
-      patches: this.patches,
-      reversals: Object.values(flavorResults).reduce((sum, flavor) => sum + flavor.reversals, 0),
-      preempted_jobs: Object.values(flavorResults).reduce((sum, flavor) => sum + flavor.preempted_jobs, 0),
-      unfinished_jobs: unfinishedJobs(input.outcomes),
-      flavors: flavorResults,
-    };
-    const oracleResult: StrategyResult = {
-      strategy: 'oracle',
-      node_seconds: roundFigure(oracleSeconds),
-      node_hours: roundFigure(oracleSeconds / 3600),
-      oracle_ratio: oracleSeconds > 0 ? 1 : 0,
-      wait_s: waitStats([]),
-      patches: 0,
-      reversals: 0,
-      preempted_jobs: 0,
-      unfinished_jobs: 0,
-      flavors: oracleFlavors,
-    };
-    return {
+    return simulationResult({
       pool: input.pool,
-      jobs: input.jobs.length,
+      jobs: input.jobs,
       skippedJobs: 0,
-      flavors: [...this.setups],
-      settings,
-      results: [policy, oracleResult],
-      timeline: [...this.timeline, ...oracleTimeline(oracle)].sort((a, b) => a.tS - b.tS),
-      waits: {
-        policy: waits,
-        oracle: Object.fromEntries(
-          Object.entries(waits).map(([flavor, list]) => [flavor, list.map(() => 0)]),
-        ),
+      flavors: this.setups,
+      settings: {
+        ...input.settings,
+        tail_s: 0,
+        horizon_s: horizonS,
+        last_job_end_s: roundFigure(Math.max(0, ...ends)),
+        // The run ends by itself once every job has ended, or at its time limit, which is then its cap.
+        horizon_cap_s: horizonS,
+        horizon_capped: input.outcomes.some((outcome) => outcome.finishS === undefined),
+        baselines: [],
       },
-    };
+      runs: [
+        {
+          strategy: 'policy',
+          run: {
+            outcomes: [...input.outcomes],
+            nodeSeconds,
+            preemptedJobs: input.preempted,
+            reversals,
+            peakNodes,
+            patches: this.patches,
+            scaleOperations: this.scaleOperations,
+            timeline: this.timeline,
+          },
+        },
+      ],
+    });
   }
 
   private row(tS: number, flavor: string, state: AzState, demandUnits: number | undefined): void {

@@ -14,13 +14,13 @@ import { dependenciesFromEnv } from '../functions/shared/pipeline/dependencies';
 import { ActivityRepository } from '../functions/shared/store/activity-repository';
 import { DepthRepository } from '../functions/shared/store/depth-repository';
 import { PolicyRepository } from '../functions/shared/store/policy-repository';
+import type { ModelArtsSimulator } from '../simulator';
 import { type LocalStack, startLocalStack } from './stack';
 import { checkTraceAgainstFlavors, flavorSetupsFromPolicy } from '../policy-sim/flavor-setup';
 import { loadTraceFile } from '../policy-sim/input-files';
 import { writeSimulationOutputs } from '../policy-sim/outputs/write-outputs';
-import type { SimulationResult } from '../policy-sim/simulate';
+import type { SimulationResult } from '../policy-sim/results';
 import { publishEvents } from './event-publisher';
-import { JobReplay } from './job-replay';
 import { EvaluatorSchedule, type QueueCounters, QueuePoller } from './lambda-runtime';
 import type { LocalRunOptions } from './options';
 import {
@@ -33,7 +33,9 @@ import {
 import { createProgressView } from './progress-view';
 import { RunRecorder, type ScaleMoves } from './run-recorder';
 import { ScaledClock } from './scaled-clock';
+import { type PoolMirror, startPoolMirror } from './pool-mirror';
 import { simulatedPoolRequest } from './simulated-pool';
+import { WorkloadReplay, simulatorFlavors } from './workload-replay';
 
 export type StopReason = 'finished' | 'duration' | 'signal';
 
@@ -46,6 +48,8 @@ export interface LocalRunReport {
   /** No PATCH was sent: `patches` counts the ones a live run would have sent. */
   dryRun: boolean;
   moves: Record<string, ScaleMoves>;
+  /** Workloads the simulator failed because a node under them was removed: the preempted jobs, counted there. */
+  killedWorkloads: number;
   queue: QueueCounters & { deadLetters: number };
   evaluatorInvocations: number;
   realSeconds: number;
@@ -100,7 +104,8 @@ function atRest(states: readonly FlavorState[], policy: Policy): boolean {
 
 /**
  * The whole system on one machine: DynamoDB Local, the SQS emulator and the ModelArts simulator (or a real
- * endpoint), the real consumer and evaluator handlers on a scaled clock, and the trace replayed as job events.
+ * endpoint), the real consumer and evaluator handlers on a scaled clock, and the trace's jobs run as simulator
+ * workloads whose transitions are sent as job events.
  */
 export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promise<LocalRunReport> {
   const jobs = await loadTraceFile(options.trace).catch((error: unknown) => {
@@ -126,6 +131,7 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
     }
   }
   const localKeys = { ak: 'LOCALRUNAK', sk: randomBytes(16).toString('hex') };
+  const simulatedFlavors = simulatorFlavors(setups);
   const stack: LocalStack = await startLocalStack({
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     tablePrefix: 'local-',
@@ -138,13 +144,17 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
           provisioningDelayMs: options.provisionDelay * 1000,
           deletionDelayMs: 60_000,
           availabilityZones: azs,
+          flavors: simulatedFlavors,
           now: clock.now,
         },
   });
+  let mirror: PoolMirror | undefined;
   const progressHolder: { stop(): void } = { stop: () => undefined };
   try {
     let poolName = policy.pool;
     let source: PoolSource;
+    /** Where the trace's jobs run as workloads: the autoscaler's simulated pool, or the mirror of a real one. */
+    let jobsRunIn: { simulator: ModelArtsSimulator; pool: string };
     const env: Record<string, string | undefined> = {
       ...stack.env,
       // A lease must outlive one evaluation in real time, whatever the speed.
@@ -154,10 +164,12 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
       poolName = stack.simulator.seedPool(simulatedPoolRequest(policy, azs)).metadata.name;
       projectId = stack.simulator.projectId;
       source = simulatorPoolSource(stack.simulator, poolName);
+      jobsRunIn = { simulator: stack.simulator, pool: poolName };
       env[CredentialEnv.ak] = localKeys.ak;
       env[CredentialEnv.sk] = localKeys.sk;
     } else {
       env[ENV.modelArtsEndpoint] = options.endpoint;
+      env[ENV.modelArtsEndpointHosts] = process.env[ENV.modelArtsEndpointHosts];
       env[ENV.modelArtsProjectId] = projectId;
       for (const key of Object.values(CredentialEnv)) env[key] = process.env[key];
       const client = new ModelArtsClient({
@@ -166,6 +178,8 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
         credentials: credentialsFromEnv(process.env).credentials,
       });
       source = endpointPoolSource(client, poolName, 2000);
+      mirror = await startPoolMirror({ setups, flavors: simulatedFlavors, now: clock.now });
+      jobsRunIn = { simulator: mirror.simulator, pool: mirror.pool };
     }
 
     // A kept database holds earlier runs' times: start after them, so windows and history stay in order.
@@ -220,7 +234,12 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
     });
 
     const runId = `run${clock.startEpochMs.toString(36)}`;
-    const replay = new JobReplay(jobs, setups, { pool: poolName, runId, isoAt: (s) => clock.isoAt(s) });
+    const replay = new WorkloadReplay(jobs, setups, jobsRunIn.simulator, {
+      pool: poolName,
+      workloadPool: jobsRunIn.pool,
+      runId,
+      startEpochMs: clock.startEpochMs,
+    });
     const recorder = new RunRecorder(setups);
     const lineCount = flavors.length * (1 + azs.length);
     const progress = createProgressView({ tty: io.tty, totalJobs: jobs.length, lineCount, write: io.write });
@@ -231,6 +250,7 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
     progress.note(
       `trace ${basename(options.trace)}: ${jobs.length} jobs at ${options.speed}x (1 s = ${options.speed} s of trace), ending within ${options.duration} s`,
     );
+    if (mirror) progress.note(`the jobs run as workloads in a local mirror of the pool's available nodes`);
 
     const countPatches = patchCounter(stack, activities, poolName, clock);
     // Virtual time starts with the handlers, so the trace's first seconds are not spent on setup.
@@ -247,9 +267,11 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
         progress.note(`pool could not be read: ${(error as Error).message}`);
         return undefined;
       });
-      if (pool) states = flavorStates(pool, flavors, azs);
-      const available = Object.fromEntries(states.map((state) => [state.flavor, state.available]));
-      await publishEvents(stack.sqs.client, stack.sqs.queueUrl, replay.step(tS, available));
+      if (pool) {
+        states = flavorStates(pool, flavors, azs);
+        mirror?.follow(pool);
+      }
+      await publishEvents(stack.sqs.client, stack.sqs.queueUrl, replay.step(tS));
       const demand = Object.fromEntries(
         flavors.map((flavor) => {
           const units = replay.demand(flavor);
@@ -257,7 +279,7 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
         }),
       );
       recorder.observe(tS, states, demand);
-      recorder.patches = await countPatches();
+      Object.assign(recorder, await countPatches());
       const targets = states.map((state) => state.target).join(',');
       if (targets !== lastTargets) {
         lastTargets = targets;
@@ -286,7 +308,7 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
     await schedule.stop();
     await poller.stop();
     const traceSeconds = clock.elapsedS();
-    recorder.patches = await countPatches();
+    Object.assign(recorder, await countPatches());
     const preempted = Object.fromEntries(flavors.map((flavor) => [flavor, replay.preempted(flavor)]));
     const result = recorder.result({
       pool: poolName,
@@ -324,6 +346,7 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
       pool: poolName,
       dryRun: stored.dryRun,
       moves: recorder.moves(),
+      killedWorkloads: jobsRunIn.simulator.killedWorkloads(jobsRunIn.pool),
       queue: { ...poller.counters, deadLetters },
       evaluatorInvocations: schedule.invocations,
       realSeconds: Math.round(clock.realElapsedMs()) / 1000,
@@ -343,6 +366,7 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
           endpoint: options.endpoint ?? null,
           dry_run: stored.dryRun,
           moves: report.moves,
+          killed_workloads: report.killedWorkloads,
           queue: report.queue,
           evaluator_invocations: report.evaluatorInvocations,
         },
@@ -354,38 +378,54 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
     return report;
   } finally {
     progressHolder.stop();
+    await mirror?.close();
     await stack.stop();
   }
 }
 
+/** Requests that changed the pool's size: PATCHes, and batch-deletes of chosen nodes. */
+interface ScaleRequests {
+  patches: number;
+  scaleOperations: number;
+}
+
 /**
- * PATCHes that changed the pool: the simulator's request log when it runs, otherwise the activities that
- * record a sent (or, in a dry run, a would-be) PATCH, read at most every 2 s.
+ * Requests that changed the pool: the simulator's request log when it runs, otherwise the activities that
+ * record a sent (or, in a dry run, a would-be) PATCH or batch-delete, read at most every 2 s.
  */
 function patchCounter(
   stack: LocalStack,
   activities: ActivityRepository,
   pool: string,
   clock: ScaledClock,
-): () => Promise<number> {
+): () => Promise<ScaleRequests> {
   const simulator = stack.simulator;
   if (simulator) {
-    return async () =>
-      simulator.requestLog.filter((entry) => entry.method === 'PATCH' && entry.status < 300).length;
+    return async () => {
+      const accepted = simulator.requestLog.filter((entry) => entry.status < 300);
+      const patches = accepted.filter((entry) => entry.method === 'PATCH').length;
+      const deletes = accepted.filter(
+        (entry) => entry.method === 'POST' && entry.path.endsWith('/nodes/batch-delete'),
+      ).length;
+      return { patches, scaleOperations: patches + deletes };
+    };
   }
   const since = new Date(clock.startEpochMs).toISOString();
-  let last = 0;
+  let last: ScaleRequests = { patches: 0, scaleOperations: 0 };
   let readAt = -Infinity;
   return async () => {
     if (performance.now() - readAt < 2000) return last;
     readAt = performance.now();
     const records = await activities.listByPool(pool, { since, limit: 10_000 });
-    last = new Set(
-      records
-        .filter((record) => record.status === 'Successful' || record.status === 'DryRun')
-        .filter((record) => record.action === 'scale' || record.action === 'dry-run')
-        .map((record) => record.correlationId + record.at),
-    ).size;
+    const changes = records
+      .filter((record) => record.status === 'Successful' || record.status === 'DryRun')
+      .filter((record) => record.action === 'scale' || record.action === 'dry-run');
+    const requests = (list: typeof changes) =>
+      new Set(list.map((record) => record.correlationId + record.at)).size;
+    last = {
+      patches: requests(changes.filter((record) => record.nodes === undefined)),
+      scaleOperations: requests(changes),
+    };
     return last;
   };
 }

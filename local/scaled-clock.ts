@@ -47,9 +47,4 @@ export class ScaledClock {
   realMs(virtualMs: number): number {
     return virtualMs / this.speed;
   }
-
-  /** ISO time of a trace second. */
-  isoAt(traceSecond: number): string {
-    return new Date(this.startEpochMs + traceSecond * 1000).toISOString();
-  }
 }

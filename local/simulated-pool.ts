@@ -1,6 +1,6 @@
 import type { Policy } from '../functions/shared/engine';
 import type { CreatePoolRequest } from '../functions/shared/modelarts';
-import { DEMO_FLAVORS, DEMO_POOL_LABEL, demoPool } from '../simulator';
+import { DEMO_FLAVORS, DEMO_POOL_LABEL, demoPool, physicalPoolRequest } from '../simulator';
 
 /** Nodes per AZ a flavor starts with: one per AZ, within the policy's bounds. */
 function initialAzCounts(
@@ -32,26 +32,18 @@ export function simulatedPoolRequest(policy: Policy, azs: readonly string[]): Cr
   ) {
     return demoPool([first, second]);
   }
-  return {
-    kind: 'Pool',
-    apiVersion: 'v2',
-    metadata: {
-      labels: { 'os.modelarts/name': DEMO_POOL_LABEL, 'os.modelarts/workspace.id': '0' },
-      annotations: { 'os.modelarts/description': 'local run pool', 'os.modelarts/billing.mode': '0' },
-    },
-    spec: {
-      type: 'Dedicate',
-      scope: ['Train'],
-      network: { name: 'network-local-6f5da086876d4cd084d36f8bd3346036' },
-      resources: Object.entries(policy.flavors).map(([flavor, rules]) => {
-        const flavorAzs =
-          Object.keys(rules.azs ?? {}).length > 0 ? Object.keys(rules.azs ?? {}) : azs.slice(0, 1);
-        const counts = initialAzCounts(rules.minCount, rules.maxCount, flavorAzs).filter(
-          (entry) => entry.count > 0,
-        );
-        const count = counts.reduce((sum, entry) => sum + entry.count, 0);
-        return { flavor, count, maxCount: count, azs: counts };
-      }),
-    },
-  };
+  return physicalPoolRequest({
+    label: DEMO_POOL_LABEL,
+    description: 'local run pool',
+    network: 'network-local-6f5da086876d4cd084d36f8bd3346036',
+    resources: Object.entries(policy.flavors).map(([flavor, rules]) => {
+      const flavorAzs =
+        Object.keys(rules.azs ?? {}).length > 0 ? Object.keys(rules.azs ?? {}) : azs.slice(0, 1);
+      const counts = initialAzCounts(rules.minCount, rules.maxCount, flavorAzs).filter(
+        (entry) => entry.count > 0,
+      );
+      const count = counts.reduce((sum, entry) => sum + entry.count, 0);
+      return { flavor, count, maxCount: count, azs: counts };
+    }),
+  });
 }

@@ -113,6 +113,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [ENV.awsRegion]: LOCAL_AWS_REGION,
       AWS_ACCESS_KEY_ID: LOCAL_AWS_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_AWS_CREDENTIALS.secretAccessKey,
+      // The simulator (this one, or one started with `pool-autoscaler sim`) is reached over loopback http; a
+      // deployed stack never allows that.
+      [ENV.modelArtsAllowLoopback]: 'true',
       ...(simulator
         ? { [ENV.modelArtsEndpoint]: simulator.url, [ENV.modelArtsProjectId]: simulator.projectId }
         : {}),

@@ -9,9 +9,8 @@ export {
   DEFAULT_PROVISION_DELAY_S,
   DEFAULT_SWEEP_SECONDS,
   type SimulationOptions,
-  type SimulationResult,
-  type SimulationSettings,
 } from './simulate';
+export { simulationResult, type SimulationResult, type SimulationSettings } from './results';
 export { HpaController, HPA_DEFAULT_SCALE_DOWN, HPA_DEFAULT_SCALE_UP } from './strategies/hpa-controller';
 export { oracleFlavor } from './strategies/oracle';
 export type { ScaleInMode } from './strategies/strategy';

@@ -23,6 +23,8 @@ export interface ReplayResult {
   reversals: Record<string, number>;
   peakNodes: Record<string, number>;
   patches: number;
+  /** Requests that changed the pool's size: PATCHes and batch-deletes. */
+  scaleOperations: number;
   timeline: TimelineRow[];
 }
 
@@ -101,6 +103,7 @@ export class Replay {
       reversals: reversalCounts,
       peakNodes: this.peakNodes,
       patches: this.patches,
+      scaleOperations: this.patches,
       timeline: this.timeline.rows,
     };
   }

@@ -1,24 +1,16 @@
 import type { Policy } from '../functions/shared/engine';
 import { checkTraceAgainstFlavors, flavorSetupsFromPolicy } from './flavor-setup';
-import { jobWaits, roundFigure, unfinishedJobs, waitStats } from './metrics';
-import { Replay, type ReplayResult } from './replay';
+import { Replay } from './replay';
+import { simulationResult, type SimulationResult, type SimulationSettings } from './results';
 import { deriveSeed, seededRandom } from './rng';
 import { HpaStrategy } from './strategies/hpa';
 import { KedaStrategy } from './strategies/keda';
-import { oracleFlavor, oracleTimeline, traceEndS, type OracleFlavor } from './strategies/oracle';
+import { oracleFlavor, traceEndS } from './strategies/oracle';
 import { PolicyStrategy } from './strategies/policy';
 import { StaticStrategy } from './strategies/static';
 import type { ScaleInMode, ScalingStrategy } from './strategies/strategy';
 import type { TraceJob } from './trace';
-import {
-  BASELINES,
-  type BaselineName,
-  type FlavorResult,
-  type FlavorSetup,
-  type StrategyName,
-  type StrategyResult,
-  type TimelineRow,
-} from './types';
+import { BASELINES, type BaselineName } from './types';
 
 export interface SimulationOptions {
   /** Seconds from a node's request until it is available (ARCHITECTURE 3.4 default: 300). */
@@ -48,38 +40,6 @@ export interface SimulationOptions {
    * nodes; `idle-nodes` is the what-if of deleting chosen idle nodes (`nodes/batch-delete`) instead.
    */
   policyScaleIn?: ScaleInMode;
-}
-
-export interface SimulationSettings {
-  provision_delay_s: number;
-  provision_jitter_s: number;
-  sweep_seconds: number;
-  event_latency_s: number;
-  seed: number;
-  tail_s: number;
-  /** Every figure of every strategy, the oracle's too, covers [0, horizon_s]. */
-  horizon_s: number;
-  /** When the last job ended, in the slowest strategy. */
-  last_job_end_s: number;
-  horizon_cap_s: number;
-  /** True when some strategy still had jobs queued or running at the cap: they count as unfinished. */
-  horizon_capped: boolean;
-  start: string;
-  baselines: BaselineName[];
-  policy_scale_in: ScaleInMode;
-}
-
-export interface SimulationResult {
-  pool: string;
-  jobs: number;
-  /** Jobs whose `pool` column names another pool: not replayed. */
-  skippedJobs: number;
-  flavors: FlavorSetup[];
-  settings: SimulationSettings;
-  results: StrategyResult[];
-  timeline: TimelineRow[];
-  /** Waits in seconds per strategy and flavor, in trace order (for the report's distribution charts). */
-  waits: Partial<Record<StrategyName, Record<string, number[]>>>;
 }
 
 export const DEFAULT_PROVISION_DELAY_S = 300;
@@ -155,113 +115,15 @@ export function simulate(
     baselines: [...baselines],
     policy_scale_in: scaleIn,
   };
-  const oracle = new Map<string, OracleFlavor>(
-    flavors.map((setup) => [setup.flavor, oracleFlavor(jobs, setup, horizonS)]),
-  );
-
-  const oracleSeconds = [...oracle.values()].reduce((sum, result) => sum + result.nodeSeconds, 0);
-  const results: StrategyResult[] = [];
-  const timeline: TimelineRow[] = [];
-  const waits: SimulationResult['waits'] = {};
-  strategies.forEach((strategy, index) => {
-    const run = replays[index]!.result(horizonS);
-    results.push(strategyResult(strategy.name, run, flavors, horizonS, oracleSeconds));
-    timeline.push(...run.timeline);
-    waits[strategy.name] = waitsByFlavor(run, flavors, horizonS);
-  });
-  results.push(oracleResult(oracle, flavors, oracleSeconds, jobs));
-  timeline.push(...oracleTimeline(oracle));
-  waits.oracle = Object.fromEntries(
-    flavors.map((setup) => [setup.flavor, jobs.filter((job) => job.flavor === setup.flavor).map(() => 0)]),
-  );
-
-  return {
+  return simulationResult({
     pool: policy.pool,
-    jobs: jobs.length,
+    jobs,
     skippedJobs: allJobs.length - jobs.length,
     flavors,
     settings,
-    results,
-    // Stable: rows of one instant keep the strategy order, then flavor and AZ order.
-    timeline: timeline.sort((a, b) => a.tS - b.tS),
-    waits,
-  };
-}
-
-function waitsByFlavor(run: ReplayResult, flavors: readonly FlavorSetup[], horizonS: number) {
-  return Object.fromEntries(
-    flavors.map((setup) => {
-      const outcomes = run.outcomes.filter((outcome) => outcome.job.flavor === setup.flavor);
-      return [setup.flavor, jobWaits(outcomes, horizonS)];
-    }),
-  );
-}
-
-function strategyResult(
-  name: StrategyName,
-  run: ReplayResult,
-  flavors: readonly FlavorSetup[],
-  horizonS: number,
-  oracleSeconds: number,
-): StrategyResult {
-  const flavorResults: Record<string, FlavorResult> = {};
-  for (const setup of flavors) {
-    const outcomes = run.outcomes.filter((outcome) => outcome.job.flavor === setup.flavor);
-    flavorResults[setup.flavor] = {
-      node_seconds: roundFigure(run.nodeSeconds[setup.flavor] ?? 0),
-      wait_s: waitStats(jobWaits(outcomes, horizonS)),
-      jobs: outcomes.length,
-      preempted_jobs: run.preemptedJobs[setup.flavor] ?? 0,
-      unfinished_jobs: unfinishedJobs(outcomes),
-      reversals: run.reversals[setup.flavor] ?? 0,
-      peak_nodes: run.peakNodes[setup.flavor] ?? 0,
-    };
-  }
-  const nodeSeconds = Object.values(run.nodeSeconds).reduce((sum, seconds) => sum + seconds, 0);
-  return {
-    strategy: name,
-    node_seconds: roundFigure(nodeSeconds),
-    node_hours: roundFigure(nodeSeconds / 3600),
-    oracle_ratio: roundFigure(oracleSeconds > 0 ? nodeSeconds / oracleSeconds : 0),
-    wait_s: waitStats(jobWaits(run.outcomes, horizonS)),
-    patches: run.patches,
-    reversals: Object.values(run.reversals).reduce((sum, count) => sum + count, 0),
-    preempted_jobs: Object.values(run.preemptedJobs).reduce((sum, count) => sum + count, 0),
-    unfinished_jobs: unfinishedJobs(run.outcomes),
-    flavors: flavorResults,
-  };
-}
-
-function oracleResult(
-  oracle: Map<string, OracleFlavor>,
-  flavors: readonly FlavorSetup[],
-  oracleSeconds: number,
-  jobs: readonly TraceJob[],
-): StrategyResult {
-  const noWait = waitStats([]);
-  const flavorResults: Record<string, FlavorResult> = {};
-  for (const setup of flavors) {
-    const result = oracle.get(setup.flavor)!;
-    flavorResults[setup.flavor] = {
-      node_seconds: roundFigure(result.nodeSeconds),
-      wait_s: noWait,
-      jobs: jobs.filter((job) => job.flavor === setup.flavor).length,
-      preempted_jobs: 0,
-      unfinished_jobs: 0,
-      reversals: 0,
-      peak_nodes: result.peakNodes,
-    };
-  }
-  return {
-    strategy: 'oracle',
-    node_seconds: roundFigure(oracleSeconds),
-    node_hours: roundFigure(oracleSeconds / 3600),
-    oracle_ratio: oracleSeconds > 0 ? 1 : 0,
-    wait_s: noWait,
-    patches: 0,
-    reversals: 0,
-    preempted_jobs: 0,
-    unfinished_jobs: 0,
-    flavors: flavorResults,
-  };
+    runs: strategies.map((strategy, index) => ({
+      strategy: strategy.name,
+      run: replays[index]!.result(horizonS),
+    })),
+  });
 }

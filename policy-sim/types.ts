@@ -72,6 +72,8 @@ export interface StrategyResult {
   oracle_ratio: number;
   wait_s: WaitStats;
   patches: number;
+  /** Requests that changed the pool's size: PATCHes and batch-deletes of chosen nodes. */
+  scale_operations: number;
   reversals: number;
   preempted_jobs: number;
   unfinished_jobs: number;

@@ -1,4 +1,9 @@
 import { fits, freeCapacity, placeJob } from '../functions/shared/engine/placement';
+import {
+  removalOrder,
+  type RemovalCandidate,
+  type RemovalOptions,
+} from '../functions/shared/engine/removal-order';
 import { EventQueue } from './event-queue';
 import type { Random } from './rng';
 import type { AzCounts, FlavorSetup, JobOutcome } from './types';
@@ -164,7 +169,11 @@ export class VirtualPool {
       if (wanted > inAz.length) {
         for (let i = inAz.length; i < wanted; i++) this.addNode(flavor, az, t, this.delayFor(flavor, az));
       } else if (wanted < inAz.length) {
-        const candidates = [...inAz].sort(removalOrder);
+        const candidates = removalOrder(
+          inAz,
+          (node) => removalView(node, pool.setup.unitsPerNode),
+          IDLE_FIRST,
+        );
         const removable = idleNodesOnly ? candidates.filter((node) => node.jobs.size === 0) : candidates;
         const victims = removable.slice(0, inAz.length - wanted);
         for (const node of victims) killed += this.removeNode(pool, node, t);
@@ -347,10 +356,17 @@ export class VirtualPool {
   }
 }
 
-/** Creating nodes first, then idle ones, then the least loaded; newest first within each group. */
-function removalOrder(a: VirtualNode, b: VirtualNode): number {
-  const group = (node: VirtualNode): number => (!node.available ? 0 : node.jobs.size === 0 ? 1 : 2);
-  if (group(a) !== group(b)) return group(a) - group(b);
-  if (group(a) === 2 && a.freeUnits !== b.freeUnits) return b.freeUnits - a.freeUnits;
-  return b.id - a.id;
+const IDLE_FIRST: RemovalOptions = { idleFirst: true };
+
+/**
+ * The shared removal order with idle nodes first (functions/shared/engine/removal-order.ts): creating nodes,
+ * then idle ones, then the least loaded; newest first within each group.
+ */
+function removalView(node: VirtualNode, unitsPerNode: number): RemovalCandidate {
+  return {
+    stage: node.available ? 'available' : 'creating',
+    usedUnits: unitsPerNode - node.freeUnits,
+    requestedAt: node.requestedS,
+    tiebreak: node.id,
+  };
 }

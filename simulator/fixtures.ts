@@ -69,53 +69,68 @@ export function seedUpdateTargetPoolRequest(): CreatePoolRequest {
 export const DEMO_POOL_LABEL = 'pool-demo';
 export const DEMO_FLAVORS = { gpu: 'modelarts.vm.gpu.8v100', npu: 'modelarts.vm.npu.8snt9b' } as const;
 
+/** What a physical pool of the simulated account varies in; the rest every such pool carries. */
+export interface PhysicalPoolOptions {
+  label: string;
+  description: string;
+  network: string;
+  resources: CreatePoolRequest['spec']['resources'];
+}
+
+/** A pay-per-use physical (`Dedicate`) training pool in workspace 0: the demo pool and the local run's pool. */
+export function physicalPoolRequest(options: PhysicalPoolOptions): CreatePoolRequest {
+  return {
+    kind: 'Pool',
+    apiVersion: 'v2',
+    metadata: {
+      labels: { 'os.modelarts/name': options.label, 'os.modelarts/workspace.id': '0' },
+      annotations: { 'os.modelarts/description': options.description, 'os.modelarts/billing.mode': '0' },
+    },
+    spec: {
+      type: 'Dedicate',
+      scope: ['Train'],
+      network: { name: options.network },
+      resources: options.resources,
+    },
+  };
+}
+
 /**
  * The demo pool: a physical pool with two flavors spread over two AZs, carrying the per-entry fields
  * (tags, disks, extendParams) an autoscaler must send back untouched.
  */
 export function demoPool(azs: [string, string] = ['cn-north-4a', 'cn-north-4b']): CreatePoolRequest {
   const [first, second] = azs;
-  return {
-    kind: 'Pool',
-    apiVersion: 'v2',
-    metadata: {
-      labels: { 'os.modelarts/name': DEMO_POOL_LABEL, 'os.modelarts/workspace.id': '0' },
-      annotations: {
-        'os.modelarts/description': 'demo pool for the autoscaler',
-        'os.modelarts/billing.mode': '0',
+  return physicalPoolRequest({
+    label: DEMO_POOL_LABEL,
+    description: 'demo pool for the autoscaler',
+    network: 'network-demo-6f5da086876d4cd084d36f8bd3346036',
+    resources: [
+      {
+        flavor: DEMO_FLAVORS.gpu,
+        count: 2,
+        maxCount: 2,
+        azs: [
+          { az: first, count: 1 },
+          { az: second, count: 1 },
+        ],
+        tags: [{ key: 'team', value: 'ml-platform' }],
+        extendParams: { dockerBaseSize: '100' },
+        rootVolume: { volumeType: 'SSD', size: '100' },
       },
-    },
-    spec: {
-      type: 'Dedicate',
-      scope: ['Train'],
-      network: { name: 'network-demo-6f5da086876d4cd084d36f8bd3346036' },
-      resources: [
-        {
-          flavor: DEMO_FLAVORS.gpu,
-          count: 2,
-          maxCount: 2,
-          azs: [
-            { az: first, count: 1 },
-            { az: second, count: 1 },
-          ],
-          tags: [{ key: 'team', value: 'ml-platform' }],
-          extendParams: { dockerBaseSize: '100' },
-          rootVolume: { volumeType: 'SSD', size: '100' },
-        },
-        {
-          flavor: DEMO_FLAVORS.npu,
-          count: 2,
-          maxCount: 2,
-          azs: [
-            { az: first, count: 1 },
-            { az: second, count: 1 },
-          ],
-          dataVolumes: [
-            { volumeType: 'SSD', size: '500Gi', count: 1, extendParams: { volumeGroup: 'vgpaas' } },
-          ],
-          volumeGroupConfigs: [{ volumeGroup: 'vgpaas', dockerThinPool: 50, types: ['volume'] }],
-        },
-      ],
-    },
-  };
+      {
+        flavor: DEMO_FLAVORS.npu,
+        count: 2,
+        maxCount: 2,
+        azs: [
+          { az: first, count: 1 },
+          { az: second, count: 1 },
+        ],
+        dataVolumes: [
+          { volumeType: 'SSD', size: '500Gi', count: 1, extendParams: { volumeGroup: 'vgpaas' } },
+        ],
+        volumeGroupConfigs: [{ volumeGroup: 'vgpaas', dockerThinPool: 50, types: ['volume'] }],
+      },
+    ],
+  });
 }

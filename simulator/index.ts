@@ -35,6 +35,8 @@ export {
   DEMO_FLAVORS,
   DEMO_POOL_LABEL,
   demoPool,
+  physicalPoolRequest,
+  type PhysicalPoolOptions,
   seedCreateLogicalPoolRequest,
   seedCreatePhysicalPoolRequest,
   seedUpdatePoolRequest,

@@ -7,6 +7,14 @@
  *   any state ──(scale-in: deletingAt)──► deleting ──(deletingAt + deletionDelayMs)──► gone
  */
 
+import {
+  removalOrder,
+  removalRank,
+  type RemovalCandidate,
+  type RemovalOptions,
+  type RemovalStage,
+} from '../functions/shared/engine/removal-order';
+
 export type NodeState = 'creating' | 'available' | 'abnormal' | 'deleting' | 'gone';
 
 export interface SimNode {
@@ -93,25 +101,32 @@ export function holdsCapacity(node: SimNode, now: number, timing: LifecycleTimin
   return node.placedAt !== undefined && nodeState(node, now, timing) !== 'gone';
 }
 
+/** How the shared removal order sees a node: the service does not look at what runs on it. */
+function removalView(node: SimNode, now: number, timing: LifecycleTiming): RemovalCandidate {
+  const state = nodeState(node, now, timing);
+  const stage: RemovalStage =
+    node.placedAt === undefined && !isAbnormalAt(node, now, timing)
+      ? 'waiting'
+      : state === 'creating'
+        ? 'creating'
+        : state === 'abnormal'
+          ? 'abnormal'
+          : 'available';
+  return { stage, usedUnits: undefined, requestedAt: node.requestedAt, tiebreak: node.name };
+}
+
+const SERVICE_CHOICE: RemovalOptions = { idleFirst: false };
+
 /**
- * Order in which scale-in picks victims inside one AZ: nodes still waiting for capacity, then creating ones,
- * then abnormal, then available; newest first within each group. Running jobs are not protected, as the
- * service documents for scale-in by PATCH.
+ * Order in which scale-in picks victims inside one AZ (functions/shared/engine/removal-order.ts): nodes still
+ * waiting for capacity, then creating ones, then abnormal, then available; newest first within each group.
+ * Running jobs are not protected, as the service documents for scale-in by PATCH.
  */
 export function victimOrder(nodes: SimNode[], now: number, timing: LifecycleTiming): SimNode[] {
-  return [...nodes].sort(
-    (a, b) =>
-      victimRank(a, now, timing) - victimRank(b, now, timing) ||
-      b.requestedAt - a.requestedAt ||
-      (a.name < b.name ? 1 : -1),
-  );
+  return removalOrder(nodes, (node) => removalView(node, now, timing), SERVICE_CHOICE);
 }
 
 /** Lower ranks are removed first (see `victimOrder`). */
 export function victimRank(node: SimNode, now: number, timing: LifecycleTiming): number {
-  if (node.placedAt === undefined && !isAbnormalAt(node, now, timing)) return 0;
-  const state = nodeState(node, now, timing);
-  if (state === 'creating') return 1;
-  if (state === 'abnormal') return 2;
-  return 3;
+  return removalRank(removalView(node, now, timing), SERVICE_CHOICE);
 }

@@ -67,6 +67,10 @@ export interface ModelArtsSimulator {
   maxConcurrentPatches(pool: string): number;
   patchesInFlight(): Record<string, number>;
   clearRequestLog(): void;
+  /** Applies a merge patch to a pool as `PATCH` does, without HTTP (not in the request log). */
+  updatePool(name: string, patch: unknown, options?: ProjectOption): Pool;
+  /** Deletes the named nodes as `nodes/batch-delete` does, without HTTP (not in the request log). */
+  deleteNodes(pool: string, nodeNames: string[], options?: ProjectOption): void;
   /** A pool's nodes as `GET .../nodes` shows them (every page). */
   nodes(pool: string, options?: ProjectOption): Node[];
   /**
@@ -319,6 +323,11 @@ export async function startModelArtsSimulator(
     maxConcurrentPatches: (pool) => log.maxConcurrentPatches(pool),
     patchesInFlight: () => log.patchesInFlight(),
     clearRequestLog: () => log.clear(),
+    updatePool: (name, patch, { projectId = defaultProject } = {}) =>
+      store.update(projectId, name, structuredClone(patch), now()),
+    deleteNodes: (pool, nodeNames, { projectId = defaultProject } = {}) => {
+      store.batchDeleteNodes(projectId, pool, { deleteNodeNames: [...nodeNames] }, now());
+    },
     nodes: (pool, { projectId = defaultProject } = {}) => store.allNodes(projectId, pool, now()),
     submitWorkload: (pool, submission, { projectId = defaultProject } = {}) =>
       store.submitWorkload(projectId, pool, structuredClone(submission), now()),

@@ -14,11 +14,20 @@
  * 4. else the last reason there is.
  */
 
-/** Lines that restate the before and after columns. */
-const SUMMARIES = [/^unchanged at \d+$/, /^scale \d+ → \d+/, /^AZ placement changes/];
+/** Lines that restate the before and after columns, or name the nodes a scale-in removes. */
+const SUMMARIES = [
+  /^unchanged at \d+$/,
+  /^scale \d+ → \d+/,
+  /^AZ placement changes/,
+  /^removing .+ by name$/,
+];
 
-/** Notes written after the decision, about the PATCH. */
-const PATCH_NOTES = [/^dry run: PATCH not sent$/, /^PATCH /, /^request budget exhausted: PATCH deferred/];
+/** Notes written after the decision, about the PATCH or the batch-delete. */
+const PATCH_NOTES = [
+  /^dry run: (PATCH|batch-delete) not sent$/,
+  /^PATCH /,
+  /^request budget exhausted: (PATCH|batch-delete) deferred/,
+];
 
 /** Notes that explain where nodes go or how they are counted, not how many the flavor gets. */
 const PLACEMENT_NOTES = [

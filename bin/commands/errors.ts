@@ -31,7 +31,14 @@ export class InputError extends Error {
     readonly problem: string,
     readonly issues: readonly FieldIssue[] = [],
   ) {
-    super(issues.length === 0 ? `${source}: ${problem}` : `${source}: ${problem}:\n${indented(issues)}`);
+    // One problem on one line; several, one per line below.
+    super(
+      issues.length === 0
+        ? `${source}: ${problem}`
+        : issues.length === 1
+          ? `${source}: ${problem}: ${issueLines(issues)[0]}`
+          : `${source}: ${problem}:\n${indented(issues)}`,
+    );
   }
 }
 

@@ -12,6 +12,12 @@ import {
   type PipelineDependencies,
 } from '../../functions/shared/pipeline/types';
 import { decidingReason } from './deciding-reason';
+import {
+  type EndpointAllowlistOptions,
+  allowLoopbackOption,
+  endpointAllowlistFrom,
+  endpointHostsOption,
+} from './endpoint-options';
 import { EXIT, fail, run } from './errors';
 import {
   type ModelArtsOptions,
@@ -112,7 +118,10 @@ const FLAVOR_COLUMNS: readonly Column<FlavorRow>[] = [
   { header: 'reason', value: (row) => decidingReason(row.flavor.reasons), wrap: true },
 ];
 
-type EvaluateOptions = TableOptions & ModelArtsOptions & OutputOptions & { pool?: string; dryRun: boolean };
+type EvaluateOptions = TableOptions &
+  ModelArtsOptions &
+  OutputOptions &
+  EndpointAllowlistOptions & { pool?: string; dryRun: boolean };
 
 const EXAMPLES = `
 The endpoint is --endpoint, else MODELARTS_ENDPOINT, else the policy's endpoint; credentials come from
@@ -136,7 +145,10 @@ export function registerEvaluateCommand(program: Command): void {
         ).option('--dry-run', 'decide and record, but send no PATCH', false),
       ),
       { endpointRequired: false },
-    ).addHelpText('after', EXAMPLES),
+    )
+      .addOption(endpointHostsOption())
+      .addOption(allowLoopbackOption())
+      .addHelpText('after', EXAMPLES),
   ).action(async (options: EvaluateOptions, command: Command) =>
     run(command, async () => {
       const pool = poolFrom(undefined, options.pool);
@@ -160,6 +172,7 @@ export function registerEvaluateCommand(program: Command): void {
         telemetry: silentTelemetry,
         settings: {
           ...DEFAULT_EVALUATION_SETTINGS,
+          endpointAllowlist: endpointAllowlistFrom(options),
           ...(endpointOverride ? { endpointOverride } : {}),
           ...(projectIdOverride ? { projectIdOverride } : {}),
         },

@@ -1,3 +1,4 @@
+import type { EndpointAllowlist } from '../../functions/shared/endpoint-allowlist';
 import { type Policy, PolicyValidationError, SCHEMA_KEY, parsePolicy } from '../../functions/shared/engine';
 import { POLICY_BOOKKEEPING_ATTRIBUTES } from '../../functions/shared/store/policy-repository';
 import { InputError } from './errors';
@@ -20,8 +21,14 @@ export function storedPart(json: Record<string, unknown>): Record<string, unknow
   return Object.fromEntries(Object.entries(json).filter(([key]) => !NOT_STORED.has(key)));
 }
 
-/** Reads and validates one policy file (or standard input); every problem is reported with the file's name. */
-export async function readPolicyDocument(path: string): Promise<PolicyDocument> {
+/**
+ * Reads and validates one policy file (or standard input), its endpoint against the allowlist (default: the
+ * deployment's, from the environment); every problem is reported with the file's name.
+ */
+export async function readPolicyDocument(
+  path: string,
+  endpointAllowlist?: EndpointAllowlist,
+): Promise<PolicyDocument> {
   const source = sourceName(path);
   const json = await readJson(path);
   if (typeof json !== 'object' || json === null || Array.isArray(json))
@@ -30,7 +37,7 @@ export async function readPolicyDocument(path: string): Promise<PolicyDocument> 
   const document = storedPart(json as Record<string, unknown>);
   let policy: Policy;
   try {
-    policy = parsePolicy(document);
+    policy = parsePolicy(document, endpointAllowlist ? { endpointAllowlist } : {});
   } catch (error) {
     if (error instanceof PolicyValidationError) throw new InputError(source, 'invalid policy', error.issues);
     throw error;

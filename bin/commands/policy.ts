@@ -7,6 +7,12 @@ import {
   PolicyVersionConflictError,
   type StoredPolicy,
 } from '../../functions/shared/store/policy-repository';
+import {
+  type EndpointAllowlistOptions,
+  allowLoopbackOption,
+  endpointAllowlistFrom,
+  endpointHostsOption,
+} from './endpoint-options';
 import { EXIT, InputError, describeError, fail, run } from './errors';
 import { STDIN, jsonFilesOf } from './input-files';
 import {
@@ -31,6 +37,11 @@ import { type DocumentChange, diffDocuments, formatChange } from './policy-diff'
 import { type PolicyDocument, readPolicyDocument } from './policy-documents';
 
 type CommonOptions = TableOptions & OutputOptions;
+
+/** `--endpoint-hosts` and `--allow-loopback`: where a policy's endpoint may point (the deployment's allowlist). */
+function addAllowlistOptions(command: Command): Command {
+  return command.addOption(endpointHostsOption()).addOption(allowLoopbackOption());
+}
 
 function flavorSummary(document: Record<string, unknown>): string {
   const flavors = document.flavors;
@@ -99,13 +110,16 @@ function applyLines(result: ApplyResult, dryRun: boolean): string[] {
 }
 
 /** Reads every file first: one bad file (or two files of one pool) stops the apply before anything is written. */
-async function readAll(paths: readonly string[]): Promise<PolicyDocument[]> {
+async function readAll(
+  paths: readonly string[],
+  endpointAllowlist: ReturnType<typeof endpointAllowlistFrom>,
+): Promise<PolicyDocument[]> {
   const files = (await Promise.all(paths.map(jsonFilesOf))).flat();
   const documents: PolicyDocument[] = [];
   const problems: string[] = [];
   for (const file of files) {
     try {
-      documents.push(await readPolicyDocument(file));
+      documents.push(await readPolicyDocument(file, endpointAllowlist));
     } catch (error) {
       problems.push(describeError(error).message);
     }
@@ -164,19 +178,22 @@ export function registerPolicyCommand(program: Command): void {
     .description('Validate, write, read and pause the scaling policies (one per pool) in the policies table');
 
   addOutputOptions(
-    policy
-      .command('validate')
-      .description(
-        'Check policy files against the schema, reporting every bad field of each (exit 1 if any is bad)',
-      )
-      .argument('<files...>', "policy JSON files ('-' reads standard input)")
-      .addHelpText(
-        'after',
-        '\nExamples:\n  $ pool-autoscaler policy validate examples/policy.json\n  $ pool-autoscaler policy get --pool P | pool-autoscaler policy validate -',
-      ),
-  ).action(async (files: string[], options: OutputOptions, command: Command) =>
+    addAllowlistOptions(
+      policy
+        .command('validate')
+        .description(
+          'Check policy files against the schema, reporting every bad field of each (exit 1 if any is bad)',
+        )
+        .argument('<files...>', "policy JSON files ('-' reads standard input)")
+        .addHelpText(
+          'after',
+          '\nExamples:\n  $ pool-autoscaler policy validate examples/policy.json\n  $ pool-autoscaler policy get --pool P | pool-autoscaler policy validate -',
+        ),
+    ),
+  ).action(async (files: string[], options: OutputOptions & EndpointAllowlistOptions, command: Command) =>
     run(command, async () => {
       const mode = outputMode(options);
+      const endpointAllowlist = endpointAllowlistFrom(options);
       const results: Array<{
         file: string;
         valid: boolean;
@@ -186,7 +203,7 @@ export function registerPolicyCommand(program: Command): void {
       }> = [];
       for (const file of files) {
         try {
-          const { policy: parsed, source } = await readPolicyDocument(file);
+          const { policy: parsed, source } = await readPolicyDocument(file, endpointAllowlist);
           results.push({
             file: source,
             valid: true,
@@ -219,68 +236,83 @@ export function registerPolicyCommand(program: Command): void {
   );
 
   addOutputOptions(
-    addTableOptions(
-      policy
-        .command('put')
-        .description(
-          "Write a policy; refused (exit 3) if the stored version moved since the file's `version` or --expected-version",
-        )
-        .argument(
-          '<file>',
-          "policy JSON ('-' reads standard input); a `version` field (as `policy get` prints it) is the expected version",
-        )
-        .option(
-          '--expected-version <n>',
-          'write only if the stored policy is at this version (0: must not exist)',
-          wholeNumber,
-        )
-        .addHelpText(
-          'after',
-          '\nExamples:\n  $ pool-autoscaler policy put policy.json\n  $ pool-autoscaler policy get --pool P > p.json && $EDITOR p.json && pool-autoscaler policy put p.json',
-        ),
+    addAllowlistOptions(
+      addTableOptions(
+        policy
+          .command('put')
+          .description(
+            "Write a policy; refused (exit 3) if the stored version moved since the file's `version` or --expected-version",
+          )
+          .argument(
+            '<file>',
+            "policy JSON ('-' reads standard input); a `version` field (as `policy get` prints it) is the expected version",
+          )
+          .option(
+            '--expected-version <n>',
+            'write only if the stored policy is at this version (0: must not exist)',
+            wholeNumber,
+          )
+          .addHelpText(
+            'after',
+            '\nExamples:\n  $ pool-autoscaler policy put policy.json\n  $ pool-autoscaler policy get --pool P > p.json && $EDITOR p.json && pool-autoscaler policy put p.json',
+          ),
+      ),
     ),
-  ).action(async (file: string, options: CommonOptions & { expectedVersion?: number }, command: Command) =>
-    run(command, async () => {
-      const { document, version } = await readPolicyDocument(file);
-      const expected = options.expectedVersion ?? version;
-      const written = await new PolicyRepository(storeFromOptions(options)).put(document, {
-        now: Date.now(),
-        ...(expected !== undefined ? { expectedVersion: expected } : {}),
-      });
-      if (outputMode(options) === 'json') write(JSON.stringify({ pool: document.pool, version: written }));
-      else write(`policy for pool ${document.pool} written at version ${written}`);
-    }),
+  ).action(
+    async (
+      file: string,
+      options: CommonOptions & EndpointAllowlistOptions & { expectedVersion?: number },
+      command: Command,
+    ) =>
+      run(command, async () => {
+        const { document, version } = await readPolicyDocument(file, endpointAllowlistFrom(options));
+        const expected = options.expectedVersion ?? version;
+        const written = await new PolicyRepository(storeFromOptions(options)).put(document, {
+          now: Date.now(),
+          ...(expected !== undefined ? { expectedVersion: expected } : {}),
+        });
+        if (outputMode(options) === 'json') write(JSON.stringify({ pool: document.pool, version: written }));
+        else write(`policy for pool ${document.pool} written at version ${written}`);
+      }),
   );
 
   addOutputOptions(
-    addTableOptions(
-      policy
-        .command('apply')
-        .description(
-          'Write the policies of a file or a directory of *.json files, showing what differs from what is stored, field by field; unchanged ones are not written',
-        )
-        .argument('<paths...>', "policy files or directories ('-' reads standard input)")
-        .option('--dry-run', 'show the differences, write nothing', false)
-        .addHelpText('after', APPLY_EXAMPLES),
+    addAllowlistOptions(
+      addTableOptions(
+        policy
+          .command('apply')
+          .description(
+            'Write the policies of a file or a directory of *.json files, showing what differs from what is stored, field by field; unchanged ones are not written',
+          )
+          .argument('<paths...>', "policy files or directories ('-' reads standard input)")
+          .option('--dry-run', 'show the differences, write nothing', false)
+          .addHelpText('after', APPLY_EXAMPLES),
+      ),
     ),
-  ).action(async (paths: string[], options: CommonOptions & { dryRun: boolean }, command: Command) =>
-    run(command, async () => {
-      const documents = await readAll(paths);
-      const repository = new PolicyRepository(storeFromOptions(options));
-      const results: ApplyResult[] = [];
-      for (const document of documents) results.push(await applyOne(repository, document, options.dryRun));
-      const mode = outputMode(options);
-      if (mode === 'json') write(JSON.stringify(results, null, 2));
-      else if (mode === 'tsv') {
-        write(['file', 'pool', 'action', 'version', 'change'].join('\t'));
-        for (const result of results) {
-          const lines = result.changes.length > 0 ? result.changes.map(formatChange) : [''];
-          for (const line of lines)
-            write([result.file, result.pool, result.action, String(result.version), line].join('\t'));
-        }
-      } else for (const result of results) write(applyLines(result, options.dryRun).join('\n'));
-      for (const result of results) if (result.error) fail(`${result.file}: ${result.error}`, EXIT.conflict);
-    }),
+  ).action(
+    async (
+      paths: string[],
+      options: CommonOptions & EndpointAllowlistOptions & { dryRun: boolean },
+      command: Command,
+    ) =>
+      run(command, async () => {
+        const documents = await readAll(paths, endpointAllowlistFrom(options));
+        const repository = new PolicyRepository(storeFromOptions(options));
+        const results: ApplyResult[] = [];
+        for (const document of documents) results.push(await applyOne(repository, document, options.dryRun));
+        const mode = outputMode(options);
+        if (mode === 'json') write(JSON.stringify(results, null, 2));
+        else if (mode === 'tsv') {
+          write(['file', 'pool', 'action', 'version', 'change'].join('\t'));
+          for (const result of results) {
+            const lines = result.changes.length > 0 ? result.changes.map(formatChange) : [''];
+            for (const line of lines)
+              write([result.file, result.pool, result.action, String(result.version), line].join('\t'));
+          }
+        } else for (const result of results) write(applyLines(result, options.dryRun).join('\n'));
+        for (const result of results)
+          if (result.error) fail(`${result.file}: ${result.error}`, EXIT.conflict);
+      }),
   );
 
   addOutputOptions(

@@ -1,4 +1,10 @@
 import { z } from 'zod';
+import {
+  DEFAULT_ENDPOINT_ALLOWLIST,
+  type EndpointAllowlist,
+  EndpointHostsSchema,
+  checkEndpoint,
+} from './endpoint-allowlist';
 import { isHttpsOrLoopbackUrl } from './endpoint-url';
 import { CLIENT_DEFAULTS } from './modelarts/client';
 import { DEFAULT_EVALUATION_SETTINGS as EVALUATION } from './pipeline/types';
@@ -15,8 +21,18 @@ export const ENV = {
   activitiesTable: TABLES.activities.envVar,
   /** URL of the events queue the evaluator fans `pool.evaluate` messages out to. */
   queueUrl: 'QUEUE_URL',
-  /** When set, every pool is reached at this endpoint instead of its policy's (private endpoints, local runs). */
+  /**
+   * When set, every pool is reached at this endpoint instead of its policy's (private endpoints, local runs);
+   * it must pass the endpoint allowlist like a policy's.
+   */
   modelArtsEndpoint: 'MODELARTS_ENDPOINT',
+  /**
+   * Comma-separated host patterns ModelArts endpoints must match (`*` is one DNS label); unset: Huawei Cloud's
+   * public ModelArts endpoints.
+   */
+  modelArtsEndpointHosts: 'MODELARTS_ENDPOINT_HOSTS',
+  /** `true`: loopback endpoints (plain http included) are allowed. Local runs and tests only; the stack never sets it. */
+  modelArtsAllowLoopback: 'MODELARTS_ALLOW_LOOPBACK',
   /** When set, overrides the project id of every policy. */
   modelArtsProjectId: 'MODELARTS_PROJECT_ID',
   /**
@@ -69,6 +85,14 @@ const endpointUrl = optionalText.refine((value) => value === undefined || isHttp
   message: 'must be an https URL (http only for loopback)',
 });
 
+/** The two variables of the endpoint allowlist, read the same way by the Lambdas and the CLI. */
+const endpointAllowlistEnv = {
+  [ENV.modelArtsEndpointHosts]: optionalText.pipe(
+    z.union([z.undefined().transform(() => DEFAULT_ENDPOINT_ALLOWLIST.hosts), EndpointHostsSchema]),
+  ),
+  [ENV.modelArtsAllowLoopback]: booleanFlag(false),
+};
+
 const tableName = z.string().min(3, 'must name a DynamoDB table');
 
 /** The Lambdas' environment, validated; errors name the variable. */
@@ -80,7 +104,8 @@ export const PipelineEnvSchema = z.object({
   [ENV.tokenBucketsTable]: tableName,
   [ENV.activitiesTable]: tableName,
   [ENV.queueUrl]: optionalText,
-  [ENV.modelArtsEndpoint]: endpointUrl,
+  [ENV.modelArtsEndpoint]: optionalText,
+  ...endpointAllowlistEnv,
   [ENV.modelArtsProjectId]: optionalText,
   [ENV.modelArtsSecretArn]: optionalText,
   // Defaults are the client's and the evaluation's own, so the two can never disagree.
@@ -103,11 +128,20 @@ export const PipelineEnvSchema = z.object({
 
 export type PipelineEnv = z.infer<typeof PipelineEnvSchema>;
 
+function allowlistOf(env: {
+  [ENV.modelArtsEndpointHosts]: readonly string[];
+  [ENV.modelArtsAllowLoopback]: boolean;
+}): EndpointAllowlist {
+  return { hosts: env[ENV.modelArtsEndpointHosts], loopback: env[ENV.modelArtsAllowLoopback] };
+}
+
 export interface PipelineConfig {
   tables: TableNames;
   queueUrl: string | undefined;
   modelArts: {
     endpointOverride: string | undefined;
+    /** Where policies' endpoints (and the override) may point. */
+    endpointAllowlist: EndpointAllowlist;
     projectIdOverride: string | undefined;
     secretArn: string | undefined;
     requestsPerSecond: number;
@@ -145,11 +179,24 @@ export class ConfigError extends Error {
   }
 }
 
+/** Validates the environment; every bad variable is named (the first as the error's `variable`). */
+function parseEnvironment<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined>,
+): z.output<S> {
+  const parsed = parseFields(schema, env, 'environment');
+  if (parsed.success) return parsed.data;
+  throw ConfigError.fromIssues(parsed.issues);
+}
+
 /** Parses and validates the environment. Throws `ConfigError` naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): PipelineConfig {
-  const parsed = parseFields(PipelineEnvSchema, env, 'environment');
-  if (!parsed.success) throw ConfigError.fromIssues(parsed.issues);
-  const e = parsed.data;
+  const e = parseEnvironment(PipelineEnvSchema, env);
+  // The override is judged like a policy's endpoint: a deployment cannot aim every pool at its own runtime.
+  const endpointAllowlist = allowlistOf(e);
+  const endpoint = e[ENV.modelArtsEndpoint];
+  const verdict = endpoint === undefined ? undefined : checkEndpoint(endpoint, endpointAllowlist);
+  if (verdict && !verdict.allowed) throw new ConfigError(ENV.modelArtsEndpoint, verdict.reason);
   return {
     tables: {
       policies: e[ENV.policiesTable],
@@ -162,6 +209,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     queueUrl: e[ENV.queueUrl],
     modelArts: {
       endpointOverride: e[ENV.modelArtsEndpoint],
+      endpointAllowlist,
       projectIdOverride: e[ENV.modelArtsProjectId],
       secretArn: e[ENV.modelArtsSecretArn],
       requestsPerSecond: e[ENV.modelArtsRequestsPerSecond],
@@ -180,6 +228,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     serviceName: e[ENV.powertoolsServiceName],
     metricsNamespace: e[ENV.powertoolsMetricsNamespace],
   };
+}
+
+/**
+ * The endpoint allowlist from `MODELARTS_ENDPOINT_HOSTS` and `MODELARTS_ALLOW_LOOPBACK` alone, read as the
+ * Lambdas read them (for the CLI, which has no table variables). Throws `ConfigError` naming the variable.
+ */
+export function endpointAllowlistFromEnv(
+  env: Record<string, string | undefined> = process.env,
+): EndpointAllowlist {
+  return allowlistOf(parseEnvironment(z.object(endpointAllowlistEnv), env));
 }
 
 /** Environment entries for the table names, for the stack and the local runner. */

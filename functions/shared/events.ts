@@ -29,6 +29,9 @@ const poolName = () =>
 /** Largest capacity-unit count an event may carry: job units and snapshot counters alike. */
 export const MAX_UNITS = 1_000_000;
 
+/** Most nodes one job may span. */
+export const MAX_JOB_NODES = 1_000;
+
 const units = (min: 0 | 1) =>
   z
     .number({ error: requiredOr('must be a number') })
@@ -57,6 +60,17 @@ export const JobEventSchema = z.strictObject({
   flavor: name(),
   jobId: name(),
   units: units(1),
+  /**
+   * Nodes the job spans, for a job spread over several (each takes a whole node, as the service places
+   * multi-node workloads); a job without it needs its units on one node, or whole nodes when it has more units
+   * than one node holds.
+   */
+  nodes: z
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(MAX_JOB_NODES, `must be at most ${MAX_JOB_NODES}`)
+    .optional(),
   at: timestamp,
 });
 

@@ -1,4 +1,4 @@
-import type { SimulationResult } from '../simulate';
+import type { SimulationResult } from '../results';
 import type { StrategyName, StrategyResult, TimelineRow, WaitStats } from '../types';
 import { formatNumber } from './number-format';
 import { escapeHtml, stepChart, type StepSeries } from './svg-charts';

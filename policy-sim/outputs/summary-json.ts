@@ -1,4 +1,4 @@
-import type { SimulationResult } from '../simulate';
+import type { SimulationResult } from '../results';
 
 export interface SummaryContext {
   /** Shown as the trace's name (a file name, never a full path, so outputs do not depend on where they ran). */

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SimulationResult } from '../simulate';
+import type { SimulationResult } from '../results';
 import { reportHtml } from './report-html';
 import { summaryJson, type SummaryContext } from './summary-json';
 import { timelineCsv } from './timeline-csv';

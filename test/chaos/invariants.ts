@@ -130,18 +130,31 @@ export function rateViolations(
   return violations;
 }
 
+/** A request that changes a pool's size: a PATCH, or a batch-delete of chosen nodes. */
+export function isChangeRequest(entry: RequestLogEntry): boolean {
+  return entry.method === 'PATCH' || (entry.method === 'POST' && entry.path.endsWith('/nodes/batch-delete'));
+}
+
 /**
- * PATCH attempts per pool in the simulator's log minus those the activities account for. An evaluation writes
- * one record per flavor and each scaled flavor carries the PATCH's attempt count, so attempts are counted once
- * per evaluation (same pool, time and correlation id).
+ * The pool's entries with their sizing fields left out: what no scale operation may change. Batch-deletes
+ * change counts and AZ counts without a PATCH, so the replay of PATCHes is compared on these only.
  */
-export function unrecordedPatchAttempts(
+export function fixedFields(resources: readonly Entry[] | undefined): unknown[] {
+  return (resources ?? []).map(withoutScalableFields);
+}
+
+/**
+ * Change-request attempts (PATCH and batch-delete) per pool in the simulator's log minus those the activities
+ * account for. An evaluation writes one record per flavor and each scaled flavor carries the request's attempt
+ * count, so attempts are counted once per evaluation (same pool, time and correlation id).
+ */
+export function unrecordedChangeAttempts(
   log: readonly RequestLogEntry[],
   activities: Map<string, StoredActivity[]>,
 ): Map<string, number> {
   const seen = new Map<string, number>();
   for (const entry of log) {
-    if (entry.method === 'PATCH' && entry.pool !== undefined)
+    if (isChangeRequest(entry) && entry.pool !== undefined)
       seen.set(entry.pool, (seen.get(entry.pool) ?? 0) + 1);
   }
   const missing = new Map<string, number>();

@@ -21,12 +21,21 @@ import { PolicyRepository } from '../../functions/shared/store/policy-repository
 import { localLambdaContext, pollQueueOnce } from '../../local/sqs-lambda-poller';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { DEMO_FLAVORS, type FaultRule, demoPool } from '../../simulator/index';
-import { type FlavorBounds, checkPatches, rateViolations, unrecordedPatchAttempts } from './invariants';
-import { depthKey, generateWorkload, seededRandom } from './workload';
+import {
+  type FlavorBounds,
+  checkPatches,
+  fixedFields,
+  rateViolations,
+  unrecordedChangeAttempts,
+} from './invariants';
+import { JOB_STATE_OF, MessageStream, WorkloadScript, depthKey, seededRandom } from './workload';
 import { localScheduledEvent } from '../../local/lambda-events';
 
 export interface ChaosOptions {
-  /** Distinct job events (duplicates come on top). */
+  /**
+   * Job events the workload script produces before it stops submitting (duplicates come on top); what the
+   * simulator does after (runs completing, workloads failed by scale-ins) adds to them.
+   */
   events: number;
   pools: number;
   consumers: number;
@@ -52,6 +61,8 @@ export interface ChaosReport {
   patches: number;
   successfulPatches: number;
   lost: number;
+  /** Workloads failed because the autoscaler's scale-in removed a node under them (the simulator's count). */
+  preempted: number;
   boundViolations: number;
   droppedFields: number;
   concurrentPatches: number;
@@ -69,7 +80,8 @@ export interface ChaosReport {
 
 export const CHAOS_CREDENTIALS = { ak: 'CHAOSAK7Q2M9X4L1', sk: 'chaos-sk-Zt8pW3vR6yN1' };
 const FLAVORS = [DEMO_FLAVORS.gpu, DEMO_FLAVORS.npu];
-const START = Date.now();
+/** Between two bursts of jobs: long enough for nodes to come and go (300 ms, 200 ms) while the script runs. */
+const BURST_INTERVAL_MS = 40;
 
 /** More than a fifth of requests hit: 429 (some with Retry-After), 500/503, added latency, dropped sockets. */
 export const CHAOS_FAULTS: FaultRule[] = [
@@ -145,7 +157,8 @@ function scheduledEvent(id: string): ScheduledEvent {
   return localScheduledEvent(id, Date.now());
 }
 
-async function queueCounts(stack: LocalStack, queueUrl: string): Promise<number> {
+/** Messages on a queue, visible or in flight. */
+export async function queueCounts(stack: LocalStack, queueUrl: string): Promise<number> {
   const result = await stack.sqs.client.send(
     new GetQueueAttributesCommand({
       QueueUrl: queueUrl,
@@ -210,15 +223,19 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       bounds.set(pool, policy.bounds);
       await policies.put(policy.document as Record<string, unknown> & { pool: string }, { now: Date.now() });
     }
-    const workload = generateWorkload({
+    const script = new WorkloadScript(simulator, {
       eventCount: options.events,
       pools,
       flavors: FLAVORS,
       seed: options.seed,
+    });
+    const poisonCount = Math.max(4, Math.round(options.events / 1000));
+    const stream = new MessageStream({
+      seed: options.seed + 1,
       duplicateRate: 0.15,
       reorderWindow: 40,
-      poisonCount: Math.max(4, Math.round(options.events / 1000)),
-      start: START,
+      poisonCount,
+      poisonWithin: options.events,
     });
     simulator.setFaults(CHAOS_FAULTS);
 
@@ -253,14 +270,21 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       );
 
     const started = performance.now();
-    // Producers: the shuffled bodies in batches of ten, several senders at once.
-    const batches: string[][] = [];
-    for (let i = 0; i < workload.bodies.length; i += 10) batches.push(workload.bodies.slice(i, i + 10));
-    let nextBatch = 0;
+    // Producers: the bodies in batches of ten, two senders at once, while the script makes more.
+    const outbox: string[] = [];
+    let messages = 0;
+    const emit = (bodies: readonly string[]): void => {
+      outbox.push(...bodies);
+      messages += bodies.length;
+    };
+    const sending = { value: true };
     const producer = async (): Promise<void> => {
-      while (nextBatch < batches.length) {
-        const batch = batches[nextBatch] as string[];
-        nextBatch += 1;
+      while (sending.value || outbox.length > 0) {
+        const batch = outbox.splice(0, 10);
+        if (batch.length === 0) {
+          await sleep(5);
+          continue;
+        }
         await stack.sqs.client.send(
           new SendMessageBatchCommand({
             QueueUrl: stack.sqs.queueUrl,
@@ -291,10 +315,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       }
     };
     let sweeps = 0;
+    const stopEvaluators = { value: false };
     const evaluatorLoop = async (n: number): Promise<void> => {
       // One evaluator fans out through the queue, the others evaluate in process: both paths compete for leases.
       const handler = createEvaluatorHandler(container(n !== 0));
-      while (!stopped.value) {
+      while (!stopEvaluators.value && !stopped.value) {
         await handler(
           scheduledEvent(`sweep-${n}-${sweeps}`),
           localLambdaContext(`evaluator-${n}`, `sweep-${n}-${sweeps}`),
@@ -308,33 +333,57 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const consumers = Array.from({ length: options.consumers }, (_, n) => consumerLoop(n));
     const evaluators = Array.from({ length: options.evaluators }, (_, n) => evaluatorLoop(n));
 
-    await producing;
-    progress(
-      `chaos: ${workload.bodies.length} messages sent in ${Math.round(performance.now() - started)} ms`,
-    );
-    // Drained: nothing visible or in flight, twice in a row (a failed message reappears after the visibility timeout).
-    let quiet = 0;
-    while (quiet < 2) {
-      await sleep(500);
-      const left = await queueCounts(stack, stack.sqs.queueUrl);
-      quiet = left === 0 ? quiet + 1 : 0;
-      progress(
-        `chaos: ${left} messages left, ${consumed} receives, ${sweeps} sweeps, ${simulator.requestLog.length} requests`,
-      );
+    // The script: bursts of jobs, far enough apart for the autoscaler to follow them.
+    while (!script.done()) {
+      script.step();
+      emit(stream.push(script.take()));
+      await sleep(BURST_INTERVAL_MS);
     }
+    script.finish();
+    progress(
+      `chaos: ${script.events} job events from the script in ${Math.round(performance.now() - started)} ms`,
+    );
+    // Settled: the last runs completed, the pools at the size the autoscaler wants, every event sent and
+    // consumed, twice in a row; first with the evaluators sweeping, then with the consumers alone (their
+    // evaluations of job events may still move a pool, and its workloads with it).
+    const settle = async (): Promise<void> => {
+      let quiet = 0;
+      while (quiet < 2) {
+        await sleep(500);
+        const events = script.take();
+        emit(stream.push(events));
+        const settled = script.settled();
+        if (settled) emit(stream.flush());
+        const left = outbox.length + (await queueCounts(stack, stack.sqs.queueUrl));
+        quiet = settled && events.length === 0 && left === 0 ? quiet + 1 : 0;
+        progress(
+          `chaos: ${left} messages left, ${consumed} receives, ${sweeps} sweeps, ${simulator.requestLog.length} requests`,
+        );
+      }
+    };
+    await settle();
+    stopEvaluators.value = true;
+    await Promise.all(evaluators);
+    await settle();
     stopped.value = true;
-    await Promise.all([...consumers, ...evaluators]);
+    sending.value = false;
+    await Promise.all([producing, ...consumers]);
     const durationMs = performance.now() - started;
     progress(`chaos: drained after ${Math.round(durationMs)} ms, ${consumed} receives, ${sweeps} sweeps`);
 
-    // Ground truth 1: depth per pool and flavor, and each job's recorded state.
+    // Ground truth 1: depth per pool and flavor, and each job's recorded state, from the simulator's workloads
+    // as their transitions, all of them sent, left them.
     const details: string[] = invocationErrors.slice(0, 10).map((error) => `invocation failed: ${error}`);
+    const stale = script.stale();
+    if (stale.length > 0)
+      details.push(`workloads changed after the last transition was read: ${stale.slice(0, 5).join(', ')}`);
     let lost = 0;
+    const expectedDepth = script.expectedDepth();
     const depth = new DepthRepository(stack.store, { jobRetentionDays: 16 });
     for (const pool of pools) {
       const stored = await depth.getPoolDepth(pool);
       for (const flavor of FLAVORS) {
-        const expected = workload.expectedDepth.get(depthKey(pool, flavor))!;
+        const expected = expectedDepth.get(depthKey(pool, flavor))!;
         const actual = stored[flavor] ?? { pendingUnits: 0, runningUnits: 0 };
         if (actual.pendingUnits !== expected.pendingUnits || actual.runningUnits !== expected.runningUnits) {
           lost += 1;
@@ -350,13 +399,19 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         item.state,
       ]),
     );
-    for (const job of workload.jobs) {
+    for (const job of script.jobs()) {
       const state = jobStates.get(`${job.pool}\u0000${job.jobId}`);
-      if (state !== job.finalState) {
+      if (state !== JOB_STATE_OF[job.status]) {
         lost += 1;
         if (details.length < 20)
-          details.push(`job ${job.jobId}: state ${String(state)}, expected ${job.finalState}`);
+          details.push(`job ${job.jobId}: state ${String(state)}, expected ${JOB_STATE_OF[job.status]}`);
       }
+    }
+    // Every kill the feed carried is one the simulator counted.
+    const preempted = pools.reduce((sum, pool) => sum + simulator.killedWorkloads(pool), 0);
+    if (preempted !== script.killed) {
+      lost += Math.abs(preempted - script.killed);
+      details.push(`the simulator counted ${preempted} killed workloads, the transitions ${script.killed}`);
     }
     // Only poison may reach the dead-letter queue.
     let deadLettered = 0;
@@ -393,11 +448,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const patchFindings = checkPatches(log, initial, bounds);
     details.push(...patchFindings.boundViolations.slice(0, 10), ...patchFindings.droppedFields.slice(0, 10));
     for (const pool of pools) {
-      const replayed = patchFindings.replayed.get(pool);
-      const actual = simulator.pool(pool)?.spec.resources;
+      // Batch-deletes lower counts without a PATCH: the replay must match on everything else.
+      const replayed = fixedFields(patchFindings.replayed.get(pool));
+      const actual = fixedFields(simulator.pool(pool)?.spec.resources as never);
       if (JSON.stringify(replayed) !== JSON.stringify(actual)) {
         details.push(`replay of ${pool} differs from the simulator's pool`);
         patchFindings.droppedFields.push(`${pool}: replay mismatch`);
+      }
+      for (const resource of simulator.pool(pool)?.spec.resources ?? []) {
+        const flavorBounds = bounds.get(pool)?.[resource.flavor];
+        if (flavorBounds && (resource.count < 1 || resource.count > flavorBounds.maxCount)) {
+          patchFindings.boundViolations.push(`${pool} ${resource.flavor}: ends at count ${resource.count}`);
+        }
       }
     }
     const concurrentPatches = pools.reduce(
@@ -417,21 +479,22 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       list.push(item);
       activities.set(item.pool, list);
     }
-    const missing = unrecordedPatchAttempts(log, activities);
+    const missing = unrecordedChangeAttempts(log, activities);
     const unrecorded = [...missing.values()].reduce((sum, n) => sum + Math.abs(n), 0);
-    for (const [pool, n] of missing) details.push(`unrecorded PATCH attempts ${pool}: ${n}`);
+    for (const [pool, n] of missing) details.push(`unrecorded PATCH or batch-delete attempts ${pool}: ${n}`);
 
     return {
-      events: workload.events.length,
-      messages: workload.bodies.length,
-      duplicates: workload.duplicates,
-      poison: workload.poison,
+      events: script.events,
+      messages,
+      duplicates: stream.duplicates,
+      poison: stream.poison,
       pools: pools.length,
       requests: log.length,
       faults: log.filter((entry) => entry.fault !== undefined).length,
       patches: patchFindings.patches,
       successfulPatches: log.filter((entry) => entry.method === 'PATCH' && entry.status === 200).length,
       lost,
+      preempted,
       boundViolations: patchFindings.boundViolations.length,
       droppedFields: patchFindings.droppedFields.length,
       concurrentPatches,
@@ -453,7 +516,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 /** The closing line of a chaos run. */
 export function closingLine(report: ChaosReport): string {
   return (
-    `events=${report.events} faults=${report.faults} lost=${report.lost} bound_violations=${report.boundViolations} ` +
+    `events=${report.events} faults=${report.faults} lost=${report.lost} preempted=${report.preempted} ` +
+    `bound_violations=${report.boundViolations} ` +
     `dropped_fields=${report.droppedFields} concurrent_patches=${report.concurrentPatches} ` +
     `rate_violations=${report.rateViolations} unrecorded=${report.unrecorded}`
   );

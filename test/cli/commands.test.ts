@@ -295,8 +295,9 @@ describe('evaluate and activities', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const lines = result.stdout.split('\n');
+    // Jobs are queued, so the decision reads the nodes and running workloads too: GET, two listings.
     expect(lines[0]).toMatch(
-      new RegExp(`^pool ${pool}: DryRun \\(engine action: dry-run\\), 1 ModelArts request\\(s\\), dry run$`),
+      new RegExp(`^pool ${pool}: DryRun \\(engine action: dry-run\\), 3 ModelArts request\\(s\\), dry run$`),
     );
     expect(result.stdout).toContain(
       `${DEMO_FLAVORS.gpu}: 2 (cn-north-4a:1 cn-north-4b:1) → 4 (cn-north-4a:2 cn-north-4b:2)  [scale]`,

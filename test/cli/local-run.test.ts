@@ -7,12 +7,20 @@ import { runEntry } from './run-cli';
 interface Summary {
   pool: string;
   trace: { name: string; jobs: number };
-  results: Array<{ strategy: string; patches: number; unfinished_jobs: number; node_seconds: number }>;
+  results: Array<{
+    strategy: string;
+    patches: number;
+    scale_operations: number;
+    preempted_jobs: number;
+    unfinished_jobs: number;
+    node_seconds: number;
+  }>;
 }
 
 interface RunInfo {
   stop_reason: string;
   moves: Record<string, { scaleUps: number; scaleDowns: number; targets: number[] }>;
+  killed_workloads: number;
   queue: { received: number; failed: number; deadLetters: number };
 }
 
@@ -44,7 +52,10 @@ describe('npm start (bin/local-run.ts)', () => {
     expect(summary.trace).toMatchObject({ name: 'tiny.csv', jobs: 5 });
     expect(summary.results.map((result) => result.strategy)).toEqual(['policy', 'oracle']);
     const policy = summary.results[0]!;
-    expect(policy.patches).toBeGreaterThanOrEqual(2);
+    // Up by PATCH, down by removing idle nodes by name.
+    expect(policy.patches).toBeGreaterThanOrEqual(1);
+    expect(policy.scale_operations).toBeGreaterThanOrEqual(2);
+    expect(policy.preempted_jobs).toBe(0);
     expect(policy.unfinished_jobs).toBe(0);
     expect(policy.node_seconds).toBeGreaterThan(0);
 
@@ -57,6 +68,8 @@ describe('npm start (bin/local-run.ts)', () => {
     expect(gpu.targets[peak]).toBeGreaterThan(gpu.targets[0]!);
     expect(gpu.targets.slice(peak + 1).length).toBeGreaterThan(0);
     expect(gpu.targets[gpu.targets.length - 1]).toBeLessThan(gpu.targets[peak]!);
+    // Jobs killed by a scale-in, as the replay counted them from the transitions and as the simulator did.
+    expect(policy.preempted_jobs).toBe(info.killed_workloads);
     expect(info.queue.failed).toBe(0);
     expect(info.queue.deadLetters).toBe(0);
 

@@ -12,11 +12,16 @@ export const T0 = Date.parse('2026-11-23T12:00:00Z');
 
 type FlavorPolicyInput = Record<string, unknown>;
 
-/** A parsed policy with one GPU flavor (1..16 nodes of 8 units) unless flavors are given. */
+/**
+ * A parsed policy with one GPU flavor (1..16 nodes of 8 units) unless flavors are given. The count rules are
+ * tested with the count-lowering scale-in (`scaleIn: patch`), which needs no node occupancy; scale-in by name,
+ * the default, has its own tests over nodes (scale-in.test.ts).
+ */
 export function policy(overrides: Record<string, unknown> = {}, flavor: FlavorPolicyInput = {}): Policy {
   return parsePolicy({
     pool: 'pool-a',
     cooldownSeconds: 0,
+    scaleIn: 'patch',
     flavors: { [GPU]: { minCount: 1, maxCount: 16, unitsPerNode: 8, ...flavor } },
     ...overrides,
   });

@@ -114,6 +114,7 @@ describe('FLAVOR_STEPS', () => {
     expect(FLAVOR_STEPS.map((step) => step.name)).toEqual([
       'scheduledBounds',
       'demandNodes',
+      'queuedJobShapes',
       'demandWithinBounds',
       'hpaBehavior',
       'backWithinBounds',
@@ -124,6 +125,7 @@ describe('FLAVOR_STEPS', () => {
       'outsideBoundsHoldsEntry',
       'sizeByPoolType',
       'azPlacement',
+      'scaleInByName',
     ]);
   });
 
@@ -142,6 +144,8 @@ describe('FLAVOR_STEPS', () => {
       after: { count: 3, maxCount: 3 },
       reasons: ['demand 20 units (12 pending + 8 running) / 8 per node → 3 nodes'],
       changesAt: [],
+      // Jobs are queued: the evaluation is asked for the nodes, to place them by shape.
+      needsOccupancy: `${GPU}: jobs are queued: placing them on the nodes by shape`,
     });
   });
 });

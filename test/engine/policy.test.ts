@@ -142,10 +142,11 @@ describe('parsePolicy rejects and names the field', () => {
     );
   });
 
-  it('accepts plain http to a loopback endpoint only', () => {
-    expect(parsePolicy({ ...minimal, endpoint: 'http://127.0.0.1:8443' }).endpoint).toBe(
-      'http://127.0.0.1:8443',
-    );
+  it('accepts plain http to a loopback endpoint only where loopback is enabled', () => {
+    const endpoint = 'http://127.0.0.1:8443';
+    const local = { endpointAllowlist: { hosts: [], loopback: true } };
+    expect(parsePolicy({ ...minimal, endpoint }, local).endpoint).toBe(endpoint);
+    expect(fieldOf({ ...minimal, endpoint })).toBe('endpoint');
   });
 
   it('accepts scale to zero when allowZero is set', () => {

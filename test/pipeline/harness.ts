@@ -59,6 +59,8 @@ export interface Harness {
   depthOnlyPool(label: string): Promise<string>;
   activities(): ActivityRepository;
   patches(): number;
+  /** Accepted `nodes/batch-delete` requests: scale-ins by name. */
+  batchDeletes(): number;
   stop(): Promise<void>;
 }
 
@@ -218,6 +220,11 @@ export async function startHarness(
     activities: () => new ActivityRepository(deps.store, { retentionDays: ACTIVITY_RETENTION_DAYS }),
     patches: () =>
       simulator.requestLog.filter((entry) => entry.method === 'PATCH' && entry.status === 200).length,
+    batchDeletes: () =>
+      simulator.requestLog.filter(
+        (entry) =>
+          entry.method === 'POST' && entry.path.endsWith('/nodes/batch-delete') && entry.status === 200,
+      ).length,
     stop: () => stack.stop(),
   };
 }

@@ -69,14 +69,16 @@ describe('outcomes that send no PATCH', () => {
 
 describe('retries and the request budget', () => {
   it('takes a token for every retry, and stops retrying when the budget is spent', async () => {
-    harness.clock.advance(3_600_000);
+    // Long enough for the slow bucket below to refill completely.
+    harness.clock.advance(4 * 3_600_000);
     const simulator = harness.stack.simulator!;
     simulator.setFaults([{ method: 'PATCH', action: { type: 'error', status: 500 } }]);
     const deps = harness.dependencies();
-    // Two tokens: the GET and the first PATCH attempt; the first retry finds the bucket empty.
+    // Four tokens: the GET, the two listings of the shape check (jobs are queued) and the first PATCH attempt;
+    // the first retry finds the bucket empty.
     const tight = {
       ...deps,
-      settings: { ...deps.settings, requestsPerSecond: 0.001, burst: 2, maxTokenWaitMs: 0 },
+      settings: { ...deps.settings, requestsPerSecond: 0.001, burst: 4, maxTokenWaitMs: 0 },
     };
     const patchesBefore = simulator.requestLog.filter((entry) => entry.method === 'PATCH').length;
     const result = await new PoolEvaluator(tight).evaluate({ pool: harness.pool, trigger: 'test' });

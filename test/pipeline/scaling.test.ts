@@ -76,9 +76,11 @@ describe('event-driven scaling against the simulator', () => {
       harness.telemetry.flavors.filter((f) => f.pool === harness.pool && f.flavor === GPU).at(-1),
     ).toMatchObject({ availableNodes: gpuEntry(harness).count, creatingNodes: 0 });
 
+    // Past the window the idle nodes are removed by name (batch-delete), not by a count-lowering PATCH.
     harness.clock.advance(400_000);
     await harness.deliver([{ type: 'pool.evaluate', pool: harness.pool, reason: 'test' }]);
-    expect(harness.patches()).toBe(patchesAfterFinish + 1);
+    expect(harness.patches()).toBe(patchesAfterFinish);
+    expect(harness.batchDeletes()).toBe(1);
     const gpu = gpuEntry(harness);
     expect(gpu.count).toBeLessThan(6);
     expect(gpu.count).toBeGreaterThanOrEqual(1);
@@ -86,5 +88,7 @@ describe('event-driven scaling against the simulator', () => {
       (a) => a.flavor === GPU,
     );
     expect(latest).toMatchObject({ status: 'Successful', before: { count: 6 }, trigger: 'test' });
+    expect(latest?.nodes).toHaveLength(6 - gpu.count);
+    expect(harness.stack.simulator!.killedWorkloads(harness.pool)).toBe(0);
   });
 });

@@ -1,6 +1,8 @@
 import type { Pool, PoolResource } from '../modelarts/schemas';
 import { updateAzHealth, withAzHealth, type AzHealthUpdate } from './az-backoff';
 import { decideFlavor, type FlavorInput, type FlavorResult } from './flavor-decision';
+import type { FlavorOccupancy } from './flavor-steps';
+import type { PoolOccupancy } from './occupancy';
 import { earliestAfter } from './next-change';
 import { buildPatchBody, sizeOf } from './patch-body';
 import type { FlavorPolicy, Policy } from './policy';
@@ -112,8 +114,42 @@ function flavorInput(ctx: PoolContext, name: string): FlavorInput {
     depth: input.depth[name],
     state: input.state.flavors[name] ?? newFlavorState(input.now),
     health: ctx.health.get(name) as AzHealthUpdate,
+    ...(input.occupancy !== undefined ? { occupancy: flavorOccupancy(input.occupancy, name) } : {}),
     now: input.now,
   };
+}
+
+function flavorOccupancy(occupancy: PoolOccupancy, flavor: string): FlavorOccupancy {
+  return {
+    nodes: occupancy.nodes.filter((node) => node.flavor === flavor),
+    pending: occupancy.pendingKnown ? (occupancy.pending[flavor] ?? []) : undefined,
+  };
+}
+
+/**
+ * One change at a time per pool: when a PATCH is due, the scale-ins by name wait for the next evaluation (the
+ * PATCH's nodes coming up then block every change until they are there).
+ */
+function deferScaleIns(results: readonly FlavorResult[], patching: readonly string[]): FlavorResult[] {
+  return results.map((result) => {
+    if (result.removeNodes === undefined) return result;
+    const { decision } = result;
+    const { nodes: _removed, ...unchanged } = decision;
+    return {
+      ...(result.nextChangeAt !== undefined ? { nextChangeAt: result.nextChangeAt } : {}),
+      decision: {
+        ...unchanged,
+        outcome: 'unchanged',
+        after: decision.before,
+        reasons: [
+          ...decision.reasons,
+          `scale-in deferred: the PATCH of ${patching.join(', ')} goes first (one change at a time per pool)`,
+        ],
+      },
+      applied: result.notApplied,
+      notApplied: result.notApplied,
+    };
+  });
 }
 
 function scalerState(ctx: PoolContext, results: readonly FlavorResult[], which: 'applied' | 'notApplied') {
@@ -124,36 +160,48 @@ function scalerState(ctx: PoolContext, results: readonly FlavorResult[], which: 
   return state;
 }
 
-/** The PATCH body of every flavor's target, and the states to keep with and without it. */
-function poolDecision(ctx: PoolContext, results: readonly FlavorResult[]): Decision {
-  const targets = results.flatMap((result) => (result.target === undefined ? [] : [result.target]));
+/** The decision's first reason: what changes, or that nothing does. */
+function headline(patching: boolean, flavors: readonly string[], removals: number, dryRun: boolean): string {
+  const names = flavors.join(', ');
+  if (patching) return dryRun ? `dry run: would scale ${names}; PATCH not sent` : `scaling ${names}`;
+  if (removals === 0) return 'no flavor changes';
+  const what = `${removals === 1 ? '1 node' : `${removals} nodes`} of ${names} by name`;
+  return dryRun ? `dry run: would remove ${what}; batch-delete not sent` : `removing ${what}`;
+}
+
+/** The PATCH body of every flavor's target (or the nodes to remove), and the states to keep with and without it. */
+function poolDecision(ctx: PoolContext, decided: readonly FlavorResult[]): Decision {
+  const targets = decided.flatMap((result) => (result.target === undefined ? [] : [result.target]));
   const patch = buildPatchBody(ctx.pool, targets);
+  const patching = targets.map((target) => target.flavor);
+  const results = patch === null ? decided : deferScaleIns(decided, patching);
+  const removing = results.filter((result) => result.removeNodes !== undefined);
+  const deleteNodes = removing.flatMap((result) => result.removeNodes ?? []);
   const dryRun = ctx.policy.dryRun;
-  const action: Decision['action'] = patch === null ? 'none' : dryRun ? 'dry-run' : 'scale';
-  const scaled = results
-    .filter((result) => result.target !== undefined)
-    .map((result) => result.decision.flavor);
-  let headline = 'no flavor changes';
-  if (patch !== null) {
-    headline = dryRun
-      ? `dry run: would scale ${scaled.join(', ')}; PATCH not sent`
-      : `scaling ${scaled.join(', ')}`;
-  }
+  const changes = patch !== null || deleteNodes.length > 0;
+  const action: Decision['action'] = !changes ? 'none' : dryRun ? 'dry-run' : 'scale';
+  const scaled = patch !== null ? patching : removing.map((result) => result.decision.flavor);
   const applied = scalerState(ctx, results, 'applied');
   const notApplied = scalerState(ctx, results, 'notApplied');
   const nextEvaluationAt = earliestAfter(
     results.map((result) => result.nextChangeAt),
     ctx.input.now,
   );
+  const needsOccupancy =
+    ctx.input.occupancy === undefined
+      ? results.find((result) => result.needsOccupancy !== undefined)?.needsOccupancy
+      : undefined;
   return {
     pool: ctx.pool.metadata.name,
     action,
     flavors: results.map((result) => result.decision),
     patch,
-    reasons: [headline, ...outsidePolicyReasons(ctx)],
+    ...(patch === null && deleteNodes.length > 0 ? { deleteNodes } : {}),
+    reasons: [headline(patch !== null, scaled, deleteNodes.length, dryRun), ...outsidePolicyReasons(ctx)],
     state: action === 'scale' ? applied : notApplied,
     stateIfNotApplied: notApplied,
     ...(nextEvaluationAt === undefined ? {} : { nextEvaluationAt }),
+    ...(needsOccupancy !== undefined ? { needsOccupancy } : {}),
   };
 }
 

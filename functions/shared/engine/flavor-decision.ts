@@ -3,7 +3,7 @@ import { withAzHealth, type AzHealthUpdate } from './az-backoff';
 import { pruneScaleEvents, recordRecommendation } from './behavior';
 import { effectiveBounds, type EffectiveBounds } from './bounds';
 import { recommendNodes } from './demand';
-import { proposeFlavor, type FlavorContext, type FlavorProposal } from './flavor-steps';
+import { proposeFlavor, type FlavorContext, type FlavorOccupancy, type FlavorProposal } from './flavor-steps';
 import { earliestAfter } from './next-change';
 import { sizeChanged, sizeOf } from './patch-body';
 import type { FlavorPolicy, Policy } from './policy';
@@ -23,13 +23,19 @@ export interface FlavorInput {
   depth: FlavorDepth | undefined;
   state: FlavorScalerState;
   health: AzHealthUpdate;
+  /** The flavor's nodes and queued jobs, when the evaluation read them. */
+  occupancy?: FlavorOccupancy;
   now: number;
 }
 
 export interface FlavorResult {
   decision: FlavorDecision;
-  /** What the PATCH sets, when the entry changes. */
+  /** What the PATCH sets, when the entry changes by PATCH. */
   target?: FlavorTarget;
+  /** Nodes removed by name instead (`nodes/batch-delete`). */
+  removeNodes?: string[];
+  /** A rule wanted the nodes and queued jobs: why. */
+  needsOccupancy?: string;
   /** Next state once the PATCH is applied. */
   applied: FlavorScalerState;
   /** Next state when it is not. */
@@ -70,6 +76,8 @@ export function flavorContext(input: FlavorInput, entry: PoolResource): FlavorCo
     health: input.health,
     bounds: boundsInForce(input.flavor, input.now),
     demand: recommendNodes(input.flavor, input.depth, input.now, input.policy.staleAfterSeconds),
+    pendingUnits: Math.max(0, input.depth?.pendingUnits ?? 0),
+    ...(input.occupancy !== undefined ? { occupancy: input.occupancy } : {}),
     now: input.now,
   };
 }
@@ -132,7 +140,18 @@ function patchTarget(ctx: FlavorContext, after: FlavorSize): FlavorTarget {
   return { flavor: ctx.name, ...size, ...(azs !== undefined && azs !== ctx.before.azs ? { azs } : {}) };
 }
 
-/** The decision, the PATCH target and the next states from what the steps proposed. */
+/**
+ * Since when each idle available node has been seen idle: kept for the nodes idle now, started now for those
+ * newly idle, dropped for the others. Carried over unchanged when the nodes were not read.
+ */
+function idleSince(ctx: FlavorContext): FlavorScalerState['idleSince'] {
+  if (ctx.occupancy === undefined) return ctx.state.idleSince;
+  const previous = ctx.state.idleSince ?? {};
+  const idle = ctx.occupancy.nodes.filter((node) => node.phase === 'Available' && !node.busy);
+  return Object.fromEntries(idle.map((node) => [node.name, previous[node.name] ?? ctx.now]));
+}
+
+/** The decision, the PATCH target (or the nodes to remove) and the next states from what the steps proposed. */
 export function flavorResult(ctx: FlavorContext, proposal: FlavorProposal): FlavorResult {
   const { before, current, flavor, now } = ctx;
   const { after } = proposal;
@@ -144,7 +163,12 @@ export function flavorResult(ctx: FlavorContext, proposal: FlavorProposal): Flav
     flavor.scaleUp,
     flavor.scaleDown,
   );
-  const notApplied = withAzHealth({ ...ctx.state, recommendations }, ctx.health);
+  const idle = idleSince(ctx);
+  const notApplied = withAzHealth(
+    { ...ctx.state, recommendations, ...(idle !== undefined ? { idleSince: idle } : {}) },
+    ctx.health,
+  );
+  const removed = proposal.remove?.map((node) => node.name);
   const result: FlavorResult = {
     decision: {
       flavor: ctx.name,
@@ -154,11 +178,14 @@ export function flavorResult(ctx: FlavorContext, proposal: FlavorProposal): Flav
       desired: proposal.desired,
       demandUnits: ctx.demand.demandUnits,
       reasons: [...proposal.reasons, summary(current, after, changed)],
+      ...(removed !== undefined ? { nodes: { remove: removed, kept: proposal.kept ?? {} } } : {}),
     },
     applied: changed ? scaledState(notApplied, current, after.count, now) : notApplied,
     notApplied,
   };
-  if (changed) result.target = patchTarget(ctx, after);
+  if (changed && removed !== undefined) result.removeNodes = removed;
+  else if (changed) result.target = patchTarget(ctx, after);
+  if (proposal.needsOccupancy !== undefined) result.needsOccupancy = proposal.needsOccupancy;
   const nextChangeAt = earliestAfter(proposal.changesAt, now);
   if (nextChangeAt !== undefined) result.nextChangeAt = nextChangeAt;
   return result;

@@ -5,6 +5,14 @@ import { normalizeWithBehavior } from './behavior';
 import { clampToBounds, roundToStep, type EffectiveBounds } from './bounds';
 import type { DemandRecommendation } from './demand';
 import { nodesPerAz } from './patch-body';
+import {
+  checkShapes,
+  chooseNodesToRemove,
+  isLive,
+  type KeptBecause,
+  type NodeOccupancy,
+  type PendingJob,
+} from './occupancy';
 import type { FlavorPolicy, Policy } from './policy';
 import { entryStep, liveNodesByAz, type FlavorStatus } from './pool-view';
 import type { FlavorScalerState } from './state';
@@ -35,7 +43,18 @@ export interface FlavorContext {
   /** Bounds in force: schedules applied, minCount at least 1 unless allowZero, maxCount at least minCount. */
   readonly bounds: EffectiveBounds;
   readonly demand: DemandRecommendation;
+  /** Units of queued jobs, as the depth counts them. */
+  readonly pendingUnits: number;
+  /** The flavor's nodes and queued jobs, when the evaluation read them. */
+  readonly occupancy?: FlavorOccupancy;
   readonly now: number;
+}
+
+/** One flavor's part of the pool's occupancy. */
+export interface FlavorOccupancy {
+  readonly nodes: readonly NodeOccupancy[];
+  /** Queued jobs oldest first; undefined when their shapes could not be read. */
+  readonly pending: readonly PendingJob[] | undefined;
 }
 
 /** What the steps so far propose for the entry. */
@@ -58,6 +77,12 @@ export interface FlavorProposal {
    * warm-up, cooldown, AZ back-off), epoch ms.
    */
   readonly changesAt: readonly number[];
+  /** Nodes a scale-in by name removes (`nodes/batch-delete`) instead of a count-lowering PATCH. */
+  readonly remove?: readonly NodeOccupancy[];
+  /** With `remove`: the flavor's nodes that could not be removed, by why. */
+  readonly kept?: Partial<Record<KeptBecause, number>>;
+  /** A rule wanted the pool's nodes and queued jobs it was not given: why. */
+  readonly needsOccupancy?: string;
 }
 
 export type FlavorStep = (ctx: FlavorContext, proposal: FlavorProposal) => FlavorProposal;
@@ -93,6 +118,32 @@ export function demandNodes(ctx: FlavorContext, proposal: FlavorProposal): Flavo
   if (creating > 0)
     reasons.push(`${countOf(creating, 'node')} still creating: counted as capacity on its way`);
   return { ...noting(proposal, ...reasons), target: ctx.demand.nodes };
+}
+
+/**
+ * Scale-up by shape: queued jobs placed, oldest first, on the free units of the live nodes the way the service
+ * places them (a job needs its units free on one node, or whole free nodes); the nodes the jobs left over need
+ * are added to the live ones. Units spread over busy nodes do not count as room for a job that needs more of
+ * them on one node. Without the nodes and the queue, the evaluation is asked to read them.
+ */
+export function queuedJobShapes(ctx: FlavorContext, proposal: FlavorProposal): FlavorProposal {
+  if (ctx.pendingUnits <= 0) return proposal;
+  if (ctx.occupancy === undefined) {
+    return {
+      ...proposal,
+      needsOccupancy: `${ctx.name}: jobs are queued: placing them on the nodes by shape`,
+    };
+  }
+  const pending = ctx.occupancy.pending;
+  if (pending === undefined || pending.length === 0) return proposal;
+  const unitsPerNode = ctx.flavor.unitsPerNode;
+  const check = checkShapes(ctx.occupancy.nodes, pending, unitsPerNode);
+  if (check.unplaced === 0) return proposal;
+  const needed = ctx.occupancy.nodes.filter(isLive).length + check.newNodes;
+  if (needed <= proposal.target) return proposal;
+  const whole = check.multiNode > 0 ? `, ${check.multiNode} of them on whole nodes` : '';
+  const reason = `${countOf(check.unplaced, 'queued job')} fit no live node's free units${whole}: ${countOf(check.newNodes, 'node')} more → ${countOf(needed, 'node')}`;
+  return { ...noting(proposal, reason), target: needed };
 }
 
 /**
@@ -278,10 +329,97 @@ export function azPlacement(ctx: FlavorContext, proposal: FlavorProposal): Flavo
   return { ...noting(noted, ...reasons), after: { ...noted.after, azs: split.azs } };
 }
 
+/** AZ counts of the entry once `removed` nodes are gone. */
+function azsWithout(azs: FlavorSize['azs'], removed: readonly NodeOccupancy[]): FlavorSize['azs'] {
+  if (azs === undefined) return undefined;
+  const left = new Map(nodesPerAz(azs));
+  for (const node of removed) left.set(node.az, Math.max(0, (left.get(node.az) ?? 0) - 1));
+  return [...left.entries()].map(([az, count]) => ({ az, count }));
+}
+
+function keptText(kept: Partial<Record<KeptBecause, number>>): string {
+  const words: Record<KeptBecause, string> = {
+    busy: 'running jobs',
+    prepaid: 'yearly/monthly',
+    protected: 'protected',
+    coming: 'still coming up',
+    deleting: 'already deleting',
+  };
+  const parts = (Object.keys(words) as KeptBecause[])
+    .filter((why) => (kept[why] ?? 0) > 0)
+    .map((why) => `${kept[why]} ${words[why]}`);
+  return parts.length === 0 ? 'no node' : parts.join(', ');
+}
+
+/**
+ * Scale-in by name: the nodes to remove are chosen, idle pay-per-use nodes only (stuck ones first, then the
+ * longest idle, keeping the AZ split), and removed with `nodes/batch-delete`; the service never picks the
+ * victims. When fewer nodes are removable than the target asks, those go and the rest are held. A logical pool
+ * (its nodes belong to its parent) and a policy with `scaleIn: patch` lower the count by PATCH instead, and so
+ * does a flavor going to zero once all its nodes are removable (the service keeps one node per entry on
+ * batch-delete).
+ */
+export function scaleInByName(ctx: FlavorContext, proposal: FlavorProposal): FlavorProposal {
+  const toRemove = ctx.current - proposal.target;
+  if (proposal.hold === 'entry' || toRemove <= 0) return proposal;
+  if (ctx.policy.scaleIn === 'patch' || ctx.pool.spec.type === 'Logical') return proposal;
+  if (ctx.occupancy === undefined) {
+    const held = `scale-in of ${countOf(toRemove, 'node')} waits for the nodes' occupancy: held at ${ctx.current}`;
+    return {
+      ...noting(proposal, held),
+      target: ctx.current,
+      hold: 'entry',
+      after: { ...ctx.before },
+      needsOccupancy: `${ctx.name}: scale-in: choosing idle nodes`,
+    };
+  }
+  const nodes = ctx.occupancy.nodes;
+  const choice = chooseNodesToRemove(nodes, toRemove, {
+    protectionLabels: ctx.policy.protectionLabels,
+    stuckSince: ctx.now - ctx.flavor.azBackoff.afterSeconds * 1000,
+    idleSince: ctx.state.idleSince ?? {},
+    azTargets: Object.fromEntries(nodesPerAz(proposal.after.azs ?? [])),
+    now: ctx.now,
+  });
+  const seen = nodes.filter((node) => node.phase !== 'Deleting').length;
+  if (proposal.target === 0 && seen === ctx.current && choice.remove.length === seen) {
+    return noting(proposal, 'every node is idle: the PATCH to 0 removes no job');
+  }
+  // The service keeps the last node of an entry: zero is reached by PATCH once all nodes are idle (above).
+  const remove = choice.remove.slice(0, Math.min(choice.remove.length, ctx.current - 1));
+  const heldBack = toRemove - remove.length;
+  if (remove.length === 0) {
+    const held = `${countOf(toRemove, 'node')} to remove, none removable (${keptText(choice.kept)}): held at ${ctx.current}`;
+    return { ...noting(proposal, held), target: ctx.current, hold: 'entry', after: { ...ctx.before } };
+  }
+  const count = ctx.current - remove.length;
+  const reasons = [`removing ${remove.map((node) => node.name).join(', ')} by name`];
+  if (remove.length < choice.remove.length) {
+    reasons.push('the entry keeps its last node: the service removes no entry by batch-delete');
+  } else if (heldBack > 0) {
+    reasons.push(
+      `${heldBack} of ${countOf(toRemove, 'node')} to remove ${heldBack === 1 ? 'is' : 'are'} not removable (${keptText(choice.kept)}): held`,
+    );
+  }
+  const maxCount =
+    proposal.after.maxCount === undefined
+      ? {}
+      : { maxCount: ctx.pool.spec.type === 'Dedicate' ? count : Math.max(count, proposal.after.maxCount) };
+  const azs = azsWithout(ctx.before.azs, remove);
+  return {
+    ...noting(proposal, ...reasons),
+    target: count,
+    after: { count, ...maxCount, ...(azs !== undefined ? { azs } : {}) },
+    remove,
+    kept: choice.kept,
+  };
+}
+
 /** The rules of a flavor decision, in order. */
 export const FLAVOR_STEPS = [
   scheduledBounds,
   demandNodes,
+  queuedJobShapes,
   demandWithinBounds,
   hpaBehavior,
   backWithinBounds,
@@ -292,6 +430,7 @@ export const FLAVOR_STEPS = [
   outsideBoundsHoldsEntry,
   sizeByPoolType,
   azPlacement,
+  scaleInByName,
 ] as const satisfies readonly FlavorStep[];
 
 /** Runs every step in order over the entry as it is. */

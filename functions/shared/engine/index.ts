@@ -25,6 +25,7 @@ export type {
   SelectPolicy,
   SchedulePolicy,
   AzBackoffPolicy,
+  ParsePolicyOptions,
 } from './policy';
 export { ScalerStateSchema, initialScalerState, parseScalerState } from './state';
 export type { ScalerState, FlavorScalerState, TimedRecommendation, ScaleEvent, AzHealth } from './state';
@@ -39,4 +40,25 @@ export type {
   FlavorOutcome,
   FlavorSize,
   FlavorTarget,
+  FlavorNodeChoice,
 } from './types';
+export {
+  UNKNOWN_OCCUPANCY,
+  checkShapes,
+  chooseNodesToRemove,
+  freeUnits,
+  isLive,
+  keptBecause,
+  placementUnits,
+} from './occupancy';
+export type {
+  KeptBecause,
+  NodeOccupancy,
+  NodePhase,
+  PendingJob,
+  PoolOccupancy,
+  RemovalChoice,
+  ShapeCheck,
+} from './occupancy';
+export { placeJob, placeQueue, fits, freeCapacity } from './placement';
+export type { FreeCapacity, Placement, PlacementNode } from './placement';

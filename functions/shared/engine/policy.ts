@@ -1,4 +1,5 @@
 import { CronExpressionParser } from 'cron-parser';
+import { DEFAULT_ENDPOINT_ALLOWLIST, type EndpointAllowlist, checkEndpoint } from '../endpoint-allowlist';
 import { isHttpsOrLoopbackUrl } from '../endpoint-url';
 import { PoolPhaseSchema } from '../modelarts/schemas';
 import { formatFieldPath as formatPath, parseFields } from '../validation-issues';
@@ -220,6 +221,9 @@ export const FlavorPolicySchema = z
     });
   });
 
+/** The label an operator puts on a node so that scale-in leaves it alone, like Karpenter's do-not-disrupt. */
+export const DEFAULT_PROTECTION_LABEL = 'pool-autoscaler/do-not-remove';
+
 export const PolicySchema = z.strictObject({
   pool: z.string().min(1).describe("The pool's `metadata.name`."),
   projectId: z.string().min(1).optional().describe('Huawei Cloud project id of the pool.'),
@@ -247,6 +251,18 @@ export const PolicySchema = z.strictObject({
     .default(false)
     .describe(
       'false: no PATCH while any flavor of the pool has nodes creating or deleting (one change in flight per pool); true: scale anyway, counting creating nodes as capacity on its way.',
+    ),
+  scaleIn: z
+    .enum(['nodes', 'patch'])
+    .default('nodes')
+    .describe(
+      'nodes: scale-in removes chosen idle pay-per-use nodes with nodes/batch-delete, never one that runs a job; patch: lower the count and let the service choose which nodes go (it may pick nodes that run jobs).',
+    ),
+  protectionLabels: z
+    .array(z.string().min(1))
+    .default([DEFAULT_PROTECTION_LABEL])
+    .describe(
+      'Node labels that protect a node from scale-in (any value but "false"), besides a deletion lock (os.modelarts.node/lock.action).',
     ),
   resizablePhases: z
     .array(PoolPhaseSchema)
@@ -283,11 +299,27 @@ function withoutSchemaKey(input: unknown): unknown {
   return rest;
 }
 
-/** Validates a policy item and fills the defaults; throws `PolicyValidationError` naming every bad field. */
-export function parsePolicy(input: unknown): Policy {
+export interface ParsePolicyOptions {
+  /** Where the policy's `endpoint` may point: the deployment's allowlist. @default Huawei Cloud's public hosts */
+  endpointAllowlist?: EndpointAllowlist;
+}
+
+/**
+ * Validates a policy item and fills the defaults; throws `PolicyValidationError` naming every bad field. The
+ * endpoint is judged against the deployment's allowlist once the rest of the policy is valid.
+ */
+export function parsePolicy(input: unknown, options: ParsePolicyOptions = {}): Policy {
   const result = parseFields(PolicySchema, withoutSchemaKey(input), '(policy)');
-  if (result.success) return result.data;
-  throw new PolicyValidationError(result.issues);
+  if (!result.success) throw new PolicyValidationError(result.issues);
+  const { endpoint } = result.data;
+  const verdict =
+    endpoint === undefined
+      ? undefined
+      : checkEndpoint(endpoint, options.endpointAllowlist ?? DEFAULT_ENDPOINT_ALLOWLIST);
+  if (verdict && !verdict.allowed) {
+    throw new PolicyValidationError([{ field: 'endpoint', message: verdict.reason }]);
+  }
+  return result.data;
 }
 
 /** The policy's JSON Schema (input side: fields with defaults are optional), for editors and `policy validate`. */

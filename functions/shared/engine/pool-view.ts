@@ -25,7 +25,10 @@ function addCounts(into: NodeCounts, item: PoolResourceFlavorCount): void {
   for (const az of item.azs ?? []) into.byAz[az.az] = (into.byAz[az.az] ?? 0) + az.count;
 }
 
-/** Status counts per flavor (summed over node pools): logical pools report none. */
+/**
+ * Status counts per flavor (summed over node pools): logical pools report none. The one reading of a pool's
+ * status, for the engine, the pipeline's telemetry and the local run's view.
+ */
 export function flavorStatuses(pool: Pool): Map<string, FlavorStatus> {
   const statuses = new Map<string, FlavorStatus>();
   const resources = pool.status?.resources;
@@ -33,12 +36,7 @@ export function flavorStatuses(pool: Pool): Map<string, FlavorStatus> {
     for (const item of resources?.[state] ?? []) {
       let status = statuses.get(item.flavor);
       if (status === undefined) {
-        status = {
-          creating: emptyCounts(),
-          available: emptyCounts(),
-          abnormal: emptyCounts(),
-          deleting: emptyCounts(),
-        };
+        status = emptyFlavorStatus();
         statuses.set(item.flavor, status);
       }
       addCounts(status[state], item);

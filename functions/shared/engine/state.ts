@@ -29,6 +29,8 @@ export const FlavorScalerStateSchema = z.object({
   /** When the engine first decided for this flavor: no scale-down before a scale-down window has passed. */
   observedSince: z.number().optional(),
   azs: z.record(z.string(), AzHealthSchema).default({}),
+  /** Since when each node of the flavor has been seen idle (kept only for nodes idle at the last look). */
+  idleSince: z.record(z.string(), z.number()).optional(),
 });
 
 export const ScalerStateSchema = z.object({

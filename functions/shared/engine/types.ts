@@ -1,4 +1,5 @@
 import type { Pool, PoolNodeAz, UpdatePoolRequest } from '../modelarts/schemas';
+import type { KeptBecause, PoolOccupancy } from './occupancy';
 import type { Policy } from './policy';
 import type { ScalerState } from './state';
 
@@ -19,6 +20,11 @@ export interface DecisionInput {
   state: ScalerState;
   /** Epoch ms: the engine reads no clock of its own. */
   now: number;
+  /**
+   * The pool's nodes and queued jobs, when the evaluation read them. Without it the engine decides from counts
+   * and says in `needsOccupancy` when a rule (a scale-in by name, placing queued jobs by shape) wants it.
+   */
+  occupancy?: PoolOccupancy;
 }
 
 export type DecisionAction = 'scale' | 'none' | 'skip' | 'dry-run' | 'disabled';
@@ -58,6 +64,13 @@ export interface FlavorDecision {
   demandUnits: number;
   /** Which rule bound the result, in order. */
   reasons: string[];
+  /** A scale-in by name: the nodes removed, and how many of the flavor's nodes were kept and why. */
+  nodes?: FlavorNodeChoice;
+}
+
+export interface FlavorNodeChoice {
+  remove: string[];
+  kept: Partial<Record<KeptBecause, number>>;
 }
 
 export interface Decision {
@@ -66,6 +79,16 @@ export interface Decision {
   flavors: FlavorDecision[];
   /** Merge-patch body to send (or that would be sent, for `dry-run`); null when nothing changes. */
   patch: UpdatePoolRequest | null;
+  /**
+   * Nodes to remove with `nodes/batch-delete` (or that would be, for `dry-run`); absent when none. Never
+   * together with a PATCH: one change at a time per pool.
+   */
+  deleteNodes?: string[];
+  /**
+   * Why the decision wants the pool's nodes and queued jobs it was not given (`occupancy`): decide again with
+   * them. Undefined when it has what it needs.
+   */
+  needsOccupancy?: string;
   reasons: string[];
   /** Next scaler state once `patch` is applied (or when there is none): store it after a successful PATCH. */
   state: ScalerState;

@@ -4,6 +4,7 @@
  * response bodies. Covers pools, their nodes (list, show, batch-delete), their workloads and the statistics.
  */
 import { setTimeout as delay } from 'node:timers/promises';
+import { type EndpointAllowlist, checkEndpoint } from '../endpoint-allowlist';
 import { isLoopbackHost } from '../endpoint-url';
 import type { z } from 'zod';
 import { type FieldIssue, formatIssues, parseFields } from '../validation-issues';
@@ -78,6 +79,11 @@ export interface AttemptInfo {
 export interface ModelArtsClientOptions {
   /** For example `https://modelarts.cn-north-4.myhuaweicloud.com`; plain http only for loopback hosts. */
   endpoint: string;
+  /**
+   * The deployment's endpoint allowlist; the endpoint is refused unless it passes. The Lambdas always pass
+   * theirs. Default: https anywhere, plain http to loopback (the CLI's `--endpoint`, tests).
+   */
+  endpointAllowlist?: EndpointAllowlist;
   projectId: string;
   credentials: CredentialsInput;
   /** Per attempt, covering connection, headers and body. Default 10 000. */
@@ -140,7 +146,11 @@ interface RawResponse {
 }
 
 /** https everywhere; plain http is accepted only for loopback (the simulator, local runs). */
-export function parseEndpoint(endpoint: string): URL {
+export function parseEndpoint(endpoint: string, allowlist?: EndpointAllowlist): URL {
+  if (allowlist) {
+    const verdict = checkEndpoint(endpoint, allowlist);
+    if (!verdict.allowed) throw new InsecureEndpointError(endpoint, verdict.reason);
+  }
   let url: URL;
   try {
     url = new URL(endpoint);
@@ -232,7 +242,7 @@ export class ModelArtsClient {
   readonly #beforeAttempt: ModelArtsClientOptions['beforeAttempt'];
 
   constructor(options: ModelArtsClientOptions) {
-    this.endpoint = parseEndpoint(options.endpoint);
+    this.endpoint = parseEndpoint(options.endpoint, options.endpointAllowlist);
     if (!/^[A-Za-z0-9-]{1,64}$/.test(options.projectId ?? '')) {
       throw new ModelArtsRequestError('projectId', 'must be 1 to 64 letters, digits or hyphens');
     }

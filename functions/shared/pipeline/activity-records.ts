@@ -11,8 +11,8 @@ export interface EvaluationContext {
   newId: () => string;
 }
 
-/** What happened to the PATCH (or why none was sent), for the records of the scaled flavors. */
-export interface PatchOutcome {
+/** What happened to the PATCH or batch-delete (or why none was sent), for the records of the scaled flavors. */
+export interface ChangeOutcome {
   status: ActivityStatus;
   latencyMs: number;
   httpStatus?: number;
@@ -70,7 +70,7 @@ export function decisionActivities(
   context: EvaluationContext,
   decision: Decision,
   latencyMs: number,
-  patch: PatchOutcome | undefined,
+  patch: ChangeOutcome | undefined,
 ): Activity[] {
   return decision.flavors.map((flavor) => {
     const scaled = flavor.outcome === 'scale' && patch !== undefined;
@@ -92,6 +92,7 @@ export function decisionActivities(
       reasons: [...decision.reasons, ...flavor.reasons, ...(scaled ? (patch.reasons ?? []) : [])],
       latencyMs: scaled ? patch.latencyMs : latencyMs,
       correlationId: context.correlationId,
+      ...(flavor.nodes !== undefined && flavor.nodes.remove.length > 0 ? { nodes: flavor.nodes.remove } : {}),
     };
     if (scaled) {
       if (patch.httpStatus !== undefined) record.httpStatus = patch.httpStatus;
@@ -99,7 +100,9 @@ export function decisionActivities(
       if (patch.errorMessage !== undefined) record.errorMessage = patch.errorMessage;
       if (patch.attempts !== undefined) record.attempts = patch.attempts;
       if (patch.retries !== undefined && patch.retries.length > 0) record.retries = patch.retries;
-      if (patch.status === 'DryRun' || patch.status === 'Failed') record.patch = decision.patch;
+      if ((patch.status === 'DryRun' || patch.status === 'Failed') && decision.patch !== null) {
+        record.patch = decision.patch;
+      }
     }
     return record;
   });

@@ -116,6 +116,7 @@ export function dependenciesFromEnv(
       credentials: await modelArtsCredentials(),
       timeoutMs: config.modelArts.timeoutMs,
       maxRetries: config.modelArts.maxRetries,
+      endpointAllowlist: config.modelArts.endpointAllowlist,
       ...hooks,
     });
   const logger = overrides.logger ?? new Logger({ serviceName: config.serviceName });
@@ -137,6 +138,7 @@ export function dependenciesFromEnv(
       burst: config.modelArts.burst,
       activityRetentionDays: config.activityRetentionDays,
       jobRetentionDays: config.jobRetentionDays,
+      endpointAllowlist: config.modelArts.endpointAllowlist,
       ...(config.modelArts.endpointOverride ? { endpointOverride: config.modelArts.endpointOverride } : {}),
       ...(config.modelArts.projectIdOverride
         ? { projectIdOverride: config.modelArts.projectIdOverride }

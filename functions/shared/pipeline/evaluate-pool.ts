@@ -1,20 +1,24 @@
 import {
   type Decision,
   type Policy,
+  type PoolOccupancy,
   PolicyValidationError,
+  UNKNOWN_OCCUPANCY,
   decide,
   parsePolicy,
   parseScalerState,
 } from '../engine';
+import { flavorStatuses } from '../engine/pool-view';
 import type { AttemptInfo, ModelArtsClient, Pool, UpdatePoolRequest } from '../modelarts';
 import type { Activity } from '../store/activity-repository';
-import type { PoolDepth } from '../store/depth-repository';
+import { DepthRepository, type PoolDepth } from '../store/depth-repository';
 import { readEvaluationInputs } from '../store/evaluation-read';
 import { EvaluationOutcomeRepository } from '../store/evaluation-outcome';
 import type { StoredPolicy } from '../store/policy-repository';
 import { type LeaseResult, type ScalerRecord, ScalerStateRepository } from '../store/scaler-state-repository';
 import { type EvaluationContext, errorFacts } from './activity-records';
 import type { EvaluationStatus } from './metric-names';
+import { occupancyFromListings } from './occupancy-read';
 import { type ActionOutcome, type EvaluationOutcome, deferredWaitMs, recordOutcome } from './outcome-rules';
 import { tokenBeforeEachAttempt } from './request-budget';
 import type { ModelArtsTarget, PipelineDependencies } from './types';
@@ -62,7 +66,9 @@ type CallResult<T> = { latencyMs: number; attempts: AttemptInfo[] } & (
 
 /**
  * One pool's evaluation, in order: read policy and depth → take the lease → guards (invalid policy, disabled,
- * failure back-off, no endpoint) → GET pool → decide → act (PATCH, dry run or nothing) → save the outcome. The
+ * failure back-off, no endpoint) → GET pool → decide → (when the decision asks for them: read the nodes, the
+ * running workloads and the queued jobs, and decide again) → act (PATCH, batch-delete, dry run or nothing) →
+ * save the outcome. The
  * steps under the lease end in an `EvaluationOutcome`; outcome-rules.ts turns it into the status, activities
  * and state, which the store saves together with the lease release.
  */
@@ -119,16 +125,74 @@ export class PoolEvaluator {
       return { kind: 'get-failed', error: fetched.error, attempts: fetched.attempts };
     }
 
-    const decided = this.decide(run, policy, fetched.value, depth, record);
+    let decided = this.decide(run, policy, fetched.value, depth, record);
+    if (decided.ok && decided.value.needsOccupancy !== undefined) {
+      const occupancy = await this.readOccupancy(run, client);
+      decided = this.decide(run, policy, fetched.value, depth, record, occupancy);
+    }
     if (!decided.ok) return { kind: 'decision-failed', error: decided.error };
     const decision = decided.value;
+    this.reportFlavors(run, decision, fetched.value);
     return { kind: 'decided', decision, action: await this.act(run, client, decision) };
   }
 
+  /**
+   * The pool's nodes, the hosts its running workloads use and its queued jobs, for the rules that need them (a
+   * scale-in by name, placing queued jobs by shape): one listing each. Nodes that cannot be listed are unknown,
+   * so none is removed; without the running workloads every node counts as busy.
+   */
+  private async readOccupancy(run: EvaluationRun, client: ModelArtsClient): Promise<PoolOccupancy> {
+    const { pool } = run.request;
+    const nodes = await this.call(run, (signal) => client.listPoolNodes(pool, {}, { signal }));
+    if (!nodes.ok) {
+      this.logFailedCall(run, 'listing nodes failed: no node is removed', nodes);
+      return UNKNOWN_OCCUPANCY;
+    }
+    const running = await this.call(run, (signal) =>
+      client.listPoolWorkloads(pool, { status: 'Running' }, { signal }),
+    );
+    if (!running.ok) this.logFailedCall(run, 'listing workloads failed: every node counts as busy', running);
+    const pending = await new DepthRepository(this.deps.store, this.deps.settings)
+      .pendingJobs(pool)
+      .catch((error: unknown) => {
+        this.deps.logger.warn('reading queued jobs failed: scale-up counts units only', {
+          pool,
+          correlationId: run.correlationId,
+          ...errorFacts(error),
+        });
+        return undefined;
+      });
+    return occupancyFromListings(nodes.value.items, running.ok ? running.value.items : undefined, pending);
+  }
+
   private async act(run: EvaluationRun, client: ModelArtsClient, decision: Decision): Promise<ActionOutcome> {
-    if (decision.action === 'dry-run' && decision.patch) return { kind: 'dry-run' };
-    if (decision.action !== 'scale' || !decision.patch) return { kind: 'none' };
-    return this.patch(run, client, decision, decision.patch);
+    if (decision.action === 'dry-run' && decision.patch !== null) return { kind: 'dry-run' };
+    if (decision.action === 'dry-run' && decision.deleteNodes) return { kind: 'dry-run', batchDelete: true };
+    if (decision.action !== 'scale') return { kind: 'none' };
+    if (decision.patch) return this.patch(run, client, decision, decision.patch);
+    if (decision.deleteNodes) return this.deleteNodes(run, client, decision.deleteNodes);
+    return { kind: 'none' };
+  }
+
+  /**
+   * Removes the chosen nodes by name. A batch-delete whose answer was lost is not sent again (its outcome is
+   * unknown): the next evaluation lists the nodes and decides afresh.
+   */
+  private async deleteNodes(
+    run: EvaluationRun,
+    client: ModelArtsClient,
+    names: readonly string[],
+  ): Promise<ActionOutcome> {
+    const { pool } = run.request;
+    const sent = await this.call(run, (signal) => client.batchDeletePoolNodes(pool, names, { signal }));
+    if (!sent.ok) {
+      if (deferredWaitMs(sent.error, sent.attempts) === undefined) this.deps.telemetry.patch('Failed', pool);
+      this.logFailedCall(run, 'batch-delete failed', sent);
+      return { kind: 'delete-failed', error: sent.error, latencyMs: sent.latencyMs, attempts: sent.attempts };
+    }
+    this.deps.telemetry.patch('Successful', pool);
+    this.deps.logger.info('nodes removed', { pool, correlationId: run.correlationId, nodes: names });
+    return { kind: 'deleted', latencyMs: sent.latencyMs, attempts: sent.attempts };
   }
 
   private async patch(
@@ -216,7 +280,9 @@ export class PoolEvaluator {
   /** The operator's document, validated; a request's dry run overrides the policy's. */
   private parsePolicy(run: EvaluationRun, stored: StoredPolicy): Policy | PolicyValidationError {
     try {
-      const policy = parsePolicy(stored.document);
+      const policy = parsePolicy(stored.document, {
+        endpointAllowlist: this.deps.settings.endpointAllowlist,
+      });
       return run.request.dryRun ? { ...policy, dryRun: true } : policy;
     } catch (error) {
       if (!(error instanceof PolicyValidationError)) throw error;
@@ -275,12 +341,21 @@ export class PoolEvaluator {
     pool: Pool,
     depth: PoolDepth,
     record: ScalerRecord,
+    occupancy?: PoolOccupancy,
   ): { ok: true; value: Decision } | { ok: false; error: unknown } {
     const state = parseScalerState(record.engineState);
     const started = performance.now();
     let decision: Decision;
     try {
-      decision = decide({ policy, pool, depth, state, now: this.deps.clock() });
+      const now = this.deps.clock();
+      decision = decide({
+        policy,
+        pool,
+        depth,
+        state,
+        now,
+        ...(occupancy !== undefined ? { occupancy } : {}),
+      });
     } catch (error) {
       // A pool the engine cannot handle (an entry it cannot identify, an impossible target) is recorded, not lost.
       this.deps.logger.error('decision failed', {
@@ -291,18 +366,19 @@ export class PoolEvaluator {
       return { ok: false, error };
     }
     this.deps.telemetry.decisionLatency(performance.now() - started);
-    this.reportFlavors(run, decision, pool);
     return { ok: true, value: decision };
   }
 
   /** Each flavor's demand and target beside the nodes the pool status showed when it was decided. */
   private reportFlavors(run: EvaluationRun, decision: Decision, pool: Pool): void {
+    const statuses = flavorStatuses(pool);
     for (const flavor of decision.flavors) {
+      const status = statuses.get(flavor.flavor);
       this.deps.telemetry.flavor(run.request.pool, flavor.flavor, {
         demandUnits: flavor.demandUnits,
         targetNodes: flavor.after.count,
-        availableNodes: statusNodes(pool.status.resources?.available, flavor.flavor),
-        creatingNodes: statusNodes(pool.status.resources?.creating, flavor.flavor),
+        availableNodes: status?.available.total ?? 0,
+        creatingNodes: status?.creating.total ?? 0,
       });
     }
   }
@@ -380,14 +456,6 @@ function confirmsDecision(response: Pool, decision: Decision): string | undefine
     }
   }
   return undefined;
-}
-
-/** Nodes of one flavor in a status list (`available`, `creating`); a flavor may span several entries. */
-function statusNodes(
-  entries: ReadonlyArray<{ flavor: string; count: number }> | undefined,
-  flavor: string,
-): number {
-  return (entries ?? []).reduce((sum, entry) => (entry.flavor === flavor ? sum + entry.count : sum), 0);
 }
 
 /** Seconds since the newest depth update of any flavor; undefined when the pool has no depth yet. */

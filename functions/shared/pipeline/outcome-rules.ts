@@ -9,7 +9,7 @@ import type { Activity, ActivityStatus } from '../store/activity-repository';
 import type { ScalerRecord, ScalerStateUpdate } from '../store/scaler-state-repository';
 import {
   type EvaluationContext,
-  type PatchOutcome,
+  type ChangeOutcome,
   type PoolActivityDetails,
   decisionActivities,
   describeAttempt,
@@ -39,11 +39,16 @@ export type EvaluationOutcome =
 export type ActionOutcome =
   /** Nothing to send: no change, or the engine skipped the pool. */
   | { kind: 'none' }
-  | { kind: 'dry-run' }
+  /** A dry run: the PATCH (or, with `batchDelete`, the batch-delete) that would have been sent. */
+  | { kind: 'dry-run'; batchDelete?: boolean }
   /** The PATCH answered; `mismatch` says how the returned pool differs from the decision, if it does. */
   | { kind: 'patched'; latencyMs: number; attempts: readonly AttemptInfo[]; mismatch?: string }
   /** The PATCH did not answer; `attempts` are its HTTP attempts (none when no token came). */
-  | { kind: 'patch-failed'; error: unknown; latencyMs: number; attempts: readonly AttemptInfo[] };
+  | { kind: 'patch-failed'; error: unknown; latencyMs: number; attempts: readonly AttemptInfo[] }
+  /** The batch-delete of the chosen nodes was accepted. */
+  | { kind: 'deleted'; latencyMs: number; attempts: readonly AttemptInfo[] }
+  /** The batch-delete did not answer, or its answer was lost (outcome unknown: it is not sent again). */
+  | { kind: 'delete-failed'; error: unknown; latencyMs: number; attempts: readonly AttemptInfo[] };
 
 /** Shortest wait after a deferred evaluation when the bucket gives no better hint. */
 export const THROTTLE_BACKOFF_MS = 1_000;
@@ -129,7 +134,10 @@ function actionStatus(decision: Decision, action: ActionOutcome): ActivityStatus
       return 'DryRun';
     case 'patched':
       return action.mismatch === undefined ? 'Successful' : 'Failed';
+    case 'deleted':
+      return 'Successful';
     case 'patch-failed':
+    case 'delete-failed':
       return failedCallStatus(action.error);
   }
 }
@@ -160,7 +168,10 @@ function decisionState(
   decision: Decision,
   action: ActionOutcome,
 ): Pick<ScalerStateUpdate, 'engineState' | 'nextEvaluationAt'> {
-  const applied = action.kind === 'none' || (action.kind === 'patched' && action.mismatch === undefined);
+  const applied =
+    action.kind === 'none' ||
+    action.kind === 'deleted' ||
+    (action.kind === 'patched' && action.mismatch === undefined);
   return {
     engineState: applied ? decision.state : decision.stateIfNotApplied,
     ...(decision.nextEvaluationAt !== undefined ? { nextEvaluationAt: decision.nextEvaluationAt } : {}),
@@ -187,7 +198,8 @@ function backoffEffect(outcome: EvaluationOutcome): BackoffEffect {
       if (outcome.action.kind === 'patched') {
         return outcome.action.mismatch === undefined ? { kind: 'succeeded' } : { kind: 'failed' };
       }
-      if (outcome.action.kind === 'patch-failed') {
+      if (outcome.action.kind === 'deleted') return { kind: 'succeeded' };
+      if (outcome.action.kind === 'patch-failed' || outcome.action.kind === 'delete-failed') {
         return failedCallEffect(outcome.action.error, outcome.action.attempts);
       }
       return { kind: 'unchanged' };
@@ -286,17 +298,23 @@ export function outcomeActivities(
     case 'decision-failed':
       return forPool({ ...errorFacts(outcome.error), reasons: ['decision failed'] });
     case 'decided':
-      return decisionActivities(context, outcome.decision, latencyMs, patchOutcome(outcome.action, status));
+      return decisionActivities(context, outcome.decision, latencyMs, changeOutcome(outcome.action, status));
   }
 }
 
-/** What the scaled flavors' records say about the PATCH; undefined when none was due. */
-export function patchOutcome(action: ActionOutcome, status: ActivityStatus): PatchOutcome | undefined {
+/** What the scaled flavors' records say about the PATCH or batch-delete; undefined when none was due. */
+export function changeOutcome(action: ActionOutcome, status: ActivityStatus): ChangeOutcome | undefined {
   switch (action.kind) {
     case 'none':
       return undefined;
     case 'dry-run':
-      return { status, latencyMs: 0, reasons: ['dry run: PATCH not sent'] };
+      return {
+        status,
+        latencyMs: 0,
+        reasons: [`dry run: ${action.batchDelete === true ? 'batch-delete' : 'PATCH'} not sent`],
+      };
+    case 'deleted':
+      return { status, latencyMs: action.latencyMs, httpStatus: 200, ...attemptFacts(action.attempts) };
     case 'patched':
       return {
         status,
@@ -307,13 +325,15 @@ export function patchOutcome(action: ActionOutcome, status: ActivityStatus): Pat
           : {}),
         ...attemptFacts(action.attempts),
       };
-    case 'patch-failed': {
+    case 'patch-failed':
+    case 'delete-failed': {
       const waitMs = deferredWaitMs(action.error, action.attempts);
+      const request = action.kind === 'patch-failed' ? 'PATCH' : 'batch-delete';
       if (waitMs !== undefined) {
         return {
           status,
           latencyMs: 0,
-          reasons: [`request budget exhausted: PATCH deferred by ${waitMs} ms`],
+          reasons: [`request budget exhausted: ${request} deferred by ${waitMs} ms`],
         };
       }
       return {

@@ -1,4 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { DEFAULT_ENDPOINT_ALLOWLIST, type EndpointAllowlist } from '../endpoint-allowlist';
 import type { AttemptInfo, ModelArtsClient, ModelArtsClientOptions } from '../modelarts';
 import type { StoreContext } from '../store/document-client';
 import type { PipelineTelemetry } from './telemetry';
@@ -46,6 +47,8 @@ export interface EvaluationSettings {
    * they live); also how old an event may be when it is received. The stack derives it from the queues.
    */
   jobRetentionDays: number;
+  /** Where a policy's endpoint may point; a policy outside it is recorded `Invalid`. */
+  endpointAllowlist: EndpointAllowlist;
   /** When set, used instead of the policies' endpoint / project id. */
   endpointOverride?: string;
   projectIdOverride?: string;
@@ -60,6 +63,7 @@ export const DEFAULT_EVALUATION_SETTINGS: EvaluationSettings = {
   failureBackoffMaxMs: 15 * 60_000,
   activityRetentionDays: 30,
   jobRetentionDays: 16,
+  endpointAllowlist: DEFAULT_ENDPOINT_ALLOWLIST,
 };
 
 /** Everything the pipeline touches, injected: the handlers build it from the environment, tests by hand. */

@@ -54,6 +54,8 @@ export interface Activity {
   correlationId: string;
   /** Merge-patch body sent (or that a dry run would send); on pool-level records only. */
   patch?: unknown;
+  /** Nodes removed by name with `nodes/batch-delete` (or that a dry run would remove). */
+  nodes?: string[];
 }
 
 export interface StoredActivity extends Activity {

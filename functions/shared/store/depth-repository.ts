@@ -1,4 +1,5 @@
-import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { PendingJob } from '../engine/occupancy';
 import type { FlavorDepth } from '../engine/types';
 import { type DepthSnapshotEvent, InvalidEventError, type JobEvent } from '../events';
 import {
@@ -7,6 +8,7 @@ import {
   conditionFailureItem,
   isConditionFailure,
 } from './document-client';
+import { pendingJobsPartition } from './tables';
 import {
   type JobState,
   type JobTransition,
@@ -24,6 +26,8 @@ export interface JobRecord {
   jobId: string;
   flavor: string;
   units: number;
+  /** Nodes the job spans, when its events say so. */
+  nodes?: number;
   state: JobState;
   /** Epoch ms of the event that set the state. */
   at: number;
@@ -114,11 +118,23 @@ function flavorAttributes(item: Record<string, string | number>, flavor: string)
   };
 }
 
+/** A submitted job that has not started, in its pool's queued-job partition. */
+interface PendingMarker {
+  pool: string;
+  jobId: string;
+  flavor: string;
+  units: number;
+  nodes?: number;
+  /** Epoch ms of the submission. */
+  at: number;
+}
+
 /** A job as its record describes it; `none` when no event of it has been seen (or its record has expired). */
 interface KnownJob {
   state: JobState;
   flavor: string;
   units: number;
+  nodes: number | undefined;
   at: number;
 }
 
@@ -135,7 +151,8 @@ function expectedPrior(to: JobState): JobState {
  */
 function checkSameJob(event: JobEvent, known: KnownJob, at: number): void {
   if (known.state === 'none') return;
-  const first = `job ${event.jobId} was first seen with flavor ${known.flavor} and ${known.units} units`;
+  const spread = known.nodes === undefined ? '' : ` on ${known.nodes} nodes`;
+  const first = `job ${event.jobId} was first seen with flavor ${known.flavor} and ${known.units} units${spread}`;
   if (known.flavor !== event.flavor) {
     throw new InvalidEventError(
       'flavor',
@@ -148,6 +165,12 @@ function checkSameJob(event: JobEvent, known: KnownJob, at: number): void {
       `${first}; this ${event.type} says ${event.units} units: a job's flavor and units never change`,
     );
   }
+  if (known.nodes !== event.nodes) {
+    throw new InvalidEventError(
+      'nodes',
+      `${first}; this ${event.type} says ${event.nodes === undefined ? 'no node count' : `${event.nodes} nodes`}: a job's shape never changes`,
+    );
+  }
   const reopens = event.type === 'job.submitted' || event.type === 'job.started';
   if (reopens && TERMINAL_JOB_STATES.includes(known.state) && at > known.at) {
     throw new InvalidEventError(
@@ -158,6 +181,9 @@ function checkSameJob(event: JobEvent, known: KnownJob, at: number): void {
 }
 
 const MAX_ATTEMPTS = 8;
+
+/** Queued jobs an evaluation reads at most: far more than any pool's nodes can start at once. */
+export const MAX_PENDING_JOBS_READ = 5_000;
 
 /**
  * Depth per pool and flavor, kept exact from job events: each job's state is recorded and the counters move
@@ -191,7 +217,13 @@ export class DepthRepository {
     let known: KnownJob | undefined;
     let depthSeen: FlavorDepthAttributes | undefined;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
-      const current = known ?? { state: expectedPrior(to), flavor: event.flavor, units: event.units, at };
+      const current = known ?? {
+        state: expectedPrior(to),
+        flavor: event.flavor,
+        units: event.units,
+        nodes: event.nodes,
+        at,
+      };
       if (known) checkSameJob(event, known, at);
       const transition = jobTransition(current.state, to, current.units);
       if (!transition) {
@@ -267,6 +299,39 @@ export class DepthRepository {
     return depthFromItem(result.Item);
   }
 
+  /**
+   * The pool's queued jobs per flavor, oldest first (by their submission's `at`), from the markers every
+   * submitted job that has not started keeps. At most `limit` jobs are read.
+   */
+  async pendingJobs(pool: string, limit = MAX_PENDING_JOBS_READ): Promise<Record<string, PendingJob[]>> {
+    const markers: PendingMarker[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.store.doc.send(
+        new QueryCommand({
+          TableName: this.store.tables.jobs,
+          KeyConditionExpression: '#pool = :pool',
+          ExpressionAttributeNames: { '#pool': 'pool' },
+          ExpressionAttributeValues: { ':pool': pendingJobsPartition(pool) },
+          ConsistentRead: true,
+          Limit: Math.min(1000, limit - markers.length),
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      markers.push(...((page.Items ?? []) as PendingMarker[]));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined && markers.length < limit);
+    markers.sort((a, b) => a.at - b.at || (a.jobId < b.jobId ? -1 : a.jobId > b.jobId ? 1 : 0));
+    const pending: Record<string, PendingJob[]> = {};
+    for (const marker of markers) {
+      (pending[marker.flavor] ??= []).push({
+        units: marker.units,
+        ...(marker.nodes !== undefined ? { nodes: marker.nodes } : {}),
+      });
+    }
+    return pending;
+  }
+
   async getJob(pool: string, jobId: string): Promise<JobRecord | undefined> {
     const result = await this.store.doc.send(
       new GetCommand({ TableName: this.store.tables.jobs, Key: { pool, jobId }, ConsistentRead: true }),
@@ -277,8 +342,14 @@ export class DepthRepository {
   private async readJob(event: JobEvent): Promise<KnownJob> {
     const job = await this.getJob(event.pool, event.jobId);
     return job
-      ? { state: job.state, flavor: job.flavor, units: job.units, at: job.at }
-      : { state: 'none', flavor: event.flavor, units: event.units, at: Date.parse(event.at) };
+      ? { state: job.state, flavor: job.flavor, units: job.units, nodes: job.nodes, at: job.at }
+      : {
+          state: 'none',
+          flavor: event.flavor,
+          units: event.units,
+          nodes: event.nodes,
+          at: Date.parse(event.at),
+        };
   }
 
   /**
@@ -302,6 +373,7 @@ export class DepthRepository {
       jobId: event.jobId,
       flavor: current.flavor,
       units: current.units,
+      ...(current.nodes !== undefined ? { nodes: current.nodes } : {}),
       state: transition.to,
       at,
       updatedAt: now,
@@ -336,12 +408,34 @@ export class DepthRepository {
         : depthSeen === undefined
           ? this.deltaUpdate(event, dp, dr, at, now)
           : this.exactUpdate(event, depthSeen, dp, dr, at, now);
+    // The depth update stays second: a failed condition names its item by position.
     await this.store.doc.send(
       new TransactWriteCommand({
-        TransactItems: counters?.update ? [jobPut, { Update: counters.update }] : [jobPut],
+        TransactItems: [
+          jobPut,
+          ...(counters?.update ? [{ Update: counters.update }] : []),
+          ...this.pendingMarker(event, current, transition, at),
+        ],
       }),
     );
     return { counted: counters?.update !== undefined, clampedUnits: counters?.clampedUnits ?? 0 };
+  }
+
+  /** The queued-job marker: written when the job is submitted, removed when it leaves that state. */
+  private pendingMarker(event: JobEvent, current: KnownJob, transition: JobTransition, at: number) {
+    const key = { pool: pendingJobsPartition(event.pool), jobId: event.jobId };
+    if (transition.to === 'submitted') {
+      const marker: PendingMarker = {
+        ...key,
+        flavor: current.flavor,
+        units: current.units,
+        ...(current.nodes !== undefined ? { nodes: current.nodes } : {}),
+        at,
+      };
+      return [{ Put: { TableName: this.store.tables.jobs, Item: marker } }];
+    }
+    if (transition.from === 'submitted') return [{ Delete: { TableName: this.store.tables.jobs, Key: key } }];
+    return [];
   }
 
   private deltaUpdate(event: JobEvent, dp: number, dr: number, at: number, now: number) {
@@ -430,6 +524,7 @@ function knownFromItem(item: Record<string, string | number>): KnownJob {
     state: item.state as JobState,
     flavor: String(item.flavor),
     units: Number(item.units),
+    nodes: item.nodes === undefined ? undefined : Number(item.nodes),
     at: Number(item.at),
   };
 }

@@ -62,18 +62,28 @@ export const DEPTH_TABLE = {
   billingMode: 'PAY_PER_REQUEST',
 } as const satisfies TableDefinition;
 
-/** Last known state of each job, so duplicates and reordering never move the counters twice. */
+/**
+ * Last known state of each job, so duplicates and reordering never move the counters twice. Beside them, one
+ * marker item per job that is submitted and not started, in the partition `<pool>#pending` (pool names hold no
+ * `#`), so an evaluation reads a pool's queued jobs with one query. A secondary index would do the same, but
+ * DynamoDB Local never expires items of a table that has one, and the tests rely on expiry.
+ */
 export const JOBS_TABLE = {
   logicalName: 'Jobs',
   envVar: 'JOBS_TABLE',
   description:
-    'State of each job (submitted, started, finished, failed, cancelled) with its flavor and units',
+    'State of each job (submitted, started, finished, failed, cancelled) with its flavor, units and nodes',
   partitionKey: { name: 'pool', type: 'S' },
   sortKey: { name: 'jobId', type: 'S' },
   timeToLiveAttribute: 'expiresAt',
   globalSecondaryIndexes: [],
   billingMode: 'PAY_PER_REQUEST',
 } as const satisfies TableDefinition;
+
+/** The partition of a pool's queued-job markers in the jobs table. */
+export function pendingJobsPartition(pool: string): string {
+  return `${pool}#pending`;
+}
 
 /** Scaler state per pool: engine state, failure backoff, the evaluation lease and a version. */
 export const SCALER_STATE_TABLE = {
