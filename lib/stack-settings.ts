@@ -123,7 +123,7 @@ export function readStackSettings(
     const value = context(key) ?? env[environmentVariableOf(key)];
     if (value !== undefined && value !== '') raw[key] = value;
   }
-  const parsed = parseFields(StackSettingsSchema, raw, 'settings');
+  const parsed = parseFields(StackSettingsSchema, raw, 'settings', 1);
   if (!parsed.success) throw StackSettingsError.fromIssues(parsed.issues);
   return parsed.data;
 }

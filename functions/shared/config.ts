@@ -184,7 +184,8 @@ function parseEnvironment<S extends z.ZodType>(
   schema: S,
   env: Record<string, string | undefined>,
 ): z.output<S> {
-  const parsed = parseFields(schema, env, 'environment');
+  // A variable is named as it is set, not by the list element its value was parsed into.
+  const parsed = parseFields(schema, env, 'environment', 1);
   if (parsed.success) return parsed.data;
   throw ConfigError.fromIssues(parsed.issues);
 }

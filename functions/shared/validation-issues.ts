@@ -158,11 +158,21 @@ export function requiredOr(message: string): (issue: z.core.$ZodRawIssue) => str
 
 /**
  * The issues as `field: message` pairs, one per unknown key, each said once (a field's own check and a rule over
- * the whole object may find the same problem); `root` names the input itself.
+ * the whole object may find the same problem); `root` names the input itself. `depth` keeps only that many keys
+ * of a path: 1 names an environment variable or a setting, not the list element its value was parsed into.
  */
-export function fieldIssues(issues: readonly z.core.$ZodIssue[], root = '(input)'): FieldIssue[] {
+export function fieldIssues(
+  issues: readonly z.core.$ZodIssue[],
+  root = '(input)',
+  depth = Number.POSITIVE_INFINITY,
+): FieldIssue[] {
   const seen = new Set<string>();
-  return issues.flatMap(splitKeys(root)).filter((issue) => {
+  const trimmed = issues.map((issue) =>
+    issue.path.length > depth && issue.code !== 'unrecognized_keys'
+      ? { ...issue, path: issue.path.slice(0, depth) }
+      : issue,
+  );
+  return trimmed.flatMap(splitKeys(root)).filter((issue) => {
     const line = `${issue.field}\u0000${issue.message}`;
     if (seen.has(line)) return false;
     seen.add(line);
@@ -184,15 +194,16 @@ function splitKeys(root: string): (issue: z.core.$ZodIssue) => FieldIssue[] {
 
 export type FieldsResult<T> = { success: true; data: T } | { success: false; issues: FieldIssue[] };
 
-/** Validates `input` with the plain wording; on failure every issue, as `field: message` pairs. */
+/** Validates `input` with the plain wording; on failure every issue, as `field: message` pairs (see `fieldIssues`). */
 export function parseFields<S extends z.ZodType>(
   schema: S,
   input: unknown,
   root = '(input)',
+  depth = Number.POSITIVE_INFINITY,
 ): FieldsResult<z.output<S>> {
   const parsed = schema.safeParse(input, { error: plainMessages });
   if (parsed.success) return { success: true, data: parsed.data };
-  return { success: false, issues: fieldIssues(parsed.error.issues, root) };
+  return { success: false, issues: fieldIssues(parsed.error.issues, root, depth) };
 }
 
 /** `field: message` lines. */

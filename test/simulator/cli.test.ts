@@ -187,7 +187,7 @@ describe('sim --flavor-resources', () => {
       const bad = join(dir, 'bad.json');
       await writeFile(bad, JSON.stringify({ 'modelarts.vm.gpu.tnt004': { gpus: 1 } }));
       await expect(readFlavorResources(bad)).rejects.toThrow(
-        /bad\.json: invalid flavor resources:\n {2}modelarts\.vm\.gpu\.tnt004\.gpus: unknown field/,
+        /bad\.json: invalid flavor resources: modelarts\.vm\.gpu\.tnt004\.gpus: unknown field/,
       );
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -137,7 +137,7 @@ export interface EnvCredentials {
  * keys), or else `HUAWEICLOUD_SDK_TOKEN`, plus `HUAWEICLOUD_SDK_PROJECT_ID`. AK/SK wins when both are set.
  */
 export function credentialsFromEnv(env: Record<string, string | undefined> = process.env): EnvCredentials {
-  const parsed = parseFields(CredentialEnvSchema, env, 'environment');
+  const parsed = parseFields(CredentialEnvSchema, env, 'environment', 1);
   if (!parsed.success) {
     const issue = parsed.issues[0];
     throw new ModelArtsCredentialsError(issue?.field ?? 'environment', issue?.message ?? 'invalid');
