@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -17,6 +18,7 @@ import {
   HUAWEI_CLOUD_MODELARTS_HOSTS,
   checkEndpoint,
 } from '../functions/shared/endpoint-allowlist';
+import { parseFields } from '../functions/shared/validation-issues';
 import { TABLES } from '../functions/shared/store/tables';
 import { AutoscalerFunction } from './autoscaler-function';
 import { AutoscalerMonitoring } from './autoscaler-monitoring';
@@ -28,7 +30,22 @@ import {
 } from './autoscaler-tables';
 import { CONSUMER_TABLE_ACCESS, evaluatorTableAccess, grantTableAccess } from './table-access';
 
-const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * The directory holding the handlers' TypeScript sources that the functions are bundled from: the checkout's root
+ * when this file runs from `lib/`, the package's root when it runs from the built `dist/` of an installed package.
+ */
+function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(path.join(dir, 'functions', 'consumer', 'handler.ts'))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir)
+      throw new Error('pool-autoscaler: the handler sources (functions/) are missing from the package');
+    dir = parent;
+  }
+}
+
+const PROJECT_ROOT = packageRoot();
 
 /** Log levels Powertools Logger understands. */
 export type AutoscalerLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -245,7 +262,8 @@ export interface ModelArtsPoolAutoscalerProps {
 
   /**
    * Directory with `package-lock.json` and `node_modules` that esbuild bundles from.
-   * @default - this package's root
+   * @default - this package's root in its own checkout; once installed, the app's root (the directory of the lock
+   *   file found from the working directory, as NodejsFunction finds it), which holds the package in node_modules
    */
   readonly projectRoot?: string;
 }
@@ -278,10 +296,12 @@ export function endedJobRetentionDays(queue: {
 
 /** The allowlist the functions get, refused at synth time when a pattern or the pinned endpoint is unusable. */
 function validatedEndpointHosts(props: ModelArtsPoolAutoscalerProps): string[] {
-  const parsed = EndpointHostsSchema.safeParse(
+  const parsed = parseFields(
+    EndpointHostsSchema,
     (props.endpointHosts ?? HUAWEI_CLOUD_MODELARTS_HOSTS).join(','),
   );
-  if (!parsed.success) throw new Error(`endpointHosts: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  if (!parsed.success)
+    throw new Error(`endpointHosts: ${parsed.issues.map((issue) => issue.message).join('; ')}`);
   if (props.modelArtsEndpoint !== undefined) {
     const verdict = checkEndpoint(props.modelArtsEndpoint, { hosts: parsed.data, loopback: false });
     if (!verdict.allowed) throw new Error(`modelArtsEndpoint ${props.modelArtsEndpoint}: ${verdict.reason}`);
@@ -319,7 +339,9 @@ export class ModelArtsPoolAutoscaler extends Construct {
     const evaluatorTimeout = props.evaluatorTimeout ?? Duration.seconds(120);
     const maxBatchingWindow = props.maxBatchingWindow ?? Duration.seconds(1);
     const evaluateInProcess = props.evaluateInProcess ?? false;
-    const projectRoot = props.projectRoot ?? PROJECT_ROOT;
+    const projectRoot =
+      props.projectRoot ??
+      (existsSync(path.join(PROJECT_ROOT, 'package-lock.json')) ? PROJECT_ROOT : undefined);
     const serviceName = props.serviceName ?? 'pool-autoscaler';
     const metricsNamespace = props.metricsNamespace ?? 'PoolAutoscaler';
     const metricsPerPool = props.metricsPerPool ?? true;
@@ -389,7 +411,7 @@ export class ModelArtsPoolAutoscaler extends Construct {
       environment,
       logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy,
-      projectRoot,
+      ...(projectRoot !== undefined ? { projectRoot } : {}),
     };
     const consumer = new AutoscalerFunction(this, 'Consumer', {
       ...functionDefaults,

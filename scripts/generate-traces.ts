@@ -328,6 +328,11 @@ export function policyForTrace(jobs: readonly TraceJob[]): Omit<typeof DEFAULT_P
   return { ...DEFAULT_POLICY, flavors };
 }
 
+/** A policy as the shipped files hold it: pointing editors at the policy's JSON Schema, next door. */
+export function policyFile<P extends object>(policy: P): { $schema: string } & P {
+  return { $schema: '../policy.schema.json', ...policy };
+}
+
 function writeJson(path: string, value: unknown): void {
   writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`, 'utf8');
 }
@@ -340,11 +345,11 @@ function main(argv: readonly string[]): void {
   const out = option('--out') ?? join('examples', 'traces');
   const seed = Number(option('--seed') ?? '20261123');
   mkdirSync(out, { recursive: true });
-  writeJson(join(out, 'default.policy.json'), DEFAULT_POLICY);
+  writeJson(join(out, 'default.policy.json'), policyFile(DEFAULT_POLICY));
   TRACE_NAMES.forEach((name, index) => {
     const jobs = generateTrace(name, seed + index);
     writeFileSync(join(out, `${name}.csv`), formatTrace(jobs), 'utf8');
-    writeJson(join(out, `${name}.policy.json`), policyForTrace(jobs));
+    writeJson(join(out, `${name}.policy.json`), policyFile(policyForTrace(jobs)));
     process.stdout.write(`${name}: ${jobs.length} jobs\n`);
   });
   // The demo trace is written by hand; its policy follows the default like the others.

@@ -25,20 +25,31 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** Runs the command; what it printed (stdout, then the status lines on stderr), or its error as a rejection. */
 async function run(args: string[]): Promise<string> {
   const program = new Command().exitOverride();
   registerSimulateCommand(program);
   let printed = '';
+  let errors = '';
   const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     printed += String(chunk);
     return true;
   });
+  const errorSpy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    errors += String(chunk);
+    return true;
+  });
+  process.exitCode = undefined;
   try {
     await program.parseAsync(['node', 'pool-autoscaler', 'simulate', ...args]);
   } finally {
     spy.mockRestore();
+    errorSpy.mockRestore();
   }
-  return printed;
+  const failed = process.exitCode;
+  process.exitCode = undefined;
+  if (failed) throw new Error(errors);
+  return printed + errors;
 }
 
 describe('simulate command', () => {

@@ -3,7 +3,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../functions/shared/engine';
 import { formatTrace, parseTrace } from '../../policy-sim/trace';
-import { DEFAULT_POLICY, generateTrace, policyForTrace, TRACE_NAMES } from '../../scripts/generate-traces';
+import {
+  DEFAULT_POLICY,
+  generateTrace,
+  policyFile,
+  policyForTrace,
+  TRACE_NAMES,
+} from '../../scripts/generate-traces';
 
 const SHIPPED = join(__dirname, '..', '..', 'examples', 'traces');
 const SHIPPED_SEED = 20261123;
@@ -15,7 +21,7 @@ describe('trace generator', () => {
       const jobs = generateTrace(name, SHIPPED_SEED + index);
       expect(await readFile(join(SHIPPED, `${name}.csv`), 'utf8')).toBe(formatTrace(jobs));
       const policy = JSON.parse(await readFile(join(SHIPPED, `${name}.policy.json`), 'utf8')) as unknown;
-      expect(policy).toEqual(policyForTrace(jobs));
+      expect(policy).toEqual(policyFile(policyForTrace(jobs)));
       expect(() => parsePolicy(policy)).not.toThrow();
       expect(jobs.length).toBeLessThanOrEqual(3000);
       expect(parseTrace(formatTrace(jobs))).toEqual(jobs);
@@ -24,7 +30,7 @@ describe('trace generator', () => {
 
   it('ships the default policy it tunes', async () => {
     const shipped = JSON.parse(await readFile(join(SHIPPED, 'default.policy.json'), 'utf8')) as unknown;
-    expect(shipped).toEqual(DEFAULT_POLICY);
+    expect(shipped).toEqual(policyFile(DEFAULT_POLICY));
     expect(() => parsePolicy(shipped)).not.toThrow();
   });
 

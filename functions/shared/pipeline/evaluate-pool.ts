@@ -332,6 +332,7 @@ export class PoolEvaluator {
       latencyMs: now - run.started,
       settings: this.deps.settings,
       ...(run.openIntent !== undefined ? { openIntent: run.openIntent } : {}),
+      requestedDryRun: run.request.dryRun === true,
     });
     const { status, update } = recorded;
     const activities = [...run.reconciled, ...recorded.activities];
