@@ -29,6 +29,12 @@ const program = new Command()
   .option('--data-dir <dir>', "keep DynamoDB Local's data in this directory between runs")
   .option('--provision-delay <seconds>', 'simulated node provisioning time in trace seconds', '300')
   .option('--sweep <seconds>', 'evaluator schedule in trace seconds', '60')
+  .addOption(
+    new Option('--demand <mode>', "where the autoscaler reads demand (default: the policy's demand)").choices(
+      ['events', 'workloads', 'events+workloads'],
+    ),
+  )
+  .option('--drop-events <share>', 'share of job events lost on the way to the queue, 0 to 1 (seeded)', '0')
   .option('--plain', 'plain progress lines even on a terminal', false)
   .addOption(
     new Option('--log-level <level>', "handlers' log level")
