@@ -32,6 +32,12 @@ const program = new Command()
     '--az-capacity <limits>',
     'nodes an AZ can hold in the simulator, AZ=N or AZ/FLAVOR=N, comma-separated (an AZ out of capacity)',
   )
+  .addOption(
+    new Option('--demand <mode>', "where the autoscaler reads demand (default: the policy's demand)").choices(
+      ['events', 'workloads', 'events+workloads'],
+    ),
+  )
+  .option('--drop-events <share>', 'share of job events lost on the way to the queue, 0 to 1 (seeded)', '0')
   .option('--plain', 'plain progress lines even on a terminal', false)
   .addOption(
     new Option('--log-level <level>', "handlers' log level")

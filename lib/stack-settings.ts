@@ -28,6 +28,8 @@ export const STACK_SETTING_KEYS = [
   'evaluateInProcess',
   'metricsPerPool',
   'logLevel',
+  'workloadWatcher',
+  'workloadWatchPeriodSeconds',
 ] as const;
 
 export type StackSettingKey = (typeof STACK_SETTING_KEYS)[number];
@@ -72,6 +74,8 @@ export const StackSettingsSchema = z
     evaluateInProcess: flag.default(false),
     metricsPerPool: flag.default(true),
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+    workloadWatcher: flag.optional(),
+    workloadWatchPeriodSeconds: count(10, 3600).optional(),
   })
   .refine((s) => !(s.credentialsSecretName && s.credentialsSecretArn), {
     message: 'set credentialsSecretName or credentialsSecretArn, not both',

@@ -1,7 +1,7 @@
 import { CronExpressionParser } from 'cron-parser';
 import { DEFAULT_ENDPOINT_ALLOWLIST, type EndpointAllowlist, checkEndpoint } from '../endpoint-allowlist';
 import { isHttpsOrLoopbackUrl } from '../endpoint-url';
-import { PoolPhaseSchema } from '../modelarts/schemas';
+import { PoolPhaseSchema, WorkloadTypeSchema } from '../modelarts/schemas';
 import { formatFieldPath as formatPath, parseFields } from '../validation-issues';
 import { z } from 'zod';
 import { PolicyValidationError } from './errors';
@@ -269,6 +269,26 @@ export const PolicySchema = z.strictObject({
     .min(1)
     .default(['Running'])
     .describe('Pool phases in which the pool may be resized; the service documents only `Running`.'),
+  demand: z
+    .enum(['events', 'workloads', 'events+workloads'])
+    .default('events')
+    .describe(
+      "Where demand comes from. events: job events on the queue keep the depth; workloads: the pool's own queued (Queue, Pending) and running workloads, read at every evaluation (no producer needed); events+workloads: job events, reconciled against the workloads every reconcileSeconds.",
+    ),
+  workloadTypes: z
+    .array(WorkloadTypeSchema)
+    .min(1)
+    .default(['train'])
+    .refine((types) => new Set(types).size === types.length, { message: 'must not repeat a type' })
+    .describe('Workload types whose queued and running workloads count as demand, when demand reads workloads.'),
+  reconcileSeconds: z
+    .int()
+    .min(30)
+    .max(86_400)
+    .default(300)
+    .describe(
+      'events+workloads: seconds between reconciliations of the depth against the workloads; at most staleAfterSeconds keeps a quiet queue trusted to scale down.',
+    ),
   flavors: z.record(z.string().min(1), FlavorPolicySchema).describe('Per flavor name, how it scales.'),
 });
 
