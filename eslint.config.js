@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'cdk.out', 'out', 'coverage', '**/*.d.ts'] },
+  { ignores: ['node_modules', 'cdk.out', 'out', 'coverage', 'dist', '**/*.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,16 +1,10 @@
-import { Command } from 'commander';
-import { registerCommands } from './commands/index';
+import './quiet-node';
+import { describeError, fail } from './commands/errors';
+import { buildProgram } from './program';
 
-const program = new Command();
-program
-  .name('pool-autoscaler')
-  .description('Autoscaler for Huawei Cloud ModelArts resource pools: operator CLI')
-  .showHelpAfterError()
-  .configureHelp({ sortSubcommands: true });
-
-registerCommands(program);
-
-program.parseAsync(process.argv).catch((error: unknown) => {
-  process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
-});
+buildProgram()
+  .parseAsync(process.argv)
+  .catch((error: unknown) => {
+    const described = describeError(error);
+    fail(described.message, described.code);
+  });

@@ -1,9 +1,8 @@
+import './quiet-node';
 import { Command, Option } from 'commander';
 import { LocalRunOptionsError, parseLocalRunOptions, DEFAULT_TRACE } from '../local/options';
 import { runLocal } from '../local/run';
-
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+import { UsageError, describeError, fail } from './commands/errors';
 
 const program = new Command()
   .name('npm start --')
@@ -33,17 +32,26 @@ const program = new Command()
     '--az-capacity <limits>',
     'nodes an AZ can hold in the simulator, AZ=N or AZ/FLAVOR=N, comma-separated (an AZ out of capacity)',
   )
+  .addOption(
+    new Option('--demand <mode>', "where the autoscaler reads demand (default: the policy's demand)").choices(
+      ['events', 'workloads', 'events+workloads'],
+    ),
+  )
+  .option('--drop-events <share>', 'share of job events lost on the way to the queue, 0 to 1 (seeded)', '0')
   .option('--plain', 'plain progress lines even on a terminal', false)
   .addOption(
     new Option('--log-level <level>', "handlers' log level")
       .choices(['SILENT', 'DEBUG', 'INFO', 'WARN', 'ERROR'])
       .default('SILENT'),
   )
-  .showHelpAfterError();
+  .showHelpAfterError("(see 'npm start -- --help')");
 
 async function main(): Promise<void> {
   program.parse(process.argv);
   const raw = program.opts<Record<string, unknown>>();
+  // With the simulator every PATCH is sent anyway; --apply means something only against a real endpoint.
+  if (raw.apply === true && raw.endpoint === undefined)
+    throw new UsageError('--apply needs --endpoint: it sends the PATCHes to a real ModelArts endpoint');
   const options = parseLocalRunOptions(
     Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)),
   );
@@ -87,12 +95,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const message =
-    error instanceof LocalRunOptionsError
-      ? error.message
-      : error instanceof Error
-        ? `${error.name}: ${error.message}`
-        : String(error);
-  process.stderr.write(`error: ${message}\n`);
-  process.exitCode = 1;
+  // A bad flag is named by its message; anything else is said in words, never with a class name.
+  if (error instanceof LocalRunOptionsError) fail(error.message);
+  else {
+    const described = describeError(error, program);
+    fail(described.message, described.code);
+  }
 });

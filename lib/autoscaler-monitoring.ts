@@ -13,7 +13,12 @@ export interface AutoscalerMonitoringProps {
   readonly serviceName: string;
   readonly queue: sqs.IQueue;
   readonly deadLetterQueue: sqs.IQueue;
-  readonly functions: { readonly consumer: lambda.IFunction; readonly evaluator: lambda.IFunction };
+  readonly functions: {
+    readonly consumer: lambda.IFunction;
+    readonly evaluator: lambda.IFunction;
+    /** The workload watcher, when the autoscaler has one. */
+    readonly watcher?: lambda.IFunction;
+  };
   /** How often every pool is evaluated: the stale-depth alarm needs at least one evaluation per period. */
   readonly scheduleRate: Duration;
   readonly staleDepthAfter: Duration;
@@ -43,6 +48,8 @@ export class AutoscalerMonitoring extends Construct {
   readonly staleDepthAlarm: cloudwatch.Alarm;
   readonly consumerErrorAlarm: cloudwatch.Alarm;
   readonly evaluatorErrorAlarm: cloudwatch.Alarm;
+  /** Failed invocations of the workload watcher, when there is one. */
+  readonly watcherErrorAlarm: cloudwatch.Alarm | undefined;
   /** Every alarm above. */
   readonly alarms: readonly cloudwatch.Alarm[];
 
@@ -134,6 +141,8 @@ export class AutoscalerMonitoring extends Construct {
       });
     this.consumerErrorAlarm = errorAlarm('ConsumerErrors', props.functions.consumer, 'consumer');
     this.evaluatorErrorAlarm = errorAlarm('EvaluatorErrors', props.functions.evaluator, 'evaluator');
+    const { watcher } = props.functions;
+    this.watcherErrorAlarm = watcher ? errorAlarm('WatcherErrors', watcher, 'workload watcher') : undefined;
 
     this.alarms = [
       this.deadLetterAlarm,
@@ -141,6 +150,7 @@ export class AutoscalerMonitoring extends Construct {
       this.staleDepthAlarm,
       this.consumerErrorAlarm,
       this.evaluatorErrorAlarm,
+      ...(this.watcherErrorAlarm ? [this.watcherErrorAlarm] : []),
     ];
     if (props.alarmTopic) {
       const action = new actions.SnsAction(props.alarmTopic);
@@ -208,6 +218,7 @@ export class AutoscalerMonitoring extends Construct {
           metric(m.throttles, 'Sum', 'ModelArts / token bucket'),
           consumer.metricThrottles({ label: 'consumer invocations', period: MINUTE }),
           evaluator.metricThrottles({ label: 'evaluator invocations', period: MINUTE }),
+          ...(watcher ? [watcher.metricThrottles({ label: 'watcher invocations', period: MINUTE })] : []),
         ],
         width: HALF,
         height: HEIGHT,
@@ -251,6 +262,7 @@ export class AutoscalerMonitoring extends Construct {
         left: [
           consumer.metricErrors({ label: 'consumer', period: MINUTE }),
           evaluator.metricErrors({ label: 'evaluator', period: MINUTE }),
+          ...(watcher ? [watcher.metricErrors({ label: 'watcher', period: MINUTE })] : []),
         ],
         width: HALF,
         height: HEIGHT,
@@ -264,6 +276,9 @@ export class AutoscalerMonitoring extends Construct {
           consumer.metricDuration({ label: 'consumer p99', statistic: 'p99', period: MINUTE }),
           evaluator.metricDuration({ label: 'evaluator p50', statistic: 'p50', period: MINUTE }),
           evaluator.metricDuration({ label: 'evaluator p99', statistic: 'p99', period: MINUTE }),
+          ...(watcher
+            ? [watcher.metricDuration({ label: 'watcher p99', statistic: 'p99', period: MINUTE })]
+            : []),
         ],
         width: HALF,
         height: HEIGHT,

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -17,6 +18,7 @@ import {
   HUAWEI_CLOUD_MODELARTS_HOSTS,
   checkEndpoint,
 } from '../functions/shared/endpoint-allowlist';
+import { parseFields } from '../functions/shared/validation-issues';
 import { TABLES } from '../functions/shared/store/tables';
 import { AutoscalerFunction } from './autoscaler-function';
 import { AutoscalerMonitoring } from './autoscaler-monitoring';
@@ -27,8 +29,24 @@ import {
   type AutoscalerTables,
 } from './autoscaler-tables';
 import { CONSUMER_TABLE_ACCESS, evaluatorTableAccess, grantTableAccess } from './table-access';
+import { WorkloadWatcher } from './workload-watcher';
 
-const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * The directory holding the handlers' TypeScript sources that the functions are bundled from: the checkout's root
+ * when this file runs from `lib/`, the package's root when it runs from the built `dist/` of an installed package.
+ */
+function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(path.join(dir, 'functions', 'consumer', 'handler.ts'))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir)
+      throw new Error('pool-autoscaler: the handler sources (functions/) are missing from the package');
+    dir = parent;
+  }
+}
+
+const PROJECT_ROOT = packageRoot();
 
 /** Log levels Powertools Logger understands. */
 export type AutoscalerLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -232,6 +250,28 @@ export interface ModelArtsPoolAutoscalerProps {
   readonly dashboardName?: string;
 
   /**
+   * `false`: no workload watcher. With it, pools whose policy reads its demand from the pool's workloads
+   * (`demand: "workloads"`) are evaluated within one `workloadWatchPeriod` of a change in their queue, not only
+   * at the next sweep. Without any such pool it costs one short invocation a minute (a policy scan).
+   * @default true
+   */
+  readonly workloadWatcher?: boolean;
+
+  /**
+   * How often the watcher polls each watched pool's workload statistics (one ModelArts request per pool): 10 to
+   * 60 seconds dividing a minute (a one-minute schedule polling `60 / period` times per invocation), or whole
+   * minutes.
+   * @default Duration.seconds(30)
+   */
+  readonly workloadWatchPeriod?: Duration;
+
+  /**
+   * Memory of the watcher, in MiB: it mostly waits between polls, and is billed for it.
+   * @default 256
+   */
+  readonly watcherMemorySize?: number;
+
+  /**
    * Handler module of the consumer.
    * @default - `functions/consumer/handler.ts` of this package
    */
@@ -244,16 +284,23 @@ export interface ModelArtsPoolAutoscalerProps {
   readonly evaluatorEntry?: string;
 
   /**
+   * Handler module of the workload watcher.
+   * @default - `functions/watcher/handler.ts` of this package
+   */
+  readonly watcherEntry?: string;
+
+  /**
    * Directory with `package-lock.json` and `node_modules` that esbuild bundles from.
-   * @default - this package's root
+   * @default - this package's root in its own checkout; once installed, the app's root (the directory of the lock
+   *   file found from the working directory, as NodejsFunction finds it), which holds the package in node_modules
    */
   readonly projectRoot?: string;
 }
 
 /**
  * The ModelArts pool autoscaler: an events queue with a dead-letter queue, the consumer that folds job events
- * into demand and scales pools, the evaluator that sweeps every pool on a schedule, the state tables, and a
- * dashboard with alarms.
+ * into demand and scales pools, the evaluator that sweeps every pool on a schedule, the watcher that evaluates
+ * pools whose workload queue changed, the state tables, and a dashboard with alarms.
  */
 const QUEUE_RETENTION = Duration.days(4);
 const DEAD_LETTER_RETENTION = Duration.days(14);
@@ -278,10 +325,12 @@ export function endedJobRetentionDays(queue: {
 
 /** The allowlist the functions get, refused at synth time when a pattern or the pinned endpoint is unusable. */
 function validatedEndpointHosts(props: ModelArtsPoolAutoscalerProps): string[] {
-  const parsed = EndpointHostsSchema.safeParse(
+  const parsed = parseFields(
+    EndpointHostsSchema,
     (props.endpointHosts ?? HUAWEI_CLOUD_MODELARTS_HOSTS).join(','),
   );
-  if (!parsed.success) throw new Error(`endpointHosts: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  if (!parsed.success)
+    throw new Error(`endpointHosts: ${parsed.issues.map((issue) => issue.message).join('; ')}`);
   if (props.modelArtsEndpoint !== undefined) {
     const verdict = checkEndpoint(props.modelArtsEndpoint, { hosts: parsed.data, loopback: false });
     if (!verdict.allowed) throw new Error(`modelArtsEndpoint ${props.modelArtsEndpoint}: ${verdict.reason}`);
@@ -306,6 +355,12 @@ export class ModelArtsPoolAutoscaler extends Construct {
   readonly evaluatorLogGroup: logs.ILogGroup;
   /** The rule that invokes the evaluator. */
   readonly schedule: events.Rule;
+  /** Polls the workload statistics of pools whose demand is their workloads; absent with `workloadWatcher: false`. */
+  readonly watcher: lambda.IFunction | undefined;
+  /** Log group of the watcher. */
+  readonly watcherLogGroup: logs.ILogGroup | undefined;
+  /** The rule that invokes the watcher. */
+  readonly watchSchedule: events.Rule | undefined;
   /** Dashboard and alarms. */
   readonly monitoring: AutoscalerMonitoring;
   /** Secret with the ModelArts access key pair. */
@@ -319,7 +374,9 @@ export class ModelArtsPoolAutoscaler extends Construct {
     const evaluatorTimeout = props.evaluatorTimeout ?? Duration.seconds(120);
     const maxBatchingWindow = props.maxBatchingWindow ?? Duration.seconds(1);
     const evaluateInProcess = props.evaluateInProcess ?? false;
-    const projectRoot = props.projectRoot ?? PROJECT_ROOT;
+    const projectRoot =
+      props.projectRoot ??
+      (existsSync(path.join(PROJECT_ROOT, 'package-lock.json')) ? PROJECT_ROOT : undefined);
     const serviceName = props.serviceName ?? 'pool-autoscaler';
     const metricsNamespace = props.metricsNamespace ?? 'PoolAutoscaler';
     const metricsPerPool = props.metricsPerPool ?? true;
@@ -389,7 +446,7 @@ export class ModelArtsPoolAutoscaler extends Construct {
       environment,
       logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy,
-      projectRoot,
+      ...(projectRoot !== undefined ? { projectRoot } : {}),
     };
     const consumer = new AutoscalerFunction(this, 'Consumer', {
       ...functionDefaults,
@@ -435,13 +492,33 @@ export class ModelArtsPoolAutoscaler extends Construct {
     if (evaluateInProcess) props.credentialsSecret.grantRead(evaluator.role);
     else this.queue.grantSendMessages(evaluator.role);
 
+    const watcher =
+      (props.workloadWatcher ?? true)
+        ? new WorkloadWatcher(this, 'Watcher', {
+            ...functionDefaults,
+            memorySize: props.watcherMemorySize ?? 256,
+            entry: props.watcherEntry ?? path.join(PROJECT_ROOT, 'functions/watcher/handler.ts'),
+            period: props.workloadWatchPeriod ?? Duration.seconds(30),
+            tables: this.tables,
+            queue: this.queue,
+            credentialsSecret: props.credentialsSecret,
+          })
+        : undefined;
+    this.watcher = watcher?.function;
+    this.watcherLogGroup = watcher?.logGroup;
+    this.watchSchedule = watcher?.schedule;
+
     this.monitoring = new AutoscalerMonitoring(this, 'Monitoring', {
       dashboardName: props.dashboardName ?? `${Stack.of(this).stackName}-pool-autoscaler`,
       metricsNamespace,
       serviceName,
       queue: this.queue,
       deadLetterQueue: this.deadLetterQueue,
-      functions: { consumer: consumer.function, evaluator: evaluator.function },
+      functions: {
+        consumer: consumer.function,
+        evaluator: evaluator.function,
+        ...(watcher ? { watcher: watcher.function } : {}),
+      },
       scheduleRate: props.scheduleRate ?? Duration.minutes(1),
       staleDepthAfter: props.staleDepthAfter ?? Duration.minutes(15),
       patchFailureThreshold: props.patchFailureThreshold ?? 3,

@@ -60,6 +60,10 @@ export class PoolAutoscalerStack extends Stack {
       ...(s.maxConcurrency !== undefined ? { maxConcurrency: s.maxConcurrency } : {}),
       ...(s.maxReceiveCount !== undefined ? { maxReceiveCount: s.maxReceiveCount } : {}),
       ...(s.activityRetentionDays !== undefined ? { activityRetentionDays: s.activityRetentionDays } : {}),
+      ...(s.workloadWatcher !== undefined ? { workloadWatcher: s.workloadWatcher } : {}),
+      ...(s.workloadWatchPeriodSeconds !== undefined
+        ? { workloadWatchPeriod: Duration.seconds(s.workloadWatchPeriodSeconds) }
+        : {}),
       ...(this.alarmTopic ? { alarmTopic: this.alarmTopic } : {}),
       ...props.autoscaler,
     });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type FieldIssue, parseFields } from '../functions/shared/validation-issues';
 import { EndpointHostsSchema } from '../functions/shared/endpoint-allowlist';
 
 /**
@@ -27,6 +28,8 @@ export const STACK_SETTING_KEYS = [
   'evaluateInProcess',
   'metricsPerPool',
   'logLevel',
+  'workloadWatcher',
+  'workloadWatchPeriodSeconds',
 ] as const;
 
 export type StackSettingKey = (typeof STACK_SETTING_KEYS)[number];
@@ -71,6 +74,8 @@ export const StackSettingsSchema = z
     evaluateInProcess: flag.default(false),
     metricsPerPool: flag.default(true),
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+    workloadWatcher: flag.optional(),
+    workloadWatchPeriodSeconds: count(10, 3600).optional(),
   })
   .refine((s) => !(s.credentialsSecretName && s.credentialsSecretArn), {
     message: 'set credentialsSecretName or credentialsSecretArn, not both',
@@ -89,8 +94,19 @@ export class StackSettingsError extends Error {
     readonly setting: string,
     message: string,
   ) {
-    super(`setting ${setting} (context "${setting}" or ${environmentVariableOf(setting)}): ${message}`);
+    super(`${describeSetting(setting)}: ${message}`);
   }
+
+  /** Every bad setting: `setting` names the first, the message lists them all. */
+  static fromIssues(issues: readonly FieldIssue[]): StackSettingsError {
+    const [first, ...rest] = issues;
+    const more = rest.map((issue) => `; ${describeSetting(issue.field)}: ${issue.message}`).join('');
+    return new StackSettingsError(first?.field ?? 'settings', `${first?.message ?? 'invalid'}${more}`);
+  }
+}
+
+function describeSetting(setting: string): string {
+  return `setting ${setting} (context "${setting}" or ${environmentVariableOf(setting)})`;
 }
 
 /** `requestsPerSecond` -> `POOL_AUTOSCALER_REQUESTS_PER_SECOND`. */
@@ -111,10 +127,7 @@ export function readStackSettings(
     const value = context(key) ?? env[environmentVariableOf(key)];
     if (value !== undefined && value !== '') raw[key] = value;
   }
-  const parsed = StackSettingsSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new StackSettingsError(String(issue?.path[0] ?? 'settings'), issue?.message ?? 'invalid');
-  }
+  const parsed = parseFields(StackSettingsSchema, raw, 'settings', 1);
+  if (!parsed.success) throw StackSettingsError.fromIssues(parsed.issues);
   return parsed.data;
 }

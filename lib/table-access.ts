@@ -17,14 +17,15 @@ export const JOB_EVENT_ACCESS: TableAccess = {
 };
 
 /**
- * Evaluating one pool: policy and depth in one BatchGetItem, the queued jobs' shapes from their markers in the
- * jobs table when a shape check is due, the lease and the engine state by conditional updates, the shared token
- * bucket read and updated, activities written in the state transaction or, when the lease was lost or there
- * are too many, by BatchWriteItem.
+ * Evaluating one pool: policy and depth in one BatchGetItem, the depth replaced by what the pool's workloads
+ * show when the policy reads them (one UpdateItem per flavor, like a snapshot), the queued jobs' shapes from
+ * their markers in the jobs table when a shape check is due, the lease, the engine state and the last
+ * reconciliation by conditional updates, the shared token bucket read and updated, activities written in the
+ * state transaction or, when the lease was lost or there are too many, by BatchWriteItem.
  */
 export const EVALUATION_ACCESS: TableAccess = {
   policies: ['dynamodb:BatchGetItem'],
-  depth: ['dynamodb:BatchGetItem'],
+  depth: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
   jobs: ['dynamodb:Query'],
   scalerState: ['dynamodb:UpdateItem'],
   tokenBuckets: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
@@ -34,6 +35,16 @@ export const EVALUATION_ACCESS: TableAccess = {
 /** The sweep lists the enabled policies. */
 export const SWEEP_ACCESS: TableAccess = {
   policies: ['dynamodb:Scan'],
+};
+
+/**
+ * The workload watcher lists the enabled policies, reads and keeps the workload counts it last saw per pool in
+ * the scaler state, and takes its requests' tokens from the shared bucket.
+ */
+export const WATCHER_TABLE_ACCESS: TableAccess = {
+  policies: ['dynamodb:Scan'],
+  scalerState: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+  tokenBuckets: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
 };
 
 /** Union of several access sets, table by table, without duplicates. */

@@ -91,6 +91,8 @@ export class EvaluatorSchedule {
       /** Virtual epoch ms, for the event's `time`. */
       now: () => number;
       onError?: (error: unknown) => void;
+      /** The scheduled function, for its Lambda context. @default 'pool-autoscaler-evaluator' */
+      functionName?: string;
     },
   ) {}
 
@@ -111,7 +113,7 @@ export class EvaluatorSchedule {
     const event = localScheduledEvent(id, this.options.now());
     this.invocations++;
     this.inFlight = this.options
-      .handler(event, localLambdaContext('pool-autoscaler-evaluator', id))
+      .handler(event, localLambdaContext(this.options.functionName ?? 'pool-autoscaler-evaluator', id))
       .then(
         () => undefined,
         (error: unknown) => {

@@ -45,6 +45,21 @@ export const LocalRunOptionsSchema = z.strictObject({
   plain: z.boolean().default(false),
   /** Print the handlers' logs (Powertools level), e.g. INFO. */
   logLevel: z.enum(['SILENT', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('SILENT'),
+  /**
+   * Where the autoscaler reads demand, forcing the policy's `demand` for the run; without it, the policy's own.
+   * `workloads` sends no job event at all: the autoscaler reads the pool's workloads, and the watcher polls them.
+   */
+  demand: z
+    .enum(['events', 'workloads', 'events+workloads'], {
+      error: '--demand must be events, workloads or events+workloads',
+    })
+    .optional(),
+  /** Share of the job events lost on their way to the queue, drawn from a seeded source: every run loses the same. */
+  dropEvents: z.coerce
+    .number({ error: '--drop-events must be a number' })
+    .min(0, '--drop-events must be from 0 to 1')
+    .max(1, '--drop-events must be from 0 to 1')
+    .default(0),
 });
 
 export type LocalRunOptions = z.infer<typeof LocalRunOptionsSchema>;
@@ -78,6 +93,9 @@ export class LocalRunOptionsError extends Error {
 /** Parses the flags; throws `LocalRunOptionsError` with the flag's name in the message. */
 export function parseLocalRunOptions(raw: Record<string, unknown>): LocalRunOptions {
   const parsed = LocalRunOptionsSchema.safeParse(raw);
+  if (parsed.success && parsed.data.demand === 'workloads' && parsed.data.dropEvents > 0) {
+    throw new LocalRunOptionsError('--drop-events: --demand workloads sends no job event to drop');
+  }
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const flag = issue?.path.length

@@ -9,6 +9,9 @@ import { createConsumerHandler } from '../functions/consumer/handler';
 import { ENV } from '../functions/shared/config';
 import { parsePolicy, type Policy } from '../functions/shared/engine';
 import { createEvaluatorHandler } from '../functions/evaluator/handler';
+import { RECONCILED_REASON } from '../functions/shared/pipeline/workload-demand';
+import { createWatcherHandler } from '../functions/watcher/handler';
+import { DEFAULT_WATCH_PERIOD_SECONDS } from '../functions/watcher/settings';
 import { CredentialEnv, ModelArtsClient, credentialsFromEnv } from '../functions/shared/modelarts';
 import { dependenciesFromEnv } from '../functions/shared/pipeline/dependencies';
 import { ActivityRepository } from '../functions/shared/store/activity-repository';
@@ -20,6 +23,7 @@ import { checkTraceAgainstFlavors, flavorSetupsFromPolicy } from '../policy-sim/
 import { loadTraceFile } from '../policy-sim/input-files';
 import { writeSimulationOutputs } from '../policy-sim/outputs/write-outputs';
 import type { SimulationResult } from '../policy-sim/results';
+import { JobEventFeed } from './event-loss';
 import { publishEvents } from './event-publisher';
 import { EvaluatorSchedule, type QueueCounters, QueuePoller } from './lambda-runtime';
 import type { LocalRunOptions } from './options';
@@ -52,6 +56,12 @@ export interface LocalRunReport {
   killedWorkloads: number;
   queue: QueueCounters & { deadLetters: number };
   evaluatorInvocations: number;
+  /** Where the autoscaler read demand, and what became of the job events. */
+  demand: Policy['demand'];
+  jobEvents: { published: number; dropped: number; withheld: number };
+  /** Reconciliations against the workloads that found the counters off, and by how many units in all. */
+  reconciliations: { repaired: number; driftUnits: number };
+  watcherInvocations: number;
   realSeconds: number;
   traceSeconds: number;
 }
@@ -188,10 +198,12 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
     const latest = (await activities.listByPool(poolName, { limit: 1 }))[0];
     clock.startAt(Math.max(Date.now(), latest ? Date.parse(latest.at) + 3_600_000 : 0));
 
+    const demandMode = options.demand ?? policy.demand;
     const stored = {
       ...document,
       pool: poolName,
       ...(projectId ? { projectId } : {}),
+      ...(options.demand ? { demand: options.demand } : {}),
       dryRun: options.endpoint ? !options.apply || policy.dryRun : policy.dryRun,
     };
     await new PolicyRepository(stack.store).put(stored, { now: clock.now() });
@@ -234,6 +246,24 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
       now: clock.now,
     });
 
+    // Without a producer the watcher polls the pool's workload statistics, beside the evaluator's schedule.
+    const watch =
+      demandMode === 'workloads'
+        ? new EvaluatorSchedule({
+            handler: createWatcherHandler(deps, { periodMs: DEFAULT_WATCH_PERIOD_SECONDS * 1000, rounds: 1 }),
+            intervalMs: clock.realMs(DEFAULT_WATCH_PERIOD_SECONDS * 1000),
+            now: clock.now,
+            functionName: 'pool-autoscaler-watcher',
+          })
+        : undefined;
+    const feed = new JobEventFeed({ send: demandMode !== 'workloads', dropShare: options.dropEvents });
+    const reconciliations = reconciliationNotes(
+      activities,
+      poolName,
+      clock,
+      demandMode === 'events+workloads',
+    );
+
     const runId = `run${clock.startEpochMs.toString(36)}`;
     const replay = new WorkloadReplay(jobs, setups, jobsRunIn.simulator, {
       pool: poolName,
@@ -252,12 +282,14 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
       `trace ${basename(options.trace)}: ${jobs.length} jobs at ${options.speed}x (1 s = ${options.speed} s of trace), ending within ${options.duration} s`,
     );
     if (mirror) progress.note(`the jobs run as workloads in a local mirror of the pool's available nodes`);
+    progress.note(demandNote(demandMode, options.dropEvents));
 
     const countPatches = patchCounter(stack, activities, poolName, clock);
     // Virtual time starts with the handlers, so the trace's first seconds are not spent on setup.
     clock.begin();
     poller.start();
     schedule.start();
+    watch?.start();
     let stopReason: StopReason = 'duration';
     let lastTargets = '';
     let lastChangeS = 0;
@@ -272,7 +304,8 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
         states = flavorStates(pool, flavors, azs);
         mirror?.follow(pool);
       }
-      await publishEvents(stack.sqs.client, stack.sqs.queueUrl, replay.step(tS));
+      await publishEvents(stack.sqs.client, stack.sqs.queueUrl, feed.pass(replay.step(tS)));
+      for (const line of await reconciliations.read()) progress.note(`[${Math.round(tS)} s] ${line}`);
       const demand = Object.fromEntries(
         flavors.map((flavor) => {
           const units = replay.demand(flavor);
@@ -307,7 +340,13 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
     }
 
     await schedule.stop();
+    await watch?.stop();
     await poller.stop();
+    for (const line of await reconciliations.read(true)) progress.note(line);
+    progress.note(
+      `job events: ${feed.published} sent, ${feed.dropped} dropped, ${feed.withheld} never sent (demand: ${demandMode}); ` +
+        `reconciliation against the workloads repaired ${reconciliations.driftUnits} units of drift (${reconciliations.repaired} times)`,
+    );
     const traceSeconds = clock.elapsedS();
     Object.assign(recorder, await countPatches());
     const preempted = Object.fromEntries(flavors.map((flavor) => [flavor, replay.preempted(flavor)]));
@@ -350,6 +389,10 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
       killedWorkloads: jobsRunIn.simulator.killedWorkloads(jobsRunIn.pool),
       queue: { ...poller.counters, deadLetters },
       evaluatorInvocations: schedule.invocations,
+      demand: demandMode,
+      jobEvents: { published: feed.published, dropped: feed.dropped, withheld: feed.withheld },
+      reconciliations: { repaired: reconciliations.repaired, driftUnits: reconciliations.driftUnits },
+      watcherInvocations: watch?.invocations ?? 0,
       realSeconds: Math.round(clock.realElapsedMs()) / 1000,
       traceSeconds: Math.round(traceSeconds),
     };
@@ -371,6 +414,13 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
           az_capacity: options.azCapacity ?? null,
           queue: report.queue,
           evaluator_invocations: report.evaluatorInvocations,
+          demand: report.demand,
+          job_events: report.jobEvents,
+          reconciliations: {
+            repaired: report.reconciliations.repaired,
+            drift_units: report.reconciliations.driftUnits,
+          },
+          watcher_invocations: report.watcherInvocations,
         },
         null,
         2,
@@ -430,4 +480,57 @@ function patchCounter(
     };
     return last;
   };
+}
+
+/** What the run says about where demand comes from, before it starts. */
+function demandNote(demand: Policy['demand'], dropShare: number): string {
+  const lost =
+    dropShare > 0 ? `, ${Math.round(dropShare * 100)} % of them lost on the way (--drop-events)` : '';
+  if (demand === 'workloads') {
+    return `demand: the pool's workloads, read at every evaluation; no job event is sent, the watcher polls the workload statistics every ${DEFAULT_WATCH_PERIOD_SECONDS} s`;
+  }
+  if (demand === 'events+workloads') {
+    return `demand: job events${lost}, reconciled against the pool's workloads every reconcileSeconds`;
+  }
+  return `demand: job events${lost}`;
+}
+
+/**
+ * The reconciliations that found the counters off, read from the activities at most every 2 s: one line per
+ * repaired flavor, and the drift repaired in all.
+ */
+function reconciliationNotes(
+  activities: ActivityRepository,
+  pool: string,
+  clock: ScaledClock,
+  reconciling: boolean,
+): { read(force?: boolean): Promise<string[]>; repaired: number; driftUnits: number } {
+  let since = new Date(clock.startEpochMs).toISOString();
+  const seen = new Set<string>();
+  let readAt = -Infinity;
+  const notes = {
+    repaired: 0,
+    driftUnits: 0,
+    async read(force = false): Promise<string[]> {
+      if (!reconciling || (!force && performance.now() - readAt < 2000)) return [];
+      readAt = performance.now();
+      const records = await activities.listByPool(pool, { since, limit: 10_000 });
+      const lines: string[] = [];
+      for (const record of records.reverse()) {
+        if (seen.has(record.id)) continue;
+        seen.add(record.id);
+        if (record.at > since) since = record.at;
+        const repair = record.reasons.find(
+          (reason) => reason.startsWith(RECONCILED_REASON) && !reason.includes(': no drift'),
+        );
+        const off = repair === undefined ? undefined : /off by (\d+(?:\.\d+)?) units/.exec(repair);
+        if (repair === undefined || off === null || off === undefined) continue;
+        notes.repaired += 1;
+        notes.driftUnits += Number(off[1]);
+        lines.push(`${record.flavor}: ${repair}`);
+      }
+      return lines;
+    },
+  };
+  return notes;
 }

@@ -1,4 +1,4 @@
-import type { JobOutcome, WaitStats } from './types';
+import type { JobOutcome, TimelineRow, WaitStats } from './types';
 
 /** Rounds to milliseconds so that summaries print the same digits on every platform. */
 export function roundFigure(value: number): number {
@@ -54,4 +54,50 @@ export class ReversalCounter {
     }
     this.last = { tS, direction };
   }
+}
+
+/** Instants [from, to) during which a flavor had at least `maxCount` nodes (creating ones included). */
+export function periodsAtMaxCount(
+  rows: readonly TimelineRow[],
+  maxCount: number,
+): Array<{ from: number; to: number }> {
+  const periods: Array<{ from: number; to: number }> = [];
+  let since: number | undefined;
+  for (const row of rows) {
+    if (row.count >= maxCount) since ??= row.tS;
+    else if (since !== undefined) {
+      if (row.tS > since) periods.push({ from: since, to: row.tS });
+      since = undefined;
+    }
+  }
+  if (since !== undefined) periods.push({ from: since, to: Infinity });
+  return periods;
+}
+
+/**
+ * Jobs that waited longer than `boundS` while their flavor stayed below maxCount for the whole wait: a node they
+ * needed was not asked for in time (the promise "never let a job starve for lack of a node it should have asked
+ * for"). A job that never started waits until the horizon. `atMax` comes from `periodsAtMaxCount`.
+ */
+export function starvedJobs(
+  outcomes: readonly JobOutcome[],
+  atMax: ReadonlyArray<{ from: number; to: number }>,
+  boundS: number,
+  horizonS: number,
+): number {
+  return outcomes.filter((outcome) => {
+    const from = outcome.job.submitS;
+    const until = outcome.startS ?? horizonS;
+    if (until - from <= boundS + 1e-9) return false;
+    // The first period still running at the submit time is the only one that can overlap the wait.
+    let low = 0;
+    let high = atMax.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (atMax[mid]!.to <= from) low = mid + 1;
+      else high = mid;
+    }
+    const period = atMax[low];
+    return period === undefined || period.from > until;
+  }).length;
 }

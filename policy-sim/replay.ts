@@ -14,6 +14,8 @@ export interface ReplayOptions {
   provisionDelayS: (flavor: string, az: string) => number;
   jitterS?: number;
   random?: Random;
+  /** Epoch ms of the trace's second 0: the nodes' creation timestamps the strategies read. */
+  startEpochMs?: number;
 }
 
 export interface ReplayResult {
@@ -34,8 +36,8 @@ const total = (counts: Record<string, number>): number =>
 /**
  * Replays a trace against one strategy in virtual time, as far as it is asked to go. At every instant where
  * something happens, in this order: nodes come up and jobs end, jobs are submitted, queued jobs are placed, the
- * strategy is told about job events and evaluates if it is due, its resize is applied (and placement retried),
- * and the timeline records the result.
+ * strategy is told about job events and evaluates if it is due, its resize (PATCH) or removal by name
+ * (batch-delete) is applied and placement retried, and the timeline records the result.
  */
 export class Replay {
   private readonly pool: VirtualPool;
@@ -46,6 +48,7 @@ export class Replay {
   private readonly desired: Record<string, number> = {};
   private readonly peakNodes: Record<string, number> = {};
   private patches = 0;
+  private scaleOperations = 0;
   private nextJob = 0;
   /** The last instant replayed. */
   private reachedS = 0;
@@ -58,8 +61,13 @@ export class Replay {
       jitterS: options.jitterS,
       random: options.random,
       initialNodes: strategy.initialNodes,
+      ...(options.startEpochMs !== undefined ? { startEpochMs: options.startEpochMs } : {}),
     });
-    this.view = { flavors, snapshot: (flavor) => this.pool.snapshot(flavor) };
+    this.view = {
+      flavors,
+      snapshot: (flavor) => this.pool.snapshot(flavor),
+      occupancy: () => this.pool.occupancy(),
+    };
     this.outcomes = jobs.map((job) => ({ job, preemptions: 0 }));
     this.timeline = new TimelineRecorder(strategy.name);
     this.reversals = new Map(
@@ -103,9 +111,13 @@ export class Replay {
       reversals: reversalCounts,
       peakNodes: this.peakNodes,
       patches: this.patches,
-      scaleOperations: this.patches,
+      scaleOperations: this.scaleOperations,
       timeline: this.timeline.rows,
     };
+  }
+
+  private nodeCount(flavor: string): number {
+    return total(this.pool.snapshot(flavor).nodes);
   }
 
   private run(limitS: number, done: () => boolean): void {
@@ -125,14 +137,18 @@ export class Replay {
       if (pool.takeJobEvents() > 0) strategy.onJobEvents(t);
       if (strategy.nextWakeAt() <= t) {
         const step = strategy.evaluate(t, this.view);
-        if (step.patched) this.patches++;
+        this.patches += step.patches;
+        this.scaleOperations += step.patches + step.batchDeletes;
         Object.assign(this.desired, step.desired);
-        for (const [flavor, target] of Object.entries(step.resize)) {
-          const before = total(pool.snapshot(flavor).nodes);
-          pool.resize(flavor, target, t, strategy.scaleIn === 'idle-nodes');
-          const after = total(pool.snapshot(flavor).nodes);
-          this.reversals.get(flavor)?.record(t, before, after);
-          this.peakNodes[flavor] = Math.max(this.peakNodes[flavor] ?? 0, after);
+        const before = Object.fromEntries(
+          flavors.map((setup) => [setup.flavor, this.nodeCount(setup.flavor)]),
+        );
+        for (const [flavor, target] of Object.entries(step.resize)) pool.resize(flavor, target, t);
+        if (step.removeNodes.length > 0) pool.deleteNodes(step.removeNodes, t);
+        for (const setup of flavors) {
+          const after = this.nodeCount(setup.flavor);
+          this.reversals.get(setup.flavor)?.record(t, before[setup.flavor] ?? after, after);
+          this.peakNodes[setup.flavor] = Math.max(this.peakNodes[setup.flavor] ?? 0, after);
         }
         pool.place(t);
         if (pool.takeJobEvents() > 0) strategy.onJobEvents(t);

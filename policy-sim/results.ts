@@ -1,4 +1,4 @@
-import { jobWaits, roundFigure, unfinishedJobs, waitStats } from './metrics';
+import { jobWaits, periodsAtMaxCount, roundFigure, starvedJobs, unfinishedJobs, waitStats } from './metrics';
 import type { ReplayResult } from './replay';
 import type { ScaleInMode } from './strategies/strategy';
 import { oracleFlavor, oracleTimeline, type OracleFlavor } from './strategies/oracle';
@@ -28,7 +28,13 @@ export interface SimulationSettings {
   horizon_capped: boolean;
   start: string;
   baselines: BaselineName[];
+  /** How the policy scaled in: its `scaleIn` field, or the `--policy-scale-in` what-if that replaced it. */
   policy_scale_in: ScaleInMode;
+}
+
+/** The longest a job may wait for a node it needs: the provisioning delay (jitter included) plus one sweep. */
+export function waitBoundS(settings: SimulationSettings): number {
+  return settings.provision_delay_s + settings.provision_jitter_s + settings.sweep_seconds;
 }
 
 export interface SimulationResult {
@@ -76,7 +82,7 @@ export function simulationResult(input: SimulationResultInput): SimulationResult
   const timeline: TimelineRow[] = [];
   const waits: SimulationResult['waits'] = {};
   for (const { strategy, run } of input.runs) {
-    results.push(strategyResult(strategy, run, flavors, horizonS, oracleSeconds));
+    results.push(strategyResult(strategy, run, flavors, input.settings, oracleSeconds));
     timeline.push(...run.timeline);
     waits[strategy] = waitsByFlavor(run, flavors, horizonS);
   }
@@ -111,18 +117,22 @@ function strategyResult(
   name: StrategyName,
   run: ReplayResult,
   flavors: readonly FlavorSetup[],
-  horizonS: number,
+  settings: SimulationSettings,
   oracleSeconds: number,
 ): StrategyResult {
+  const horizonS = settings.horizon_s;
   const flavorResults: Record<string, FlavorResult> = {};
   for (const setup of flavors) {
     const outcomes = run.outcomes.filter((outcome) => outcome.job.flavor === setup.flavor);
+    const rows = run.timeline.filter((row) => row.flavor === setup.flavor && row.az === '*');
+    const atMax = periodsAtMaxCount(rows, setup.maxCount);
     flavorResults[setup.flavor] = {
       node_seconds: roundFigure(run.nodeSeconds[setup.flavor] ?? 0),
       wait_s: waitStats(jobWaits(outcomes, horizonS)),
       jobs: outcomes.length,
       preempted_jobs: run.preemptedJobs[setup.flavor] ?? 0,
       unfinished_jobs: unfinishedJobs(outcomes),
+      starved_jobs: starvedJobs(outcomes, atMax, waitBoundS(settings), horizonS),
       reversals: run.reversals[setup.flavor] ?? 0,
       peak_nodes: run.peakNodes[setup.flavor] ?? 0,
     };
@@ -139,6 +149,7 @@ function strategyResult(
     reversals: Object.values(run.reversals).reduce((sum, count) => sum + count, 0),
     preempted_jobs: Object.values(run.preemptedJobs).reduce((sum, count) => sum + count, 0),
     unfinished_jobs: unfinishedJobs(run.outcomes),
+    starved_jobs: Object.values(flavorResults).reduce((sum, figures) => sum + figures.starved_jobs, 0),
     flavors: flavorResults,
   };
 }
@@ -159,6 +170,7 @@ function oracleResult(
       jobs: jobs.filter((job) => job.flavor === setup.flavor).length,
       preempted_jobs: 0,
       unfinished_jobs: 0,
+      starved_jobs: 0,
       reversals: 0,
       peak_nodes: result.peakNodes,
     };
@@ -174,6 +186,7 @@ function oracleResult(
     reversals: 0,
     preempted_jobs: 0,
     unfinished_jobs: 0,
+    starved_jobs: 0,
     flavors: flavorResults,
   };
 }

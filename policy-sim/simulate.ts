@@ -3,6 +3,7 @@ import { checkTraceAgainstFlavors, flavorSetupsFromPolicy } from './flavor-setup
 import { Replay } from './replay';
 import { simulationResult, type SimulationResult, type SimulationSettings } from './results';
 import { deriveSeed, seededRandom } from './rng';
+import { ClusterAutoscalerStrategy } from './strategies/cluster-autoscaler';
 import { HpaStrategy } from './strategies/hpa';
 import { KedaStrategy } from './strategies/keda';
 import { oracleFlavor, traceEndS } from './strategies/oracle';
@@ -36,8 +37,9 @@ export interface SimulationOptions {
   /** Epoch ms of the trace's second 0 (default 2026-01-05T00:00:00Z, a Monday), for the policy's schedules. */
   startEpochMs?: number;
   /**
-   * How the policy's scale-in reaches the pool: `patch` (default) lowers the count and the service may remove busy
-   * nodes; `idle-nodes` is the what-if of deleting chosen idle nodes (`nodes/batch-delete`) instead.
+   * Replaces the policy's `scaleIn` for a what-if: `nodes` removes chosen idle nodes by name
+   * (`nodes/batch-delete`), `patch` lowers the count and lets the service pick the nodes, busy or not. Default:
+   * the policy's own field.
    */
   policyScaleIn?: ScaleInMode;
 }
@@ -66,7 +68,7 @@ export function simulate(
   const traceEnd = traceEndS(jobs);
   const capS = options.maxHorizonSeconds ?? traceEnd + Math.max(traceEnd, MIN_HORIZON_CAP_EXTRA_S);
   const startEpochMs = options.startEpochMs ?? DEFAULT_START_EPOCH_MS;
-  const scaleIn = options.policyScaleIn ?? 'patch';
+  const scaleIn = options.policyScaleIn ?? policy.scaleIn;
   const sweepSeconds = options.sweepSeconds ?? DEFAULT_SWEEP_SECONDS;
   const eventLatencySeconds = options.eventLatencySeconds ?? DEFAULT_EVENT_LATENCY_S;
   const jitterS = options.provisionJitterSeconds ?? 0;
@@ -81,6 +83,7 @@ export function simulate(
     if (baseline === 'static') strategies.push(new StaticStrategy(flavors, peaks));
     if (baseline === 'keda') strategies.push(new KedaStrategy(flavors));
     if (baseline === 'hpa') strategies.push(new HpaStrategy(flavors));
+    if (baseline === 'cluster-autoscaler') strategies.push(new ClusterAutoscalerStrategy(flavors));
   }
   // Every strategy runs until its last job has ended; then all, and the oracle, are measured to one horizon.
   const replays = strategies.map(
@@ -92,6 +95,7 @@ export function simulate(
         provisionDelayS: (flavor, az) => options.provisionDelayOverrides?.[flavor]?.[az] ?? delay,
         jitterS,
         random: seededRandom(deriveSeed(seed, strategy.name)),
+        startEpochMs,
       }),
   );
   const ends = replays.map((run) => run.runUntilAllEnded(capS));

@@ -18,9 +18,9 @@ export interface FlavorSetup {
 export type AzCounts = Record<string, number>;
 
 /** The strategies one run compares; `policy` is the real engine. */
-export type StrategyName = 'policy' | 'static' | 'keda' | 'hpa' | 'oracle';
-export type BaselineName = 'static' | 'keda' | 'hpa';
-export const BASELINES: readonly BaselineName[] = ['static', 'keda', 'hpa'];
+export type StrategyName = 'policy' | BaselineName | 'oracle';
+export type BaselineName = 'static' | 'keda' | 'hpa' | 'cluster-autoscaler';
+export const BASELINES: readonly BaselineName[] = ['static', 'keda', 'hpa', 'cluster-autoscaler'];
 
 /** A job's life in one strategy's replay. */
 export interface JobOutcome {
@@ -60,6 +60,8 @@ export interface FlavorResult {
   jobs: number;
   preempted_jobs: number;
   unfinished_jobs: number;
+  /** Jobs that waited longer than the provisioning delay plus one sweep while the flavor was below maxCount. */
+  starved_jobs: number;
   reversals: number;
   peak_nodes: number;
 }
@@ -77,5 +79,10 @@ export interface StrategyResult {
   reversals: number;
   preempted_jobs: number;
   unfinished_jobs: number;
+  /**
+   * Jobs that waited longer than the provisioning delay (its jitter included) plus one sweep while their flavor
+   * stayed below maxCount nodes for the whole wait: a node they needed was not asked for in time.
+   */
+  starved_jobs: number;
   flavors: Record<string, FlavorResult>;
 }

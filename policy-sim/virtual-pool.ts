@@ -1,3 +1,4 @@
+import type { NodeOccupancy, PendingJob, PoolOccupancy } from '../functions/shared/engine/occupancy';
 import { fits, freeCapacity, placeJob } from '../functions/shared/engine/placement';
 import {
   removalOrder,
@@ -17,6 +18,8 @@ export interface VirtualPoolOptions {
   random?: Random;
   /** Nodes that exist and are available at time 0. */
   initialNodes: Record<string, AzCounts>;
+  /** Epoch ms of second 0, for the nodes' creation timestamps in `occupancy` (default 0). */
+  startEpochMs?: number;
 }
 
 /** What one flavor of the pool looks like at an instant. */
@@ -27,12 +30,17 @@ export interface FlavorSnapshot {
   available: AzCounts;
   pendingUnits: number;
   runningUnits: number;
+  /** Queued and running jobs, a job spread over several nodes counted once per node (one worker each). */
+  pendingWorkers: number;
+  runningWorkers: number;
   /** Available nodes with at least one running job. */
   busyNodes: number;
 }
 
 interface VirtualNode {
   id: number;
+  /** Stable for the replay: the name a nodes listing shows and a batch-delete names. */
+  name: string;
   flavor: string;
   az: string;
   requestedS: number;
@@ -61,6 +69,8 @@ interface FlavorPool {
   queue: QueuedJob[];
   pendingUnits: number;
   runningUnits: number;
+  pendingWorkers: number;
+  runningWorkers: number;
   nodeSeconds: number;
   preempted: number;
   /** Something changed that could let a queued job start: a job queued, capacity freed or a node up. */
@@ -79,12 +89,17 @@ const FINISH_RANK = 1;
  * A ModelArts pool in virtual time: nodes per flavor and AZ that are created after a provisioning delay and removed
  * at once, and the jobs of a trace queued per flavor and placed first-fit in submit order on the free capacity
  * units of available nodes. A job needing at most one node's units goes on the first node with room; a larger job
- * takes whole free nodes. Removing a node under running jobs kills them: they are counted as preempted and go back
- * to the queue at their original place, to run again from the start.
+ * takes whole free nodes. Every node has a stable name; the pool shows its occupancy as the nodes and workloads
+ * listings would (`occupancy`), lowers a count the way the service does (`resize`: newest first, busy or not) and
+ * removes nodes by name (`deleteNodes`). Removing a node under running jobs kills them: they are counted as
+ * preempted and go back to the queue at their original place, to run again from the start.
  */
 export class VirtualPool {
   private readonly flavors = new Map<string, FlavorPool>();
+  private readonly byName = new Map<string, VirtualNode>();
   private readonly events = new EventQueue<PoolEvent>();
+  /** Cached occupancy, dropped on every change to any flavor. */
+  private occupancyCache: PoolOccupancy | undefined;
   private nextNodeId = 0;
   private jobEvents = 0;
   private ended = 0;
@@ -98,6 +113,8 @@ export class VirtualPool {
         queue: [],
         pendingUnits: 0,
         runningUnits: 0,
+        pendingWorkers: 0,
+        runningWorkers: 0,
         nodeSeconds: 0,
         preempted: 0,
         placementDue: false,
@@ -154,13 +171,11 @@ export class VirtualPool {
   }
 
   /**
-   * Resizes one flavor to `target` nodes per AZ (AZs left out keep their nodes). Scale-in removes nodes still
-   * being created first, then idle nodes, newest first, and only then nodes running jobs, the least loaded first.
-   * With `idleNodesOnly` (the evaluator deleting chosen nodes with `nodes/batch-delete` instead of lowering the
-   * count), busy nodes are never taken and an AZ keeps more nodes than asked when not enough are idle.
-   * Returns the number of jobs killed.
+   * Resizes one flavor to `target` nodes per AZ (AZs left out keep their nodes), as a count-changing PATCH does.
+   * Scale-in takes the victims the service takes (functions/shared/engine/removal-order.ts): nodes still being
+   * created first, then available ones, newest first, whether they run jobs or not. Returns the jobs killed.
    */
-  resize(flavor: string, target: AzCounts, t: number, idleNodesOnly = false): number {
+  resize(flavor: string, target: AzCounts, t: number): number {
     const pool = this.flavor(flavor);
     let killed = 0;
     for (const [az, wanted] of Object.entries(target)) {
@@ -169,18 +184,73 @@ export class VirtualPool {
       if (wanted > inAz.length) {
         for (let i = inAz.length; i < wanted; i++) this.addNode(flavor, az, t, this.delayFor(flavor, az));
       } else if (wanted < inAz.length) {
-        const candidates = removalOrder(
-          inAz,
-          (node) => removalView(node, pool.setup.unitsPerNode),
-          IDLE_FIRST,
-        );
-        const removable = idleNodesOnly ? candidates.filter((node) => node.jobs.size === 0) : candidates;
-        const victims = removable.slice(0, inAz.length - wanted);
+        const victims = removalOrder(inAz, removalView, SERVICE_CHOICE).slice(0, inAz.length - wanted);
         for (const node of victims) killed += this.removeNode(pool, node, t);
       }
     }
     pool.preempted += killed;
     return killed;
+  }
+
+  /**
+   * Removes the named nodes at once, as `nodes/batch-delete` does; names the pool does not have are ignored. A
+   * named node that runs jobs is removed all the same and its jobs are killed (counted as preempted), so a wrong
+   * choice shows. Returns the jobs killed.
+   */
+  deleteNodes(names: readonly string[], t: number): number {
+    let killed = 0;
+    for (const name of names) {
+      const node = this.byName.get(name);
+      if (node === undefined) continue;
+      const pool = this.flavor(node.flavor);
+      const jobs = this.removeNode(pool, node, t);
+      pool.preempted += jobs;
+      killed += jobs;
+    }
+    return killed;
+  }
+
+  /** Names of a flavor's nodes, in the order they were requested. */
+  nodeNames(flavor: string): string[] {
+    return this.flavor(flavor).nodes.map((node) => node.name);
+  }
+
+  /**
+   * The pool as the engine reads it from the nodes and workloads listings: every node with its phase
+   * (`Available`, or `Creating` until it is up), AZ and free and total capacity units as accelerators, busy when
+   * a job runs on it; and per flavor the queued jobs in queue order, a job larger than one node as whole nodes.
+   */
+  occupancy(): PoolOccupancy {
+    this.occupancyCache ??= this.readOccupancy();
+    return this.occupancyCache;
+  }
+
+  private readOccupancy(): PoolOccupancy {
+    const startEpochMs = this.options.startEpochMs ?? 0;
+    const nodes: NodeOccupancy[] = [];
+    const pending: Record<string, PendingJob[]> = {};
+    for (const [flavor, pool] of this.flavors) {
+      const unitsPerNode = pool.setup.unitsPerNode;
+      for (const node of pool.nodes) {
+        nodes.push({
+          name: node.name,
+          flavor,
+          az: node.az,
+          phase: node.available ? 'Available' : 'Creating',
+          prepaid: false,
+          locked: false,
+          labels: {},
+          acceleratorsTotal: unitsPerNode,
+          acceleratorsFree: node.available ? node.freeUnits : unitsPerNode,
+          busy: node.jobs.size > 0,
+          createdAt: startEpochMs + Math.round(node.requestedS * 1000),
+        });
+      }
+      if (pool.queue.length > 0) {
+        pending[flavor] = pool.queue.map((queued) => pendingJob(queued.outcome.job.units, unitsPerNode));
+      }
+    }
+    return { nodes, pending, pendingKnown: true };
   }
 
   snapshot(flavor: string): FlavorSnapshot {
@@ -211,6 +281,8 @@ export class VirtualPool {
       available,
       pendingUnits: pool.pendingUnits,
       runningUnits: pool.runningUnits,
+      pendingWorkers: pool.pendingWorkers,
+      runningWorkers: pool.runningWorkers,
       busyNodes,
     };
   }
@@ -232,6 +304,7 @@ export class VirtualPool {
 
   private changed(pool: FlavorPool, placementDue: boolean): void {
     pool.snapshot = undefined;
+    this.occupancyCache = undefined;
     if (placementDue) pool.placementDue = true;
   }
 
@@ -252,8 +325,10 @@ export class VirtualPool {
   private addNode(flavor: string, az: string, t: number, delayS: number): void {
     const pool = this.flavor(flavor);
     if (!pool.azs.includes(az)) pool.azs.push(az);
+    const id = this.nextNodeId++;
     const node: VirtualNode = {
-      id: this.nextNodeId++,
+      id,
+      name: `node-${String(id).padStart(5, '0')}`,
       flavor,
       az,
       requestedS: t,
@@ -263,6 +338,7 @@ export class VirtualPool {
       jobs: new Set(),
     };
     pool.nodes.push(node);
+    this.byName.set(node.name, node);
     this.changed(pool, node.available);
     if (!node.available) this.events.push(t + delayS, READY_RANK, { kind: 'ready', node });
   }
@@ -270,6 +346,7 @@ export class VirtualPool {
   private removeNode(pool: FlavorPool, node: VirtualNode, t: number): number {
     node.removed = true;
     pool.nodes.splice(pool.nodes.indexOf(node), 1);
+    this.byName.delete(node.name);
     pool.nodeSeconds += t - node.requestedS;
     this.changed(pool, false);
     let killed = 0;
@@ -281,6 +358,7 @@ export class VirtualPool {
         placement.node.jobs.delete(job);
       }
       pool.runningUnits -= job.outcome.job.units;
+      pool.runningWorkers -= workersOf(job.outcome.job.units, pool.setup.unitsPerNode);
       job.outcome.preemptions++;
       this.enqueue(pool, { outcome: job.outcome, order: job.order });
       this.jobEvents++;
@@ -293,6 +371,7 @@ export class VirtualPool {
     while (index > 0 && pool.queue[index - 1]!.order > queued.order) index--;
     pool.queue.splice(index, 0, queued);
     pool.pendingUnits += queued.outcome.job.units;
+    pool.pendingWorkers += workersOf(queued.outcome.job.units, pool.setup.unitsPerNode);
     this.changed(pool, true);
   }
 
@@ -303,6 +382,7 @@ export class VirtualPool {
       placement.node.jobs.delete(job);
     }
     pool.runningUnits -= job.outcome.job.units;
+    pool.runningWorkers -= workersOf(job.outcome.job.units, pool.setup.unitsPerNode);
     job.outcome.finishS = t;
     this.ended++;
     this.changed(pool, true);
@@ -345,6 +425,9 @@ export class VirtualPool {
       }
       pool.pendingUnits -= units;
       pool.runningUnits += units;
+      const workers = workersOf(units, unitsPerNode);
+      pool.pendingWorkers -= workers;
+      pool.runningWorkers += workers;
       queued.outcome.startS ??= t;
       this.events.push(running.endS, FINISH_RANK, { kind: 'finish', job: running });
       this.jobEvents++;
@@ -352,20 +435,31 @@ export class VirtualPool {
       capacity = freeCapacity(usable, unitsPerNode);
     }
     pool.queue = stillQueued;
-    if (started > 0) pool.snapshot = undefined;
+    if (started > 0) {
+      pool.snapshot = undefined;
+      this.occupancyCache = undefined;
+    }
   }
 }
 
-const IDLE_FIRST: RemovalOptions = { idleFirst: true };
+/** Nodes a job of `units` spans: one unless it needs more than one node's units. */
+function workersOf(units: number, unitsPerNode: number): number {
+  return units > unitsPerNode ? Math.ceil(units / unitsPerNode) : 1;
+}
 
-/**
- * The shared removal order with idle nodes first (functions/shared/engine/removal-order.ts): creating nodes,
- * then idle ones, then the least loaded; newest first within each group.
- */
-function removalView(node: VirtualNode, unitsPerNode: number): RemovalCandidate {
+/** A queued job as the engine reads it: its units, and the whole nodes it needs when it spans several. */
+function pendingJob(units: number, unitsPerNode: number): PendingJob {
+  const nodes = workersOf(units, unitsPerNode);
+  return nodes > 1 ? { units, nodes } : { units };
+}
+
+const SERVICE_CHOICE: RemovalOptions = { idleFirst: false };
+
+/** How the service's removal order sees a node: it does not look at what runs on it. */
+function removalView(node: VirtualNode): RemovalCandidate {
   return {
     stage: node.available ? 'available' : 'creating',
-    usedUnits: unitsPerNode - node.freeUnits,
+    usedUnits: undefined,
     requestedAt: node.requestedS,
     tiebreak: node.id,
   };

@@ -8,13 +8,20 @@
  *   bursts of 15 to 40 jobs submitted within a minute (hyper-parameter sweeps).
  * - `multi-flavor.csv`: a GPU, an NPU and a CPU flavor over 12 hours, with large multi-node jobs (2 to 16 nodes)
  *   beside single-node work.
+ * - `gpu-weeks.csv`: shaped like a real GPU cluster's trace over 14 days: mostly 1-GPU jobs with long-tailed run
+ *   times (log-normal, minutes to a week and more), some whole-node and a few multi-node jobs, arrivals following
+ *   the working day and the week, and a few bursts of short 1-GPU jobs (a sweep submitted at once). Idle GPUs
+ *   fragment: long 1-GPU jobs pin nodes that are otherwise idle.
+ * - `two-flavor-weeks.csv`: the same shape over 21 days on a GPU and an NPU flavor, the NPU jobs with Pareto run
+ *   times (a heavier tail).
  *
  * Each trace gets `<name>.policy.json`: the default policy (`default.policy.json`, tuned on these traces) limited to
- * the flavors the trace uses. `generateTrace(name, seed)` is exported for tests and benchmarks.
+ * the flavors the trace uses; so does the hand-written `demo.csv` (`demo.policy.json`). `generateTrace(name, seed)`
+ * is exported for tests and benchmarks.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatTrace, type TraceJob } from '../policy-sim/trace';
+import { formatTrace, parseTrace, type TraceJob } from '../policy-sim/trace';
 import { seededRandom, type Random } from '../policy-sim/rng';
 
 export const GPU = 'modelarts.vm.gpu.8v100';
@@ -22,6 +29,7 @@ export const NPU = 'modelarts.vm.npu.8snt9b';
 export const CPU = 'modelarts.vm.cpu.8ud';
 
 const HOUR = 3600;
+const DAY = 24 * HOUR;
 
 /**
  * Scaling rules shared by every flavor of the default policy; the bounds differ per flavor. No AZ weights: the
@@ -31,11 +39,13 @@ const HOUR = 3600;
 const DEFAULT_RULES = {
   targetUtilization: 1,
   activationUnits: 1,
+  // Double, or add 16 nodes, a minute: one PATCH brings every node a queued job spread over 16 nodes needs (the
+  // largest in these traces); with 8 a minute such a job waited a second minute for the rest of its nodes.
   scaleUp: {
     stabilizationSeconds: 0,
     policies: [
       { type: 'Percent', value: 100, periodSeconds: 60 },
-      { type: 'Nodes', value: 8, periodSeconds: 60 },
+      { type: 'Nodes', value: 16, periodSeconds: 60 },
     ],
     select: 'Max',
   },
@@ -63,7 +73,7 @@ export const DEFAULT_POLICY = {
   },
 };
 
-export const TRACE_NAMES = ['steady', 'diurnal', 'multi-flavor'] as const;
+export const TRACE_NAMES = ['steady', 'diurnal', 'multi-flavor', 'gpu-weeks', 'two-flavor-weeks'] as const;
 export type TraceName = (typeof TRACE_NAMES)[number];
 
 /** Exponentially distributed gap for a Poisson process of `ratePerS`. */
@@ -184,10 +194,102 @@ function multiFlavor(random: Random): TraceJob[] {
   return [...gpu, ...npu, ...cpu];
 }
 
+/** Pareto seconds with scale `minS` and shape `alpha` (below 1: a very heavy tail), capped, whole seconds. */
+function pareto(random: Random, minS: number, alpha: number, maxS: number): number {
+  const u = Math.max(1 - random.next(), 1e-12);
+  return Math.round(Math.min(maxS, minS / u ** (1 / alpha)));
+}
+
+/**
+ * Job shapes of a shared training cluster with 8-accelerator nodes (as in published GPU cluster traces: most jobs
+ * take one accelerator, few a whole node, very few several nodes).
+ */
+const CLUSTER_UNITS = [
+  [1, 0.72],
+  [2, 0.1],
+  [4, 0.07],
+  [8, 0.08],
+  [16, 0.02],
+  [32, 0.01],
+] as const;
+
+/**
+ * Arrivals per second of a cluster whose users work office hours: a floor at night, a peak mid-afternoon, half
+ * as many at weekends (the trace starts on a Monday).
+ */
+function workingWeek(meanPerDay: number): { peak: number; rate: (tS: number) => number } {
+  const shape = (tS: number): number => {
+    const hour = (tS / HOUR) % 24;
+    const weekend = Math.floor(tS / DAY) % 7 >= 5 ? 0.5 : 1;
+    return weekend * (0.25 + 0.75 * Math.max(0, Math.cos(((hour - 14) / 24) * 2 * Math.PI)) ** 2);
+  };
+  // The mean of shape over a week, so that meanPerDay holds on average.
+  let sum = 0;
+  const steps = 7 * 24 * 12;
+  for (let i = 0; i < steps; i++) sum += shape((i * 7 * DAY) / steps);
+  const scale = meanPerDay / DAY / (sum / steps);
+  return { peak: scale, rate: (tS) => scale * shape(tS) };
+}
+
+/** Cluster jobs of one flavor, arriving over a working week, with run times drawn by `duration`. */
+function clusterJobs(
+  random: Random,
+  flavor: string,
+  days: number,
+  perDay: number,
+  duration: (random: Random) => number,
+): TraceJob[] {
+  const { peak, rate } = workingWeek(perDay);
+  return arrivals(random, days * DAY, peak, rate).map((submitS) => ({
+    jobId: '',
+    submitS,
+    flavor,
+    units: weighted(random, CLUSTER_UNITS),
+    durationS: duration(random),
+  }));
+}
+
+/** A few sweeps a week: 10 to 30 short 1-accelerator jobs submitted within two minutes, in working hours. */
+function sweeps(random: Random, flavor: string, days: number, perWeek: number): TraceJob[] {
+  const jobs: TraceJob[] = [];
+  const count = Math.round((days / 7) * perWeek);
+  for (let i = 0; i < count; i++) {
+    const day = Math.floor(random.next() * days);
+    const startS = day * DAY + (9 + random.next() * 8) * HOUR;
+    const size = 10 + Math.floor(random.next() * 21);
+    for (let j = 0; j < size; j++) {
+      jobs.push({
+        jobId: '',
+        submitS: Math.round(startS + random.next() * 120),
+        flavor,
+        units: 1,
+        durationS: logNormal(random, 20 * 60, 0.5, 120, 3 * HOUR),
+      });
+    }
+  }
+  return jobs;
+}
+
+const LOG_NORMAL_RUN = (random: Random): number => logNormal(random, 12 * 60, 2, 60, 14 * DAY);
+
+function gpuWeeks(random: Random): TraceJob[] {
+  return [...clusterJobs(random, GPU, 14, 180, LOG_NORMAL_RUN), ...sweeps(random, GPU, 14, 2)];
+}
+
+function twoFlavorWeeks(random: Random): TraceJob[] {
+  return [
+    ...clusterJobs(random, GPU, 21, 95, LOG_NORMAL_RUN),
+    ...clusterJobs(random, NPU, 21, 30, (r) => pareto(r, 5 * 60, 0.8, 14 * DAY)),
+    ...sweeps(random, GPU, 21, 1),
+  ];
+}
+
 const GENERATORS: Record<TraceName, (random: Random) => TraceJob[]> = {
   steady,
   diurnal,
   'multi-flavor': multiFlavor,
+  'gpu-weeks': gpuWeeks,
+  'two-flavor-weeks': twoFlavorWeeks,
 };
 
 /** One synthetic trace, sorted by submit time, with job ids `<name>-00001`... in that order. */
@@ -226,6 +328,11 @@ export function policyForTrace(jobs: readonly TraceJob[]): Omit<typeof DEFAULT_P
   return { ...DEFAULT_POLICY, flavors };
 }
 
+/** A policy as the shipped files hold it: pointing editors at the policy's JSON Schema, next door. */
+export function policyFile<P extends object>(policy: P): { $schema: string } & P {
+  return { $schema: '../policy.schema.json', ...policy };
+}
+
 function writeJson(path: string, value: unknown): void {
   writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`, 'utf8');
 }
@@ -238,13 +345,16 @@ function main(argv: readonly string[]): void {
   const out = option('--out') ?? join('examples', 'traces');
   const seed = Number(option('--seed') ?? '20261123');
   mkdirSync(out, { recursive: true });
-  writeJson(join(out, 'default.policy.json'), DEFAULT_POLICY);
+  writeJson(join(out, 'default.policy.json'), policyFile(DEFAULT_POLICY));
   TRACE_NAMES.forEach((name, index) => {
     const jobs = generateTrace(name, seed + index);
     writeFileSync(join(out, `${name}.csv`), formatTrace(jobs), 'utf8');
-    writeJson(join(out, `${name}.policy.json`), policyForTrace(jobs));
+    writeJson(join(out, `${name}.policy.json`), policyFile(policyForTrace(jobs)));
     process.stdout.write(`${name}: ${jobs.length} jobs\n`);
   });
+  // The demo trace is written by hand; its policy follows the default like the others.
+  const demo = parseTrace(readFileSync(join('examples', 'traces', 'demo.csv'), 'utf8'));
+  writeJson(join(out, 'demo.policy.json'), policyForTrace(demo));
 }
 
 if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href) {

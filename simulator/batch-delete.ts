@@ -1,8 +1,8 @@
 import { BatchDeletePoolNodesRequestSchema } from '../functions/shared/modelarts/schemas';
-import { badRequest, PoolValidationError } from './errors';
+import { badRequest } from './errors';
 import { isJsonObject, type JsonObject } from './merge-patch';
 import type { NodeState } from './node-lifecycle';
-import { resourceEntryKey } from './validation';
+import { parseRequest, resourceEntryKey } from './validation';
 
 /** A node of the pool as batch-delete sees it. */
 export interface DeletableNode {
@@ -32,13 +32,7 @@ export function planBatchDelete(
   resources: readonly JsonObject[],
   poolType: 'Dedicate' | 'Logical',
 ): BatchDeletePlan {
-  const parsed = BatchDeletePoolNodesRequestSchema.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue?.path.length ? issue.path.map(String).join('.') : 'body';
-    throw new PoolValidationError(field, issue?.message ?? 'is invalid');
-  }
-  const names = parsed.data.deleteNodeNames;
+  const names = parseRequest(BatchDeletePoolNodesRequestSchema, body).deleteNodeNames;
   const byName = new Map(nodes.map((node) => [node.name, node]));
   const unknown = names.filter((name) => !byName.has(name));
   if (unknown.length > 0) throw badRequest(`node ${unknown.join(', ')} not found in the pool`);

@@ -3,6 +3,7 @@ import { PoolValidationError } from './errors';
 import type { PoolStore } from './pool-store';
 import { apiNotFound, parseBody, pathSegments, type ApiResponse } from './routes';
 import type { TransitionLog } from './transition-log';
+import { parseRequest } from './validation';
 import type { EndedStatus } from './workloads';
 
 /*
@@ -77,12 +78,7 @@ const AdvanceBody = z.strictObject({
 });
 
 function parseControlBody<S extends z.ZodType>(schema: S, text: string): z.output<S> {
-  const parsed = schema.safeParse(parseBody(text));
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const key = issue?.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
-  const field = [...(issue?.path ?? []), ...(key ? [key] : [])].map(String).join('.') || 'body';
-  throw new PoolValidationError(field, key ? 'is not a known field' : (issue?.message ?? 'is invalid'));
+  return parseRequest(schema, parseBody(text), { unknownField: 'is not a known field' });
 }
 
 export function handleControlApi(

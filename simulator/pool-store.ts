@@ -43,6 +43,7 @@ import { randomSuffix, type RandomSource } from './random';
 import type { TransitionLog } from './transition-log';
 import type { AzCapacity, PoolPhase } from './types';
 import {
+  parseRequest,
   resourceEntryKey,
   validateCreatePool,
   validateMergedResources,
@@ -209,12 +210,7 @@ export class PoolStore {
         ['workspaceId', 'labelSelector', 'status', 'parent'].includes(key),
       ),
     );
-    const parsed = ListPoolsQuerySchema.safeParse(known);
-    if (!parsed.success) {
-      const field = String(parsed.error.issues[0]?.path[0] ?? 'query');
-      throw new PoolValidationError(field, parsed.error.issues[0]?.message ?? 'is invalid');
-    }
-    const { workspaceId = '0', labelSelector, status, parent } = parsed.data;
+    const { workspaceId = '0', labelSelector, status, parent } = parseRequest(ListPoolsQuerySchema, known);
     const selector = labelSelector === undefined ? [] : parseLabelSelector(labelSelector);
     const phases =
       status === undefined

@@ -13,6 +13,7 @@ import {
   VolumeGroupNameSchema,
   type PoolType,
 } from '../functions/shared/modelarts/schemas';
+import { fieldIssues, formatFieldPath, plainMessages } from '../functions/shared/validation-issues';
 import { PoolValidationError } from './errors';
 import { isJsonObject } from './merge-patch';
 
@@ -204,7 +205,7 @@ export interface ResourceRules {
 
 /** Validates a create (POST) body; returns it with label and annotation values as strings. */
 export function validateCreatePool(body: unknown, availabilityZones: readonly string[]): CreatePoolRequest {
-  const request = parseOrThrow(CreatePoolRequest, body, []);
+  const request = parseRequest(CreatePoolRequest, body);
   const { spec } = request;
   if (spec.type === 'Dedicate' && spec.network === undefined) {
     throw new PoolValidationError('spec.network', 'is mandatory for a physical (Dedicate) pool');
@@ -221,7 +222,7 @@ export function validateCreatePool(body: unknown, availabilityZones: readonly st
 
 /** Validates the shape of a merge-patch (PATCH) body before it is merged. */
 export function validateUpdatePool(body: unknown): UpdatePoolRequest {
-  const request = parseOrThrow(UpdatePoolRequest, body, []);
+  const request = parseRequest(UpdatePoolRequest, body);
   const labels = request.metadata?.labels;
   if (labels?.['os.modelarts/workspace.id'] !== undefined) {
     const others =
@@ -240,10 +241,10 @@ export function validateUpdatePool(body: unknown): UpdatePoolRequest {
 
 /** Validates the complete `spec.resources` list of a pool after a merge patch. */
 export function validateMergedResources(resources: unknown, rules: ResourceRules): PoolResourceRequest[] {
-  const entries = parseOrThrow(
+  const entries = parseRequest(
     z.array(PoolResourceRequest).min(1, 'must list at least one flavor'),
     resources,
-    ['spec', 'resources'],
+    { prefix: ['spec', 'resources'] },
   );
   checkResourceRules(entries, rules);
   return entries;
@@ -279,27 +280,39 @@ export function resourceEntryKey(entry: { flavor: string; nodePool?: unknown }):
   return typeof entry.nodePool === 'string' ? `${entry.flavor}|${entry.nodePool}` : entry.flavor;
 }
 
-function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown, prefix: PropertyKey[]): z.output<T> {
+/** How a request's first problem is worded, in the service's style. */
+export interface RequestWording {
+  /** Path of the validated part inside the request body. */
+  prefix?: PropertyKey[];
+  /** For a field the schema does not know. @default 'is not an updatable field' */
+  unknownField?: string;
+}
+
+/**
+ * Validates a request (body or query) and throws the service's 400 for its first problem (ModelArts reports
+ * one): a missing field `is mandatory`, an unknown one as `unknownField`, the rest in plain words.
+ */
+export function parseRequest<T extends z.ZodType>(
+  schema: T,
+  input: unknown,
+  wording: RequestWording = {},
+): z.output<T> {
+  const prefix = wording.prefix ?? [];
   const result = schema.safeParse(input, {
-    error: (issue) => (issue.input === undefined ? 'is mandatory' : undefined),
+    error: (issue) =>
+      issue.input === undefined && issue.code === 'invalid_type' ? 'is mandatory' : plainMessages(issue),
   });
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  if (!issue) throw new PoolValidationError(formatPath(prefix) || 'body', 'is invalid');
+  if (!issue) throw new PoolValidationError(formatFieldPath(prefix, 'body'), 'is invalid');
   if (issue.code === 'unrecognized_keys') {
     throw new PoolValidationError(
-      formatPath([...prefix, ...issue.path, issue.keys[0] ?? '']),
-      'is not an updatable field',
+      formatFieldPath([...prefix, ...issue.path, issue.keys[0] ?? ''], 'body'),
+      wording.unknownField ?? 'is not an updatable field',
     );
   }
-  const field = formatPath([...prefix, ...issue.path]);
-  if (field === '' && !isJsonObject(input)) throw new PoolValidationError('body', 'must be a JSON object');
-  throw new PoolValidationError(field || 'body', issue.message);
-}
-
-function formatPath(path: PropertyKey[]): string {
-  return path.reduce<string>((text, key) => {
-    if (typeof key === 'number') return `${text}[${key}]`;
-    return text === '' ? String(key) : `${text}.${String(key)}`;
-  }, '');
+  if (issue.path.length === 0 && prefix.length === 0 && !isJsonObject(input))
+    throw new PoolValidationError('body', 'must be a JSON object');
+  const [first] = fieldIssues([{ ...issue, path: [...prefix, ...issue.path] }], 'body');
+  throw new PoolValidationError(first?.field ?? 'body', first?.message ?? 'is invalid');
 }

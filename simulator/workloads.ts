@@ -11,6 +11,7 @@ import {
 import { placeQueue } from '../functions/shared/engine/placement';
 import { PoolValidationError } from './errors';
 import { quantities, shareOf, unitsPerNode, type FlavorResources } from './flavor-resources';
+import { parseRequest } from './validation';
 
 /*
  * The workloads a simulated pool holds: its own job queue. A workload waits in `Queue` until placed on
@@ -86,14 +87,7 @@ export type WorkloadSubmission = z.input<typeof WorkloadSubmissionSchema>;
 export type ParsedSubmission = z.output<typeof WorkloadSubmissionSchema>;
 
 export function parseSubmission(body: unknown): ParsedSubmission {
-  const parsed = WorkloadSubmissionSchema.safeParse(body, {
-    error: (issue) => (issue.input === undefined ? 'is mandatory' : undefined),
-  });
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const key = issue?.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
-  const field = [...(issue?.path ?? []), ...(key ? [key] : [])].map(String).join('.') || 'body';
-  throw new PoolValidationError(field, key ? 'is not a submission field' : (issue?.message ?? 'is invalid'));
+  return parseRequest(WorkloadSubmissionSchema, body, { unknownField: 'is not a submission field' });
 }
 
 /**
@@ -332,12 +326,7 @@ export function listWorkloads(items: readonly Workload[], params: URLSearchParam
       .filter((key) => params.has(key))
       .map((key) => [key, params.get(key) ?? '']),
   );
-  const parsed = WorkloadQuerySchema.safeParse(single);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new PoolValidationError(String(issue?.path[0] ?? 'query'), issue?.message ?? 'is invalid');
-  }
-  const query = parsed.data;
+  const query = parseRequest(WorkloadQuerySchema, single);
   const hostIps = hostIpFilter(params);
   let selected = items.filter(
     (item) =>

@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import Table from 'cli-table3';
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import pc from 'picocolors';
 import { z } from 'zod';
 import {
@@ -9,17 +8,30 @@ import {
   type ActivityStatus,
   type StoredActivity,
 } from '../../functions/shared/store/activity-repository';
+import { decidingReason } from './deciding-reason';
+import { UsageError, parseOptions, run } from './errors';
 import {
   addTableOptions,
-  isTerminal,
-  pick,
+  positiveInteger,
+  positiveNumber,
   storeFromOptions,
   type TableOptions,
-  withExitCodes,
-} from './policy';
+} from './options';
+import {
+  type Column,
+  type OutputOptions,
+  addOutputOptions,
+  outputMode,
+  printRecords,
+  renderTable,
+  tsvLines,
+  write,
+} from './output';
 
 const DURATION = /^(\d+)(s|m|h|d)$/;
 const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+/** Most activities one query reads: DynamoDB pages them, and a table of more is not read by anyone. */
+export const MAX_LIMIT = 10_000;
 
 /** `--since` as an ISO time or a look-back such as `30m`, `2h`, `7d`. */
 export function parseSince(value: string, now: number = Date.now()): string {
@@ -28,16 +40,19 @@ export function parseSince(value: string, now: number = Date.now()): string {
     return new Date(now - Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS]).toISOString();
   const parsed = Date.parse(value);
   if (Number.isNaN(parsed))
-    throw new InvalidArgumentError('must be an ISO time or a look-back like 30m, 2h, 7d');
+    throw new UsageError(`--since ${value}: must be an ISO time or a look-back like 30m, 2h, 7d`);
   return new Date(parsed).toISOString();
 }
 
 const ActivitiesOptionsSchema = z.object({
-  pool: z.string().min(1, '--pool must not be empty').optional(),
+  pool: z.string().min(1).optional(),
   since: z.string().optional(),
   follow: z.boolean(),
-  json: z.boolean(),
-  limit: z.number().int().positive().max(10_000),
+  limit: z
+    .number()
+    .int()
+    .positive()
+    .max(MAX_LIMIT, `at most ${MAX_LIMIT} activities are read at once (use --since to go further back)`),
   interval: z.number().positive(),
 });
 
@@ -63,112 +78,124 @@ function change(activity: StoredActivity): string {
   return `${size(activity.before)} → ${size(activity.after)}`;
 }
 
-const HEAD = ['at', 'pool', 'flavor', 'status', 'nodes', 'demand', 'reason'];
+export const ACTIVITY_COLUMNS: readonly Column<StoredActivity>[] = [
+  { header: 'at', value: (activity) => activity.at },
+  { header: 'pool', value: (activity) => activity.pool },
+  { header: 'flavor', value: (activity) => activity.flavor },
+  {
+    header: 'status',
+    value: (activity) => activity.status,
+    color: (text, activity) => STATUS_COLORS[activity.status](text),
+  },
+  { header: 'nodes', value: change },
+  {
+    header: 'demand',
+    value: (activity) => (activity.demandUnits !== undefined ? String(activity.demandUnits) : ''),
+  },
+  {
+    header: 'reason',
+    value: (activity) => decidingReason(activity.reasons, activity.errorMessage),
+    wrap: true,
+  },
+];
 
-function cells(activity: StoredActivity): string[] {
-  return [
-    activity.at,
-    activity.pool,
-    activity.flavor,
-    activity.status,
-    change(activity),
-    activity.demandUnits !== undefined ? String(activity.demandUnits) : '',
-    activity.errorMessage ?? activity.reasons[activity.reasons.length - 1] ?? '',
-  ];
+/** What an operator reads of a record: everything but the storage keys. */
+function record(activity: StoredActivity): Record<string, unknown> {
+  const { sk: _sk, day: _day, expiresAt: _expiresAt, ...rest } = activity;
+  return { ...rest, reason: decidingReason(activity.reasons, activity.errorMessage) };
 }
 
-function positiveInteger(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number <= 0) throw new InvalidArgumentError('must be a positive integer');
-  return number;
-}
+const EXAMPLES = `
+The reason column is the rule that decided the count (a failure's error, a hold such as stale depth, a clamp
+to maxCount, ...), not the summary line of the trail; -o json has the whole trail in "reasons".
 
-function positiveNumber(value: string): number {
-  const number = Number(value);
-  if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError('must be a number above 0');
-  return number;
-}
-
-/** Writes activities oldest first: JSON lines, a table on a terminal, tab-separated lines otherwise. */
-function print(activities: readonly StoredActivity[], json: boolean, asTable: boolean): void {
-  if (json) {
-    for (const activity of activities) {
-      const { sk: _sk, day: _day, expiresAt: _expiresAt, ...record } = activity;
-      process.stdout.write(`${JSON.stringify(record)}\n`);
-    }
-    return;
-  }
-  if (!isTerminal()) {
-    for (const activity of activities) process.stdout.write(`${cells(activity).join('\t')}\n`);
-    return;
-  }
-  if (!asTable) {
-    for (const activity of activities) {
-      const row = cells(activity);
-      row[3] = STATUS_COLORS[activity.status](row[3]!);
-      process.stdout.write(`${row.filter((cell) => cell !== '').join('  ')}\n`);
-    }
-    return;
-  }
-  const table = new Table({
-    head: HEAD.map((cell) => pc.bold(cell)),
-    wordWrap: true,
-    colWidths: [26, 24, 26, 12, 20, 8, 48],
-  });
-  for (const activity of activities) {
-    const row = cells(activity);
-    row[3] = STATUS_COLORS[activity.status](row[3]!);
-    table.push(row);
-  }
-  process.stdout.write(`${table.toString()}\n`);
-}
+Examples:
+  $ pool-autoscaler activities --since 2h
+  $ pool-autoscaler activities --pool P --follow
+  $ pool-autoscaler activities --pool P -o json | jq '.[] | select(.status == "Failed")'`;
 
 export function registerActivitiesCommand(program: Command): void {
-  addTableOptions(
-    program
-      .command('activities')
-      .description(
-        'Show what the autoscaler decided and did (decisions, PATCHes, skips, failures), oldest first',
-      )
-      .option('--pool <pool>', 'only this pool (default: every pool)')
-      .option('--since <time>', 'ISO time or look-back like 30m, 2h, 7d (default: the last 24 h)')
-      .option('--follow', 'keep printing new activities until Ctrl-C', false)
-      .option('--json', 'one JSON object per line', false)
-      .option('--limit <n>', 'most activities to read per query', positiveInteger, 200)
-      .option('--interval <seconds>', 'with --follow: seconds between queries', positiveNumber, 2),
-  ).action(async (raw: TableOptions & Record<string, unknown>) =>
-    withExitCodes(async () => {
-      const options = ActivitiesOptionsSchema.parse(raw);
-      const repository = new ActivityRepository(storeFromOptions(pick(raw)), { retentionDays: 30 });
-      const read = (since: string | undefined): Promise<StoredActivity[]> =>
-        options.pool
-          ? repository.listByPool(options.pool, { limit: options.limit, ...(since ? { since } : {}) })
-          : repository.listRecent(Date.now(), { limit: options.limit, ...(since ? { since } : {}) });
+  addOutputOptions(
+    addTableOptions(
+      program
+        .command('activities')
+        .description(
+          'Show what the autoscaler decided and did (decisions, PATCHes, skips, failures), oldest first',
+        )
+        .option('--pool <pool>', 'only this pool (default: every pool)')
+        .option('--since <time>', 'ISO time or look-back like 30m, 2h, 7d (default: the last 24 h)')
+        .option(
+          '--follow',
+          'keep printing new activities until Ctrl-C (-o json: one JSON object per line)',
+          false,
+        )
+        .option('--limit <n>', `most activities to read per query, up to ${MAX_LIMIT}`, positiveInteger, 200)
+        .option('--interval <seconds>', 'with --follow: seconds between queries', positiveNumber, 2)
+        .addHelpText('after', EXAMPLES),
+    ),
+  ).action(async (raw: TableOptions & OutputOptions & Record<string, unknown>, command: Command) =>
+    run(command, async () => {
+      const options = parseOptions(ActivitiesOptionsSchema, raw);
+      const mode = outputMode(raw);
       const since = options.since !== undefined ? parseSince(options.since) : undefined;
+      const repository = new ActivityRepository(storeFromOptions(raw), { retentionDays: 30 });
+      const read = (from: string | undefined): Promise<StoredActivity[]> =>
+        options.pool
+          ? repository.listByPool(options.pool, { limit: options.limit, ...(from ? { since: from } : {}) })
+          : repository.listRecent(Date.now(), { limit: options.limit, ...(from ? { since: from } : {}) });
       const first = (await read(since)).reverse();
-      print(first, options.json, !options.follow);
-      if (!isTerminal() || options.json || options.follow) {
-        // nothing more to say
-      } else if (first.length === 0) {
-        process.stdout.write(`${pc.dim('no activities')}\n`);
+      if (!options.follow) {
+        printRecords(mode, {
+          columns: ACTIVITY_COLUMNS,
+          rows: first,
+          json: record,
+          empty: 'No activities found',
+        });
+        return;
       }
-      if (!options.follow) return;
-
-      const seen = new Set(first.map((activity) => activity.sk));
-      let cursor = first[first.length - 1]?.sk ?? since ?? new Date(Date.now() - 60_000).toISOString();
-      let stopped = false;
-      const stop = (): void => {
-        stopped = true;
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      while (!stopped) {
-        await sleep(options.interval * 1000);
-        const fresh = (await read(cursor)).reverse().filter((activity) => !seen.has(activity.sk));
-        for (const activity of fresh) seen.add(activity.sk);
-        print(fresh, options.json, false);
-        cursor = fresh[fresh.length - 1]?.sk ?? cursor;
-      }
+      await follow(mode, first, read, options.interval, since);
     }),
   );
+}
+
+/** Prints what is there, then every new activity as it is recorded, until SIGINT or SIGTERM. */
+async function follow(
+  mode: ReturnType<typeof outputMode>,
+  first: StoredActivity[],
+  read: (from: string | undefined) => Promise<StoredActivity[]>,
+  intervalSeconds: number,
+  since: string | undefined,
+): Promise<void> {
+  let header = true;
+  const print = (activities: readonly StoredActivity[]): void => {
+    if (mode === 'json') {
+      for (const activity of activities) write(JSON.stringify(record(activity)));
+      return;
+    }
+    if (activities.length === 0 && !header) return;
+    if (mode === 'tsv') write(tsvLines(ACTIVITY_COLUMNS, activities, header).join('\n'));
+    else if (activities.length > 0) write(renderTable(ACTIVITY_COLUMNS, activities));
+    header = false;
+  };
+  print(first);
+  const seen = new Set(first.map((activity) => activity.sk));
+  let cursor = first[first.length - 1]?.sk ?? since ?? new Date(Date.now() - 60_000).toISOString();
+  let stopped = false;
+  const stop = (): void => {
+    stopped = true;
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    while (!stopped) {
+      await sleep(intervalSeconds * 1000);
+      const fresh = (await read(cursor)).reverse().filter((activity) => !seen.has(activity.sk));
+      for (const activity of fresh) seen.add(activity.sk);
+      print(fresh);
+      cursor = fresh[fresh.length - 1]?.sk ?? cursor;
+    }
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
 }

@@ -5,6 +5,7 @@ import {
   EndpointHostsSchema,
   HUAWEI_CLOUD_MODELARTS_HOSTS,
 } from '../../functions/shared/endpoint-allowlist';
+import { parseFields } from '../../functions/shared/validation-issues';
 
 export interface EndpointAllowlistOptions {
   endpointHosts?: string[];
@@ -17,8 +18,9 @@ export function endpointHostsOption(): Option {
     '--endpoint-hosts <patterns>',
     `comma-separated host patterns a policy's endpoint must match, * standing for one label (default: ${ENV.modelArtsEndpointHosts}, else ${HUAWEI_CLOUD_MODELARTS_HOSTS.join(',')})`,
   ).argParser((value: string) => {
-    const parsed = EndpointHostsSchema.safeParse(value);
-    if (!parsed.success) throw new InvalidArgumentError(parsed.error.issues[0]?.message ?? 'invalid');
+    const parsed = parseFields(EndpointHostsSchema, value);
+    if (!parsed.success)
+      throw new InvalidArgumentError(parsed.issues.map((issue) => issue.message).join('; '));
     return parsed.data;
   });
 }

@@ -1,50 +1,45 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import pc from 'picocolors';
-import { z } from 'zod';
-import { isHttpsOrLoopbackUrl } from '../../functions/shared/endpoint-url';
 import type { Decision, FlavorDecision, FlavorSize } from '../../functions/shared/engine';
-import {
-  CredentialEnv,
-  type ModelArtsCredentials,
-  ModelArtsClient,
-  TokenCredentials,
-  credentialsFromEnv,
-} from '../../functions/shared/modelarts';
+import { CredentialEnv, ModelArtsClient } from '../../functions/shared/modelarts';
 import { type EvaluationResult, PoolEvaluator } from '../../functions/shared/pipeline/evaluate-pool';
 import type { PipelineTelemetry } from '../../functions/shared/pipeline/telemetry';
 import {
   DEFAULT_EVALUATION_SETTINGS,
   type PipelineDependencies,
 } from '../../functions/shared/pipeline/types';
+import { decidingReason } from './deciding-reason';
 import {
-  EXIT,
-  addTableOptions,
-  fail,
-  isTerminal,
-  pick,
-  storeFromOptions,
+  type EndpointAllowlistOptions,
+  allowLoopbackOption,
+  endpointAllowlistFrom,
+  endpointHostsOption,
+} from './endpoint-options';
+import { EXIT, fail, run } from './errors';
+import {
+  type ModelArtsOptions,
   type TableOptions,
-  withExitCodes,
-} from './policy';
-import { allowLoopbackOption, endpointAllowlistFrom, endpointHostsOption } from './endpoint-options';
-
-const EvaluateOptionsSchema = z.object({
-  pool: z.string({ error: '--pool is required' }).min(1, '--pool must not be empty'),
-  dryRun: z.boolean(),
-  json: z.boolean(),
-  modelartsEndpoint: z
-    .url({ error: '--modelarts-endpoint must be a URL' })
-    .refine(isHttpsOrLoopbackUrl, { message: '--modelarts-endpoint must be https (http only for loopback)' })
-    .optional(),
-  projectId: z.string().min(1).optional(),
-  token: z.string().min(1).optional(),
-  timeout: z.number().positive(),
-  endpointHosts: z.array(z.string()).optional(),
-  allowLoopback: z.boolean().optional(),
-});
+  addModelArtsOptions,
+  addPoolOption,
+  addTableOptions,
+  credentialsOf,
+  endpointOf,
+  poolFrom,
+  storeFromOptions,
+  timeoutMsOf,
+} from './options';
+import {
+  type Column,
+  type OutputOptions,
+  addOutputOptions,
+  isTerminal,
+  outputMode,
+  printRecords,
+  write,
+} from './output';
 
 /** An evaluation from the command line reports through its output, not through metrics. */
 const silentTelemetry: PipelineTelemetry = {
@@ -69,7 +64,12 @@ function flavorLines(flavor: FlavorDecision, color: boolean): string[] {
   const paint = (text: string, fn: (s: string) => string): string => (color ? fn(text) : text);
   const moved = flavor.before.count !== flavor.after.count;
   const head = `${paint(flavor.flavor, pc.bold)}: ${size(flavor.before)}${moved ? ` → ${paint(size(flavor.after), pc.cyan)}` : ''}  [${flavor.outcome}]  desired ${flavor.desired}, demand ${flavor.demandUnits} units`;
-  return [head, ...flavor.reasons.map((reason) => `    - ${reason}`)];
+  const decided = decidingReason(flavor.reasons);
+  return [
+    head,
+    `    decided by: ${paint(decided, pc.bold)}`,
+    ...flavor.reasons.map((reason) => `    - ${reason}`),
+  ];
 }
 
 /** The decision as a person reads it: outcome, pool-level reasons, then each flavor with its reason trail. */
@@ -100,59 +100,69 @@ export function formatEvaluation(result: EvaluationResult, dryRun: boolean, colo
   return `${lines.join('\n')}\n`;
 }
 
-function credentialsFor(token: string | undefined): ModelArtsCredentials {
-  return token ? new TokenCredentials(token) : credentialsFromEnv(process.env).credentials;
+interface FlavorRow {
+  pool: string;
+  status: string;
+  flavor: FlavorDecision;
 }
 
+const FLAVOR_COLUMNS: readonly Column<FlavorRow>[] = [
+  { header: 'pool', value: (row) => row.pool },
+  { header: 'status', value: (row) => row.status },
+  { header: 'flavor', value: (row) => row.flavor.flavor },
+  { header: 'outcome', value: (row) => row.flavor.outcome },
+  { header: 'before', value: (row) => size(row.flavor.before) },
+  { header: 'after', value: (row) => size(row.flavor.after) },
+  { header: 'desired', value: (row) => String(row.flavor.desired) },
+  { header: 'demand', value: (row) => String(row.flavor.demandUnits) },
+  { header: 'reason', value: (row) => decidingReason(row.flavor.reasons), wrap: true },
+];
+
+type EvaluateOptions = TableOptions &
+  ModelArtsOptions &
+  OutputOptions &
+  EndpointAllowlistOptions & { pool?: string; dryRun: boolean };
+
+const EXAMPLES = `
+The endpoint is --endpoint, else MODELARTS_ENDPOINT, else the policy's endpoint; credentials come from
+HUAWEICLOUD_SDK_AK/SK (or HUAWEICLOUD_SDK_TOKEN, or --token). A dry run sends no PATCH and leaves the pool's
+failure back-off as it was, whatever happens.
+
+Examples:
+  $ pool-autoscaler evaluate --pool P --dry-run
+  $ pool-autoscaler evaluate --pool P --dry-run -o json | jq '.decision.flavors[].reasons'`;
+
 export function registerEvaluateCommand(program: Command): void {
-  addTableOptions(
-    program
-      .command('evaluate')
-      .description(
-        'Evaluate one pool now the way the evaluator does (policy and depth from the tables, the pool from ModelArts) and explain the decision; with --dry-run nothing is sent',
-      )
-      .option('--pool <pool>', 'pool name (required)')
-      .option('--dry-run', 'decide and record, but send no PATCH', false)
-      .option('--json', 'print the evaluation result as JSON', false)
-      .option(
-        '--modelarts-endpoint <url>',
-        "ModelArts endpoint (default: MODELARTS_ENDPOINT, else the policy's endpoint)",
-      )
-      .option(
-        '--project-id <id>',
-        `project id (default: ${CredentialEnv.projectId}, else the policy's projectId)`,
-      )
-      .option('--token <token>', `IAM token instead of ${CredentialEnv.ak}/${CredentialEnv.sk}`)
-      .option(
-        '--timeout <ms>',
-        'per-request timeout',
-        (value: string) => {
-          const number = Number(value);
-          if (!Number.isFinite(number) || number <= 0)
-            throw new InvalidArgumentError('must be a number above 0');
-          return number;
-        },
-        10_000,
-      )
+  addOutputOptions(
+    addModelArtsOptions(
+      addTableOptions(
+        addPoolOption(
+          program
+            .command('evaluate')
+            .description(
+              'Evaluate one pool now the way the evaluator does (policy and depth from the tables, the pool from ModelArts) and explain the decision; with --dry-run nothing is sent',
+            ),
+        ).option('--dry-run', 'decide and record, but send no PATCH', false),
+      ),
+      { endpointRequired: false },
+    )
       .addOption(endpointHostsOption())
-      .addOption(allowLoopbackOption()),
-  ).action(async (raw: TableOptions & Record<string, unknown>) =>
-    withExitCodes(async () => {
-      const parsed = EvaluateOptionsSchema.safeParse(raw);
-      if (!parsed.success)
-        throw new InvalidArgumentError(parsed.error.issues[0]?.message ?? 'invalid options');
-      const options = parsed.data;
-      const credentials = credentialsFor(options.token);
-      const endpointOverride = options.modelartsEndpoint ?? process.env.MODELARTS_ENDPOINT;
+      .addOption(allowLoopbackOption())
+      .addHelpText('after', EXAMPLES),
+  ).action(async (options: EvaluateOptions, command: Command) =>
+    run(command, async () => {
+      const pool = poolFrom(undefined, options.pool);
+      const endpointOverride = endpointOf(options);
+      const credentials = credentialsOf(options);
       const projectIdOverride = options.projectId ?? process.env[CredentialEnv.projectId];
       const deps: PipelineDependencies = {
-        store: storeFromOptions(pick(raw)),
+        store: storeFromOptions(options),
         modelArts: async (target, hooks) =>
           new ModelArtsClient({
             endpoint: target.endpoint,
             projectId: target.projectId,
             credentials,
-            timeoutMs: options.timeout,
+            timeoutMs: timeoutMsOf(options),
             ...hooks,
           }),
         clock: Date.now,
@@ -168,13 +178,21 @@ export function registerEvaluateCommand(program: Command): void {
         },
       };
       const result = await new PoolEvaluator(deps).evaluate({
-        pool: options.pool,
+        pool,
         trigger: 'operator (cli evaluate)',
         ...(options.dryRun ? { dryRun: true } : {}),
       });
-      if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-      else process.stdout.write(formatEvaluation(result, options.dryRun, isTerminal()));
-      if (result.status === 'NoPolicy') fail(`no policy for pool ${options.pool}`, EXIT.notFound);
+      const mode = outputMode(options);
+      if (mode === 'json') write(JSON.stringify(result, null, 2));
+      else if (mode === 'table') write(formatEvaluation(result, options.dryRun, isTerminal()));
+      else
+        printRecords(mode, {
+          columns: FLAVOR_COLUMNS,
+          rows: (result.decision?.flavors ?? []).map((flavor) => ({ pool, status: result.status, flavor })),
+          json: (row) => row,
+          empty: formatEvaluation(result, options.dryRun, false).trimEnd(),
+        });
+      if (result.status === 'NoPolicy') fail(`no policy for pool ${pool}`, EXIT.notFound);
       else if (FAILED_STATUSES.has(result.status)) fail(`evaluation ended ${result.status}`);
     }),
   );

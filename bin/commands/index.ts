@@ -5,6 +5,8 @@ import { registerPoolCommand } from './pool';
 import { registerPolicyCommand } from './policy';
 import { registerActivitiesCommand } from './activities';
 import { registerEvaluateCommand } from './evaluate';
+import { registerEventCommand } from './event';
+import { registerLocalCommand } from './local';
 
 /** Each command module adds its commands to the program; one line per module below. */
 const registrations: Array<(program: Command) => void> = [
@@ -14,6 +16,8 @@ const registrations: Array<(program: Command) => void> = [
   registerPolicyCommand,
   registerActivitiesCommand,
   registerEvaluateCommand,
+  registerEventCommand,
+  registerLocalCommand,
 ];
 
 export function registerCommands(program: Command): void {

@@ -1,335 +1,425 @@
-import { readFile } from 'node:fs/promises';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import Table from 'cli-table3';
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import pc from 'picocolors';
-import { z } from 'zod';
-import { ConfigError, ENV } from '../../functions/shared/config';
-import type { EndpointAllowlist } from '../../functions/shared/endpoint-allowlist';
-import { isHttpsOrLoopbackUrl } from '../../functions/shared/endpoint-url';
-import { PolicyValidationError, parsePolicy } from '../../functions/shared/engine';
-import { type StoreContext, createDocumentClient } from '../../functions/shared/store/document-client';
+import { policyJsonSchema } from '../../functions/shared/engine';
 import {
-  POLICY_BOOKKEEPING_ATTRIBUTES,
   PolicyNotFoundError,
   PolicyRepository,
   PolicyVersionConflictError,
   type StoredPolicy,
 } from '../../functions/shared/store/policy-repository';
 import {
-  TABLES,
-  TABLE_KEYS,
-  type TableNames,
-  tableNamesWithPrefix,
-} from '../../functions/shared/store/tables';
-import {
   type EndpointAllowlistOptions,
   allowLoopbackOption,
   endpointAllowlistFrom,
   endpointHostsOption,
 } from './endpoint-options';
+import { EXIT, InputError, describeError, fail, run } from './errors';
+import { STDIN, jsonFilesOf } from './input-files';
+import {
+  addTableOptions,
+  addPoolOption,
+  poolFrom,
+  storeFromOptions,
+  wholeNumber,
+  type TableOptions,
+} from './options';
+import {
+  type Column,
+  type OutputOptions,
+  addOutputOptions,
+  isoTime,
+  outputMode,
+  paint,
+  printRecords,
+  write,
+} from './output';
+import { type DocumentChange, diffDocuments, formatChange } from './policy-diff';
+import { type PolicyDocument, readPolicyDocument } from './policy-documents';
 
-/** Exit codes of the operator commands, documented in the README. */
-export const EXIT = { ok: 0, failed: 1, conflict: 3, notFound: 4 } as const;
+type CommonOptions = TableOptions & OutputOptions;
 
-/** Reports an error on stderr and sets the exit code, so scripts can tell the cases apart. */
-export function fail(message: string, code: number = EXIT.failed): void {
-  process.stderr.write(`${process.stderr.isTTY ? pc.red('error') : 'error'}: ${message}\n`);
-  process.exitCode = code;
-}
-
-/** Colors and tables only when a person is reading. */
-export function isTerminal(): boolean {
-  return process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
-}
-
-const TableOptionsSchema = z.object({
-  tablePrefix: z.string().min(1, '--table-prefix must not be empty').optional(),
-  region: z.string().min(1, '--region must not be empty').optional(),
-  endpointUrl: z
-    .url({ error: '--endpoint-url must be a URL, e.g. http://127.0.0.1:8000' })
-    .refine(isHttpsOrLoopbackUrl, { message: '--endpoint-url must be https (http only for loopback)' })
-    .optional(),
-});
-export type TableOptions = z.infer<typeof TableOptionsSchema>;
-
-/** Adds `--table-prefix`, `--region` and `--endpoint-url` to a command. */
-export function addTableOptions(command: Command): Command {
-  return command
-    .option(
-      '--table-prefix <prefix>',
-      'physical table names are <prefix>Policies, <prefix>Activities, ... (default: POOL_AUTOSCALER_TABLE_PREFIX, else local-); the variables POLICIES_TABLE, ACTIVITIES_TABLE, ... name tables one by one',
-    )
-    .option('--region <region>', 'AWS region of the tables (default: AWS_REGION)')
-    .option('--endpoint-url <url>', 'DynamoDB endpoint, e.g. http://127.0.0.1:8000 for DynamoDB Local');
-}
-
-/** Table names: the per-table variables the Lambdas use win over the prefix. */
-export function tableNamesFrom(options: TableOptions, env: NodeJS.ProcessEnv = process.env): TableNames {
-  const names = tableNamesWithPrefix(options.tablePrefix ?? env.POOL_AUTOSCALER_TABLE_PREFIX ?? 'local-');
-  for (const key of TABLE_KEYS) {
-    const fromEnv = env[TABLES[key].envVar];
-    if (fromEnv) names[key] = fromEnv;
-  }
-  return names;
-}
-
-function isLoopback(url: string): boolean {
-  return ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);
-}
-
-/** The store the commands read and write; DynamoDB Local needs no real credentials. */
-export function storeFromOptions(raw: unknown, env: NodeJS.ProcessEnv = process.env): StoreContext {
-  const parsed = TableOptionsSchema.safeParse(raw);
-  if (!parsed.success) throw new InvalidArgumentError(parsed.error.issues[0]?.message ?? 'invalid options');
-  const options = parsed.data;
-  const endpoint = options.endpointUrl ?? env[ENV.dynamoDbEndpoint];
-  const local = endpoint !== undefined && isLoopback(endpoint);
-  const client = new DynamoDBClient({
-    region: options.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
-    ...(endpoint ? { endpoint } : {}),
-    ...(local && !env.AWS_ACCESS_KEY_ID
-      ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-      : {}),
-    maxAttempts: 3,
-  });
-  return { doc: createDocumentClient(client), tables: tableNamesFrom(options, env) };
-}
-
-/** Reads a policy file; a `version` in it (as `policy get` prints) becomes the expected version. */
-export async function readPolicyFile(
-  file: string,
-  endpointAllowlist: EndpointAllowlist,
-): Promise<{ document: Record<string, unknown> & { pool: string }; version: number | undefined }> {
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(file, 'utf8'));
-  } catch (error) {
-    throw new PolicyFileError(`${file}: ${(error as Error).message}`);
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new PolicyFileError(`${file}: a policy is a JSON object`);
-  }
-  const { version, ...rest } = json as Record<string, unknown>;
-  const document = Object.fromEntries(
-    Object.entries(rest).filter(
-      ([key]) => !(POLICY_BOOKKEEPING_ATTRIBUTES as readonly string[]).includes(key),
-    ),
-  );
-  parsePolicy(document, { endpointAllowlist });
-  return {
-    document: document as Record<string, unknown> & { pool: string },
-    version: typeof version === 'number' ? version : undefined,
-  };
-}
-
-export class PolicyFileError extends Error {
-  override readonly name = 'PolicyFileError';
-}
-
-function expectedVersion(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 0) throw new InvalidArgumentError('must be an integer >= 0');
-  return number;
-}
-
-function printPolicy(policy: StoredPolicy): void {
-  const item = { ...policy.document, version: policy.version, updatedAt: policy.updatedAt };
-  process.stdout.write(`${JSON.stringify(item, null, 2)}\n`);
+/** `--endpoint-hosts` and `--allow-loopback`: where a policy's endpoint may point (the deployment's allowlist). */
+function addAllowlistOptions(command: Command): Command {
+  return command.addOption(endpointHostsOption()).addOption(allowLoopbackOption());
 }
 
 function flavorSummary(document: Record<string, unknown>): string {
   const flavors = document.flavors;
   if (typeof flavors !== 'object' || flavors === null) return '';
   return Object.entries(flavors as Record<string, { minCount?: unknown; maxCount?: unknown }>)
-    .map(([flavor, rules]) => `${flavor} ${String(rules.minCount ?? '?')}..${String(rules.maxCount ?? '?')}`)
+    .map(([flavor, rules]) => `${flavor} ${String(rules.minCount ?? 1)}..${String(rules.maxCount ?? '?')}`)
     .join(', ');
 }
 
-function printList(policies: readonly StoredPolicy[], json: boolean): void {
-  if (json) {
-    for (const policy of policies) {
-      process.stdout.write(
-        `${JSON.stringify({ ...policy.document, version: policy.version, updatedAt: policy.updatedAt })}\n`,
-      );
-    }
-    return;
-  }
-  const rows = policies.map((policy) => {
-    const enabled = policy.document.enabled !== false;
-    const dryRun = policy.document.dryRun === true;
-    return [
-      policy.pool,
-      enabled ? 'enabled' : 'paused',
-      dryRun ? 'dry run' : 'live',
-      flavorSummary(policy.document),
-      String(policy.version),
-      new Date(policy.updatedAt).toISOString(),
-    ];
+/** A stored policy as `policy get` prints it: the document, then its version and last write. */
+function printable(policy: StoredPolicy): Record<string, unknown> {
+  return { ...policy.document, version: policy.version, updatedAt: isoTime(policy.updatedAt) };
+}
+
+const POLICY_COLUMNS: readonly Column<StoredPolicy>[] = [
+  { header: 'pool', value: (policy) => policy.pool },
+  {
+    header: 'state',
+    value: (policy) => (policy.document.enabled === false ? 'paused' : 'enabled'),
+    color: (text) => (text === 'enabled' ? pc.green(text) : pc.yellow(text)),
+  },
+  { header: 'mode', value: (policy) => (policy.document.dryRun === true ? 'dry run' : 'live') },
+  { header: 'flavors (min..max)', value: (policy) => flavorSummary(policy.document), wrap: true },
+  { header: 'version', value: (policy) => String(policy.version) },
+  { header: 'updated', value: (policy) => isoTime(policy.updatedAt) },
+];
+
+function printPolicies(mode: ReturnType<typeof outputMode>, policies: readonly StoredPolicy[]): void {
+  printRecords(mode, {
+    columns: POLICY_COLUMNS,
+    rows: policies,
+    json: printable,
+    empty: 'No policies found',
   });
-  const head = ['pool', 'state', 'mode', 'flavors (min..max)', 'version', 'updated'];
-  if (!isTerminal()) {
-    process.stdout.write(`${[head, ...rows].map((row) => row.join('\t')).join('\n')}\n`);
-    return;
+}
+
+/** What `policy apply` did, or would do, with one file. */
+interface ApplyResult {
+  file: string;
+  pool: string;
+  action: 'created' | 'configured' | 'unchanged' | 'conflict';
+  version: number;
+  changes: DocumentChange[];
+  error?: string;
+}
+
+const APPLY_VERBS = {
+  created: ['created', 'would be created'],
+  configured: ['configured', 'would be configured'],
+  unchanged: ['unchanged', 'unchanged'],
+  conflict: ['not applied', 'not applied'],
+} as const;
+
+function applyLines(result: ApplyResult, dryRun: boolean): string[] {
+  const verb = APPLY_VERBS[result.action][dryRun ? 1 : 0];
+  const version = result.action === 'conflict' ? '' : ` (version ${result.version})`;
+  return [
+    `policy ${result.pool} ${verb}${version}  ${paint(result.file, pc.dim)}`,
+    ...result.changes.map((change) => {
+      const line = `    ${formatChange(change)}`;
+      if (change.kind === 'added') return paint(line, pc.green);
+      if (change.kind === 'removed') return paint(line, pc.red);
+      return paint(line, pc.yellow);
+    }),
+  ];
+}
+
+/** Reads every file first: one bad file (or two files of one pool) stops the apply before anything is written. */
+async function readAll(
+  paths: readonly string[],
+  endpointAllowlist: ReturnType<typeof endpointAllowlistFrom>,
+): Promise<PolicyDocument[]> {
+  const files = (await Promise.all(paths.map(jsonFilesOf))).flat();
+  const documents: PolicyDocument[] = [];
+  const problems: string[] = [];
+  for (const file of files) {
+    try {
+      documents.push(await readPolicyDocument(file, endpointAllowlist));
+    } catch (error) {
+      problems.push(describeError(error).message);
+    }
   }
-  const table = new Table({ head: head.map((cell) => pc.bold(cell)) });
-  for (const row of rows) {
-    table.push(
-      row.map((cell, index) =>
-        index === 1 ? (cell === 'enabled' ? pc.green(cell) : pc.yellow(cell)) : cell,
-      ),
+  const byPool = new Map<string, string>();
+  for (const document of documents) {
+    const other = byPool.get(document.document.pool);
+    if (other !== undefined)
+      problems.push(`${document.source}: pool ${document.document.pool} is also in ${other}`);
+    byPool.set(document.document.pool, document.source);
+  }
+  if (problems.length > 0)
+    throw new InputError(
+      problems.length === 1 ? 'policy apply' : `policy apply, ${problems.length} problems`,
+      `nothing was written\n${problems.join('\n')}`,
     );
-  }
-  process.stdout.write(`${table.toString()}\n`);
-  if (rows.length === 0) process.stdout.write(`${pc.dim('no policies')}\n`);
+  return documents;
 }
 
-/** Runs a command body, turning the known failures into messages and exit codes. */
-export async function withExitCodes(body: () => Promise<void>): Promise<void> {
+async function applyOne(
+  repository: PolicyRepository,
+  document: PolicyDocument,
+  dryRun: boolean,
+): Promise<ApplyResult> {
+  const { pool } = document.document;
+  const stored = await repository.get(pool);
+  const changes = stored ? diffDocuments(stored.document, document.document) : [];
+  const base = { file: document.source, pool, changes };
+  if (stored && changes.length === 0) return { ...base, action: 'unchanged', version: stored.version };
+  const action = stored ? 'configured' : 'created';
+  const expected = document.version ?? stored?.version ?? 0;
+  if (dryRun) return { ...base, action, version: (stored?.version ?? 0) + 1 };
   try {
-    await body();
+    const version = await repository.put(document.document, { now: Date.now(), expectedVersion: expected });
+    return { ...base, action, version };
   } catch (error) {
-    if (error instanceof PolicyValidationError)
-      fail(`invalid policy: ${error.field}: ${error.issues[0]?.message ?? error.message}`);
-    else if (error instanceof PolicyVersionConflictError)
-      fail(`${error.message}: someone changed it since; read it again with 'policy get'`, EXIT.conflict);
-    else if (error instanceof PolicyNotFoundError) fail(error.message, EXIT.notFound);
-    else if (
-      error instanceof PolicyFileError ||
-      error instanceof InvalidArgumentError ||
-      error instanceof ConfigError
-    )
-      fail(error.message);
-    else if (error instanceof Error && error.name === 'ResourceNotFoundException')
-      fail(`table not found (${error.message}); check --table-prefix, --region and --endpoint-url`);
-    else throw error;
+    if (!(error instanceof PolicyVersionConflictError)) throw error;
+    return {
+      ...base,
+      action: 'conflict',
+      version: stored?.version ?? 0,
+      error: describeError(error).message,
+    };
   }
 }
 
-type PutOptions = TableOptions & EndpointAllowlistOptions & { expectedVersion?: number };
+const APPLY_EXAMPLES = `
+Examples:
+  $ pool-autoscaler policy apply policies/ --dry-run   # what would change, field by field
+  $ pool-autoscaler policy apply policies/             # write the policies that differ
+  $ cat policy.json | pool-autoscaler policy apply -`;
 
 export function registerPolicyCommand(program: Command): void {
   const policy = program
     .command('policy')
     .description('Validate, write, read and pause the scaling policies (one per pool) in the policies table');
 
-  policy
-    .command('validate')
-    .description('Check a policy file; exit 1 naming the first bad field')
-    .argument('<file>', 'policy JSON (ARCHITECTURE 3.1)')
-    .addOption(endpointHostsOption())
-    .addOption(allowLoopbackOption())
-    .action(async (file: string, options: EndpointAllowlistOptions) =>
-      withExitCodes(async () => {
-        const endpointAllowlist = endpointAllowlistFrom(options);
-        const { document } = await readPolicyFile(file, endpointAllowlist);
-        const parsed = parsePolicy(document, { endpointAllowlist });
-        const flavors = Object.keys(parsed.flavors);
-        process.stdout.write(
-          `${isTerminal() ? pc.green('valid') : 'valid'}: pool ${parsed.pool}, ${flavors.length} flavor${flavors.length === 1 ? '' : 's'} (${flavors.join(', ')})\n`,
+  addOutputOptions(
+    addAllowlistOptions(
+      policy
+        .command('validate')
+        .description(
+          'Check policy files against the schema, reporting every bad field of each (exit 1 if any is bad)',
+        )
+        .argument('<files...>', "policy JSON files ('-' reads standard input)")
+        .addHelpText(
+          'after',
+          '\nExamples:\n  $ pool-autoscaler policy validate examples/policy.json\n  $ pool-autoscaler policy get --pool P | pool-autoscaler policy validate -',
+        ),
+    ),
+  ).action(async (files: string[], options: OutputOptions & EndpointAllowlistOptions, command: Command) =>
+    run(command, async () => {
+      const mode = outputMode(options);
+      const endpointAllowlist = endpointAllowlistFrom(options);
+      const results: Array<{
+        file: string;
+        valid: boolean;
+        pool?: string;
+        flavors?: string[];
+        error?: string;
+      }> = [];
+      for (const file of files) {
+        try {
+          const { policy: parsed, source } = await readPolicyDocument(file, endpointAllowlist);
+          results.push({
+            file: source,
+            valid: true,
+            pool: parsed.pool,
+            flavors: Object.keys(parsed.flavors),
+          });
+        } catch (error) {
+          const described = describeError(error);
+          results.push({
+            file: file === STDIN ? 'standard input' : file,
+            valid: false,
+            error: described.message,
+          });
+        }
+      }
+      if (mode === 'json') write(JSON.stringify(results, null, 2));
+      for (const result of results) {
+        if (!result.valid) {
+          if (mode !== 'json') fail(result.error ?? 'invalid');
+          continue;
+        }
+        if (mode === 'json') continue;
+        const flavors = result.flavors ?? [];
+        write(
+          `${paint('valid', pc.green)}: pool ${result.pool}, ${flavors.length} flavor${flavors.length === 1 ? '' : 's'} (${flavors.join(', ')})${files.length > 1 ? `  ${result.file}` : ''}`,
         );
+      }
+      if (results.some((result) => !result.valid)) process.exitCode = EXIT.failed;
+    }),
+  );
+
+  addOutputOptions(
+    addAllowlistOptions(
+      addTableOptions(
+        policy
+          .command('put')
+          .description(
+            "Write a policy; refused (exit 3) if the stored version moved since the file's `version` or --expected-version",
+          )
+          .argument(
+            '<file>',
+            "policy JSON ('-' reads standard input); a `version` field (as `policy get` prints it) is the expected version",
+          )
+          .option(
+            '--expected-version <n>',
+            'write only if the stored policy is at this version (0: must not exist)',
+            wholeNumber,
+          )
+          .addHelpText(
+            'after',
+            '\nExamples:\n  $ pool-autoscaler policy put policy.json\n  $ pool-autoscaler policy get --pool P > p.json && $EDITOR p.json && pool-autoscaler policy put p.json',
+          ),
+      ),
+    ),
+  ).action(
+    async (
+      file: string,
+      options: CommonOptions & EndpointAllowlistOptions & { expectedVersion?: number },
+      command: Command,
+    ) =>
+      run(command, async () => {
+        const { document, version } = await readPolicyDocument(file, endpointAllowlistFrom(options));
+        const expected = options.expectedVersion ?? version;
+        const written = await new PolicyRepository(storeFromOptions(options)).put(document, {
+          now: Date.now(),
+          ...(expected !== undefined ? { expectedVersion: expected } : {}),
+        });
+        if (outputMode(options) === 'json') write(JSON.stringify({ pool: document.pool, version: written }));
+        else write(`policy for pool ${document.pool} written at version ${written}`);
       }),
-    );
+  );
 
-  addTableOptions(
-    policy
-      .command('put')
-      .description(
-        "Write a policy; refused (exit 3) if the stored version moved since the file's `version` or --expected-version",
-      )
-      .argument(
-        '<file>',
-        'policy JSON; a `version` field (as printed by `policy get`) is the expected version',
-      )
-      .option(
-        '--expected-version <n>',
-        'write only if the stored policy is at this version (0: must not exist)',
-        expectedVersion,
-      )
-      .addOption(endpointHostsOption())
-      .addOption(allowLoopbackOption()),
-  ).action(async (file: string, options: PutOptions) =>
-    withExitCodes(async () => {
-      const { document, version } = await readPolicyFile(file, endpointAllowlistFrom(options));
-      const store = storeFromOptions(pick(options));
-      const expected = options.expectedVersion ?? version;
-      const written = await new PolicyRepository(store).put(document, {
-        now: Date.now(),
-        ...(expected !== undefined ? { expectedVersion: expected } : {}),
-      });
-      process.stdout.write(`policy for pool ${document.pool} written at version ${written}\n`);
+  addOutputOptions(
+    addAllowlistOptions(
+      addTableOptions(
+        policy
+          .command('apply')
+          .description(
+            'Write the policies of a file or a directory of *.json files, showing what differs from what is stored, field by field; unchanged ones are not written',
+          )
+          .argument('<paths...>', "policy files or directories ('-' reads standard input)")
+          .option('--dry-run', 'show the differences, write nothing', false)
+          .addHelpText('after', APPLY_EXAMPLES),
+      ),
+    ),
+  ).action(
+    async (
+      paths: string[],
+      options: CommonOptions & EndpointAllowlistOptions & { dryRun: boolean },
+      command: Command,
+    ) =>
+      run(command, async () => {
+        const documents = await readAll(paths, endpointAllowlistFrom(options));
+        const repository = new PolicyRepository(storeFromOptions(options));
+        const results: ApplyResult[] = [];
+        for (const document of documents) results.push(await applyOne(repository, document, options.dryRun));
+        const mode = outputMode(options);
+        if (mode === 'json') write(JSON.stringify(results, null, 2));
+        else if (mode === 'tsv') {
+          write(['file', 'pool', 'action', 'version', 'change'].join('\t'));
+          for (const result of results) {
+            const lines = result.changes.length > 0 ? result.changes.map(formatChange) : [''];
+            for (const line of lines)
+              write([result.file, result.pool, result.action, String(result.version), line].join('\t'));
+          }
+        } else for (const result of results) write(applyLines(result, options.dryRun).join('\n'));
+        for (const result of results)
+          if (result.error) fail(`${result.file}: ${result.error}`, EXIT.conflict);
+      }),
+  );
+
+  addOutputOptions(
+    addPoolOption(
+      addTableOptions(
+        policy
+          .command('get')
+          .description(
+            "Print a pool's policy as JSON with its version and last write (-o table|tsv: one summary row)",
+          )
+          .argument('[pool]', 'pool name (or --pool)')
+          .addHelpText(
+            'after',
+            '\nExamples:\n  $ pool-autoscaler policy get --pool P > p.json   # edit, then: policy put p.json',
+          ),
+      ),
+    ),
+  ).action(
+    async (positional: string | undefined, options: CommonOptions & { pool?: string }, command: Command) =>
+      run(command, async () => {
+        const pool = poolFrom(positional, options.pool);
+        const stored = await new PolicyRepository(storeFromOptions(options)).get(pool);
+        if (!stored) throw new PolicyNotFoundError(pool);
+        // A policy is a document to edit and put back: JSON unless a table is asked for.
+        const mode = outputMode(options, 'json');
+        if (mode === 'json') write(JSON.stringify(printable(stored), null, 2));
+        else printPolicies(mode, [stored]);
+      }),
+  );
+
+  addOutputOptions(
+    addTableOptions(
+      policy
+        .command('list')
+        .description(
+          'List every policy: pool, enabled or paused, live or dry run, flavor bounds, version, last write',
+        ),
+    ),
+  ).action(async (options: CommonOptions, command: Command) =>
+    run(command, async () => {
+      printPolicies(outputMode(options), await new PolicyRepository(storeFromOptions(options)).list());
     }),
   );
 
-  addTableOptions(
-    policy
-      .command('get')
-      .description("Print a pool's policy as JSON, with its version")
-      .argument('<pool>', 'pool name'),
-  ).action(async (pool: string, options: TableOptions) =>
-    withExitCodes(async () => {
-      const stored = await new PolicyRepository(storeFromOptions(pick(options))).get(pool);
-      if (!stored) throw new PolicyNotFoundError(pool);
-      printPolicy(stored);
-    }),
-  );
-
-  addTableOptions(
-    policy
-      .command('list')
-      .description('List every policy: a table, or JSON lines with --json')
-      .option('--json', 'one JSON object per line', false),
-  ).action(async (options: TableOptions & { json: boolean }) =>
-    withExitCodes(async () => {
-      printList(await new PolicyRepository(storeFromOptions(pick(options))).list(), options.json);
-    }),
-  );
-
-  addTableOptions(
-    policy
-      .command('delete')
-      .description("Delete a pool's policy (the pool is no longer scaled)")
-      .argument('<pool>', 'pool name'),
-  ).action(async (pool: string, options: TableOptions) =>
-    withExitCodes(async () => {
-      const repository = new PolicyRepository(storeFromOptions(pick(options)));
-      if (!(await repository.get(pool))) throw new PolicyNotFoundError(pool);
-      await repository.delete(pool);
-      process.stdout.write(`policy for pool ${pool} deleted\n`);
-    }),
+  addOutputOptions(
+    addPoolOption(
+      addTableOptions(
+        policy
+          .command('delete')
+          .description("Delete a pool's policy (the pool is no longer scaled)")
+          .argument('[pool]', 'pool name (or --pool)'),
+      ),
+    ),
+  ).action(
+    async (positional: string | undefined, options: CommonOptions & { pool?: string }, command: Command) =>
+      run(command, async () => {
+        const pool = poolFrom(positional, options.pool);
+        const repository = new PolicyRepository(storeFromOptions(options));
+        const stored = await repository.get(pool);
+        if (!stored) throw new PolicyNotFoundError(pool);
+        await repository.delete(pool);
+        if (outputMode(options) === 'json')
+          write(JSON.stringify({ pool, deleted: true, version: stored.version }));
+        else write(`policy for pool ${pool} deleted`);
+      }),
   );
 
   for (const [name, enabled] of [
     ['pause', false],
     ['resume', true],
   ] as const) {
-    addTableOptions(
-      policy
-        .command(name)
-        .description(
-          enabled
-            ? 'Resume scaling a pool (enabled: true)'
-            : 'Stop scaling a pool, keeping its policy (enabled: false)',
-        )
-        .argument('<pool>', 'pool name'),
-    ).action(async (pool: string, options: TableOptions) =>
-      withExitCodes(async () => {
-        const version = await new PolicyRepository(storeFromOptions(pick(options))).setEnabled(
-          pool,
-          enabled,
-          Date.now(),
-        );
-        process.stdout.write(`pool ${pool} ${enabled ? 'resumed' : 'paused'} (version ${version})\n`);
-      }),
+    addOutputOptions(
+      addPoolOption(
+        addTableOptions(
+          policy
+            .command(name)
+            .description(
+              enabled
+                ? 'Resume scaling a pool (enabled: true); a pool already enabled is left as it is'
+                : 'Stop scaling a pool, keeping its policy (enabled: false); a pool already paused is left as it is',
+            )
+            .argument('[pool]', 'pool name (or --pool)'),
+        ),
+      ),
+    ).action(
+      async (positional: string | undefined, options: CommonOptions & { pool?: string }, command: Command) =>
+        run(command, async () => {
+          const pool = poolFrom(positional, options.pool);
+          const repository = new PolicyRepository(storeFromOptions(options));
+          const stored = await repository.get(pool);
+          if (!stored) throw new PolicyNotFoundError(pool);
+          const word = enabled ? 'resumed' : 'paused';
+          // Asking twice changes nothing the second time: no write, no new version.
+          const changed = (stored.document.enabled !== false) !== enabled;
+          const version = changed ? await repository.setEnabled(pool, enabled, Date.now()) : stored.version;
+          if (outputMode(options) === 'json') write(JSON.stringify({ pool, enabled, changed, version }));
+          else write(`pool ${pool} ${changed ? '' : 'already '}${word} (version ${version})`);
+        }),
     );
   }
-}
 
-/** The table options of a command's parsed options. */
-export function pick(options: TableOptions): TableOptions {
-  return {
-    ...(options.tablePrefix !== undefined ? { tablePrefix: options.tablePrefix } : {}),
-    ...(options.region !== undefined ? { region: options.region } : {}),
-    ...(options.endpointUrl !== undefined ? { endpointUrl: options.endpointUrl } : {}),
-  };
+  policy
+    .command('schema')
+    .description('Print the policy\'s JSON Schema (point an editor at it with "$schema" in a policy file)')
+    .action(async (_options: unknown, command: Command) =>
+      run(command, async () => {
+        write(JSON.stringify({ title: 'pool-autoscaler policy', ...policyJsonSchema() }, null, 2));
+      }),
+    );
 }

@@ -1,14 +1,11 @@
 import Table from 'cli-table3';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import pc from 'picocolors';
 import {
   acceleratorsOf,
-  ModelArtsClient,
   NodeAnnotationKeys,
-  TokenCredentials,
   WorkloadStatusSchema,
   WorkloadTypeSchema,
-  credentialsFromEnv,
   type ListPoolsQuery,
   type ListPoolWorkloadsQuery,
   type Node,
@@ -17,42 +14,31 @@ import {
   type PoolResourceFlavorCount,
   type Workload,
 } from '../../functions/shared/modelarts';
+import { run } from './errors';
+import {
+  type ModelArtsOptions,
+  addModelArtsOptions,
+  addPoolOption,
+  modelArtsClient,
+  poolFrom,
+} from './options';
+import {
+  type Column,
+  type OutputOptions,
+  addOutputOptions,
+  outputMode,
+  printRecords,
+  renderTable,
+  write,
+} from './output';
 
-interface ConnectionOptions {
-  endpoint: string;
-  projectId?: string;
-  token?: string;
-  timeoutMs: number;
-  json: boolean;
-}
+type ConnectionOptions = ModelArtsOptions & OutputOptions;
+
+/** A client from the command's options: credentials from `--token` or the environment, never printed. */
+export const clientFromOptions = modelArtsClient;
 
 const NODE_STATES = ['available', 'creating', 'abnormal', 'deleting'] as const;
 type NodeState = (typeof NODE_STATES)[number];
-
-function positiveInteger(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number <= 0) throw new InvalidArgumentError('must be a positive integer');
-  return number;
-}
-
-/** Credentials from `--token`, else from HUAWEICLOUD_SDK_AK/SK (or HUAWEICLOUD_SDK_TOKEN); never printed. */
-export function clientFromOptions(
-  options: ConnectionOptions,
-  env: NodeJS.ProcessEnv = process.env,
-): ModelArtsClient {
-  const credentials = options.token
-    ? new TokenCredentials(options.token)
-    : credentialsFromEnv(env).credentials;
-  const projectId = options.projectId ?? env.HUAWEICLOUD_SDK_PROJECT_ID;
-  if (!projectId)
-    throw new InvalidArgumentError('--project-id is required (or set HUAWEICLOUD_SDK_PROJECT_ID)');
-  return new ModelArtsClient({
-    endpoint: options.endpoint,
-    projectId,
-    credentials,
-    timeoutMs: options.timeoutMs,
-  });
-}
 
 function formatAzs(azs: PoolNodeAz[] | undefined): string {
   if (!azs || azs.length === 0) return '';
@@ -96,11 +82,35 @@ function flavorsOf(pool: Pool): string[] {
   return [...flavors];
 }
 
-const PLAIN_STYLE = { head: [], border: [] };
+interface FlavorRow {
+  pool: Pool;
+  flavor: string;
+}
 
-/** A summary of the pool, then one row per flavor: target from `spec`, what exists from `status`. */
+/** One row per flavor: target from `spec`, what exists from `status`. */
+const FLAVOR_COLUMNS: readonly Column<FlavorRow>[] = [
+  { header: 'pool', value: (row) => row.pool.metadata.name },
+  { header: 'flavor', value: (row) => row.flavor },
+  { header: 'count', value: (row) => String(entryOf(row)?.count ?? '-') },
+  { header: 'maxCount', value: (row) => String(entryOf(row)?.maxCount ?? '-') },
+  { header: 'azs', value: (row) => formatAzs(entryOf(row)?.azs) },
+  ...NODE_STATES.map((state) => ({
+    header: state,
+    value: (row: FlavorRow) => formatStateCell(stateCount(row.pool, state, row.flavor)),
+  })),
+];
+
+function entryOf(row: FlavorRow) {
+  return row.pool.spec.resources.find((resource) => resource.flavor === row.flavor);
+}
+
+function flavorRows(pool: Pool): FlavorRow[] {
+  return flavorsOf(pool).map((flavor) => ({ pool, flavor }));
+}
+
+/** A summary of the pool, then one row per flavor. */
 export function renderPool(pool: Pool): string {
-  const summary = new Table({ style: PLAIN_STYLE });
+  const summary = new Table({ style: { head: [], border: [] } });
   summary.push(
     { name: pool.metadata.name },
     { label: pool.metadata.labels?.['os.modelarts/name'] ?? '' },
@@ -109,49 +119,34 @@ export function renderPool(pool: Pool): string {
     { created: pool.metadata.creationTimestamp ?? '' },
   );
   if (pool.status.message) summary.push({ message: pool.status.message });
-
-  const flavors = new Table({
-    head: ['flavor', 'count', 'maxCount', 'azs', ...NODE_STATES],
-    style: PLAIN_STYLE,
-  });
-  for (const flavor of flavorsOf(pool)) {
-    const entry = pool.spec.resources.find((resource) => resource.flavor === flavor);
-    flavors.push([
-      flavor,
-      entry ? String(entry.count) : '-',
-      entry?.maxCount !== undefined ? String(entry.maxCount) : '-',
-      formatAzs(entry?.azs),
-      ...NODE_STATES.map((state) => formatStateCell(stateCount(pool, state, flavor))),
-    ]);
-  }
-  return `${summary.toString()}\n${flavors.toString()}`;
+  // The pool column is the summary's name already.
+  return `${summary.toString()}\n${renderTable(FLAVOR_COLUMNS.slice(1), flavorRows(pool))}`;
 }
 
+function totalIn(pool: Pool, state: NodeState): number {
+  return (pool.status.resources?.[state] ?? []).reduce((sum, entry) => sum + entry.count, 0);
+}
+
+const POOL_COLUMNS: readonly Column<Pool>[] = [
+  { header: 'name', value: (pool) => pool.metadata.name },
+  { header: 'label', value: (pool) => pool.metadata.labels?.['os.modelarts/name'] ?? '' },
+  { header: 'type', value: (pool) => pool.spec.type },
+  { header: 'phase', value: (pool) => pool.status.phase ?? '-', color: colorPhase },
+  {
+    header: 'flavors (count)',
+    value: (pool) => pool.spec.resources.map((entry) => `${entry.flavor} (${entry.count})`).join('\n'),
+  },
+  { header: 'available', value: (pool) => String(totalIn(pool, 'available')) },
+  { header: 'creating', value: (pool) => String(totalIn(pool, 'creating')) },
+  { header: 'created', value: (pool) => pool.metadata.creationTimestamp ?? '' },
+];
+
 export function renderPoolList(pools: Pool[]): string {
-  if (pools.length === 0) return 'no pools';
-  const table = new Table({
-    head: ['name', 'label', 'type', 'phase', 'flavors (count)', 'available', 'creating', 'created'],
-    style: PLAIN_STYLE,
-  });
-  for (const pool of pools) {
-    const total = (state: NodeState): number =>
-      (pool.status.resources?.[state] ?? []).reduce((sum, entry) => sum + entry.count, 0);
-    table.push([
-      pool.metadata.name,
-      pool.metadata.labels?.['os.modelarts/name'] ?? '',
-      pool.spec.type,
-      colorPhase(pool.status.phase),
-      pool.spec.resources.map((entry) => `${entry.flavor} (${entry.count})`).join('\n'),
-      String(total('available')),
-      String(total('creating')),
-      pool.metadata.creationTimestamp ?? '',
-    ]);
-  }
-  return table.toString();
+  return pools.length === 0 ? 'No pools found' : renderTable(POOL_COLUMNS, pools);
 }
 
 function colorNodePhase(phase: string | undefined): string {
-  if (phase === undefined) return pc.dim('-');
+  if (phase === undefined || phase === '-') return pc.dim('-');
   if (phase === 'Available') return pc.green(phase);
   if (phase === 'Creating' || phase === 'Checking' || phase === 'Deleting') return pc.yellow(phase);
   return pc.red(phase);
@@ -183,28 +178,30 @@ function workloadsByIp(workloads: readonly Workload[]): Map<string, string[]> {
   return byIp;
 }
 
+interface NodeRow {
+  node: Node;
+  workloads: string[];
+}
+
+const NODE_COLUMNS: readonly Column<NodeRow>[] = [
+  { header: 'node', value: (row) => row.node.metadata.name },
+  { header: 'flavor', value: (row) => row.node.spec.flavor ?? '' },
+  { header: 'phase', value: (row) => row.node.status.phase ?? '-', color: colorNodePhase },
+  { header: 'az', value: (row) => row.node.status.az ?? '' },
+  { header: 'ip', value: (row) => row.node.status.privateIp ?? '' },
+  { header: 'billing', value: (row) => billingOf(row.node) },
+  { header: 'accelerators free/total', value: (row) => acceleratorCell(row.node) },
+  { header: 'workloads', value: (row) => row.workloads.join('\n') },
+];
+
+function nodeRows(nodes: readonly Node[], workloads: readonly Workload[]): NodeRow[] {
+  const onNode = workloadsByIp(workloads);
+  return nodes.map((node) => ({ node, workloads: onNode.get(node.status.privateIp ?? '') ?? [] }));
+}
+
 /** One row per node: phase, AZ, IP, billing mode, free/total accelerators and the workloads running on it. */
 export function renderNodes(nodes: readonly Node[], workloads: readonly Workload[]): string {
-  if (nodes.length === 0) return 'no nodes';
-  const onNode = workloadsByIp(workloads);
-  const table = new Table({
-    head: ['node', 'flavor', 'phase', 'az', 'ip', 'billing', 'accelerators free/total', 'workloads'],
-    style: PLAIN_STYLE,
-  });
-  for (const node of nodes) {
-    const ip = node.status.privateIp ?? '';
-    table.push([
-      node.metadata.name,
-      node.spec.flavor ?? '',
-      colorNodePhase(node.status.phase),
-      node.status.az ?? '',
-      ip,
-      billingOf(node),
-      acceleratorCell(node),
-      (onNode.get(ip) ?? []).join('\n'),
-    ]);
-  }
-  return table.toString();
+  return nodes.length === 0 ? 'No nodes found' : renderTable(NODE_COLUMNS, nodeRows(nodes, workloads));
 }
 
 function seconds(value: number | undefined): string {
@@ -214,28 +211,25 @@ function seconds(value: number | undefined): string {
   return `${Math.floor(value / 3600)}h`;
 }
 
+const WORKLOAD_COLUMNS: readonly Column<Workload>[] = [
+  { header: 'workload', value: (workload) => workload.name ?? workload.uid ?? '' },
+  { header: 'job', value: (workload) => workload.jobName ?? '' },
+  { header: 'type', value: (workload) => workload.type ?? '' },
+  { header: 'flavor', value: (workload) => workload.flavor ?? '' },
+  { header: 'status', value: (workload) => workload.status ?? '' },
+  { header: 'accelerators', value: (workload) => String(acceleratorsOf(workload.resourceRequirement)) },
+  {
+    header: 'queue',
+    value: (workload) => (workload.pendingPosition === undefined ? '' : String(workload.pendingPosition)),
+  },
+  { header: 'waited', value: (workload) => seconds(workload.pendingDuration) },
+  { header: 'ran', value: (workload) => seconds(workload.runningDuration) },
+  { header: 'nodes', value: (workload) => (workload.hostIps ?? '').split(',').join('\n') },
+];
+
 /** One row per workload: its job, type, flavor, status, accelerators, queue place, waits and nodes. */
 export function renderWorkloads(workloads: readonly Workload[]): string {
-  if (workloads.length === 0) return 'no workloads';
-  const table = new Table({
-    head: ['workload', 'job', 'type', 'flavor', 'status', 'accelerators', 'queue', 'waited', 'ran', 'nodes'],
-    style: PLAIN_STYLE,
-  });
-  for (const workload of workloads) {
-    table.push([
-      workload.name ?? workload.uid ?? '',
-      workload.jobName ?? '',
-      workload.type ?? '',
-      workload.flavor ?? '',
-      workload.status ?? '',
-      String(acceleratorsOf(workload.resourceRequirement)),
-      workload.pendingPosition === undefined ? '' : String(workload.pendingPosition),
-      seconds(workload.pendingDuration),
-      seconds(workload.runningDuration),
-      (workload.hostIps ?? '').split(',').join('\n'),
-    ]);
-  }
-  return table.toString();
+  return workloads.length === 0 ? 'No workloads found' : renderTable(WORKLOAD_COLUMNS, workloads);
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -243,31 +237,67 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 function withConnectionOptions(command: Command): Command {
-  return command
-    .requiredOption(
-      '--endpoint <url>',
-      'ModelArts endpoint, e.g. https://modelarts.cn-north-4.myhuaweicloud.com',
-    )
-    .option('--project-id <id>', 'project id (default: HUAWEICLOUD_SDK_PROJECT_ID)')
-    .option('--token <token>', 'IAM token instead of AK/SK from HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK')
-    .option('--timeout-ms <ms>', 'timeout per attempt', positiveInteger, 10_000)
-    .option('--json', 'print the API response as JSON', false);
+  return addOutputOptions(addModelArtsOptions(command, { endpointRequired: true }));
 }
+
+/** JSON is the API's own response; TSV a header and rows; a table the rendering. */
+function print<Row>(
+  options: OutputOptions,
+  response: unknown,
+  rows: readonly Row[],
+  columns: readonly Column<Row>[],
+  table: () => string,
+  empty: string,
+): void {
+  const mode = outputMode(options);
+  if (mode === 'json') write(JSON.stringify(response, null, 2));
+  else if (mode === 'table') write(table());
+  else printRecords(mode, { columns, rows, json: (row) => row, empty });
+}
+
+const CONNECTION_HELP = `
+The endpoint is --endpoint or MODELARTS_ENDPOINT; the project --project-id or HUAWEICLOUD_SDK_PROJECT_ID;
+credentials HUAWEICLOUD_SDK_AK/SK, HUAWEICLOUD_SDK_TOKEN or --token. -o json prints the API's response.`;
 
 export function registerPoolCommand(program: Command): void {
   const pool = program
     .command('pool')
     .description('Read ModelArts resource pools (credentials from HUAWEICLOUD_SDK_AK/SK or --token)');
 
-  withConnectionOptions(
-    pool
-      .command('show')
-      .description('Show one pool: target count per flavor and nodes available, creating, abnormal, deleting')
-      .requiredOption('--pool <name>', 'pool name (metadata.name, e.g. pool-ae01-<project id>)'),
-  ).action(async (options: ConnectionOptions & { pool: string }) => {
-    const result = await clientFromOptions(options).showPool(options.pool);
-    process.stdout.write(`${options.json ? JSON.stringify(result, null, 2) : renderPool(result)}\n`);
-  });
+  addPoolOption(
+    withConnectionOptions(
+      pool
+        .command('show')
+        .description(
+          'Show one pool: target count per flavor and nodes available, creating, abnormal, deleting',
+        )
+        .argument('[pool]', 'pool name (or --pool)'),
+    ),
+    'pool name (metadata.name, e.g. pool-ae01-<project id>)',
+  )
+    .addHelpText(
+      'after',
+      `${CONNECTION_HELP}\n\nExamples:\n  $ pool-autoscaler pool show --pool pool-ae01-<project id>\n  $ pool-autoscaler pool show --pool P -o json | jq .status`,
+    )
+    .action(
+      async (
+        positional: string | undefined,
+        options: ConnectionOptions & { pool?: string },
+        command: Command,
+      ) =>
+        run(command, async () => {
+          const name = poolFrom(positional, options.pool);
+          const result = await clientFromOptions(options).showPool(name);
+          print(
+            options,
+            result,
+            flavorRows(result),
+            FLAVOR_COLUMNS,
+            () => renderPool(result),
+            'No flavors found',
+          );
+        }),
+    );
 
   withConnectionOptions(
     pool
@@ -278,74 +308,121 @@ export function registerPoolCommand(program: Command): void {
       .addOption(
         new Option('--status <status>', 'creation status').choices(['created', 'failed', 'creating']),
       ),
-  ).action(
-    async (
-      options: ConnectionOptions & {
-        labelSelector?: string;
-        workspaceId?: string;
-        status?: ListPoolsQuery['status'];
-      },
-    ) => {
-      const query: ListPoolsQuery = {};
-      if (options.labelSelector) query.labelSelector = options.labelSelector;
-      if (options.workspaceId) query.workspaceId = options.workspaceId;
-      if (options.status) query.status = options.status;
-      const result = await clientFromOptions(options).listPools(query);
-      process.stdout.write(
-        `${options.json ? JSON.stringify(result, null, 2) : renderPoolList(result.items)}\n`,
-      );
-    },
-  );
+  )
+    .addHelpText(
+      'after',
+      `${CONNECTION_HELP}\n\nExamples:\n  $ pool-autoscaler pool list --label-selector os.modelarts/name=pool-ae01`,
+    )
+    .action(
+      async (
+        options: ConnectionOptions & {
+          labelSelector?: string;
+          workspaceId?: string;
+          status?: ListPoolsQuery['status'];
+        },
+        command: Command,
+      ) =>
+        run(command, async () => {
+          const query: ListPoolsQuery = {};
+          if (options.labelSelector) query.labelSelector = options.labelSelector;
+          if (options.workspaceId) query.workspaceId = options.workspaceId;
+          if (options.status) query.status = options.status;
+          const result = await clientFromOptions(options).listPools(query);
+          print(
+            options,
+            result,
+            result.items,
+            POOL_COLUMNS,
+            () => renderPoolList(result.items),
+            'No pools found',
+          );
+        }),
+    );
 
-  withConnectionOptions(
-    pool
-      .command('nodes')
-      .description(
-        'List the nodes of a pool: phase, AZ, billing mode, free/total accelerators, workloads on each',
-      )
-      .requiredOption('--pool <name>', 'pool name (metadata.name)'),
-  ).action(async (options: ConnectionOptions & { pool: string }) => {
-    const client = clientFromOptions(options);
-    const nodes = await client.listPoolNodes(options.pool);
-    if (options.json) {
-      process.stdout.write(`${JSON.stringify(nodes, null, 2)}\n`);
-      return;
-    }
-    const running = await client.listPoolWorkloads(options.pool, { status: 'Running' });
-    process.stdout.write(`${renderNodes(nodes.items, running.items)}\n`);
-  });
+  addPoolOption(
+    withConnectionOptions(
+      pool
+        .command('nodes')
+        .description(
+          'List the nodes of a pool: phase, AZ, billing mode, free/total accelerators, workloads on each',
+        )
+        .argument('[pool]', 'pool name (or --pool)'),
+    ),
+  )
+    .addHelpText('after', CONNECTION_HELP)
+    .action(
+      async (
+        positional: string | undefined,
+        options: ConnectionOptions & { pool?: string },
+        command: Command,
+      ) =>
+        run(command, async () => {
+          const name = poolFrom(positional, options.pool);
+          const client = clientFromOptions(options);
+          const nodes = await client.listPoolNodes(name);
+          if (outputMode(options) === 'json') {
+            write(JSON.stringify(nodes, null, 2));
+            return;
+          }
+          const running = await client.listPoolWorkloads(name, { status: 'Running' });
+          const rows = nodeRows(nodes.items, running.items);
+          print(
+            options,
+            nodes,
+            rows,
+            NODE_COLUMNS,
+            () => renderNodes(nodes.items, running.items),
+            'No nodes found',
+          );
+        }),
+    );
 
-  withConnectionOptions(
-    pool
-      .command('workloads')
-      .description(
-        "List a pool's workloads (its job queue): queued and running jobs, their accelerators and nodes",
-      )
-      .requiredOption('--pool <name>', 'pool name (metadata.name)')
-      .addOption(
-        new Option('--status <status>', 'only workloads in this state').choices(WorkloadStatusSchema.options),
-      )
-      .addOption(
-        new Option('--type <type>', 'only workloads of this type').choices(WorkloadTypeSchema.options),
-      )
-      .option('--hostip <ip>', 'only workloads running on this node IP (repeatable)', collect, []),
-  ).action(
-    async (
-      options: ConnectionOptions & {
-        pool: string;
-        status?: ListPoolWorkloadsQuery['status'];
-        type?: ListPoolWorkloadsQuery['type'];
-        hostip: string[];
-      },
-    ) => {
-      const query: ListPoolWorkloadsQuery = { sort: 'create_time', ascend: true };
-      if (options.status) query.status = options.status;
-      if (options.type) query.type = options.type;
-      if (options.hostip.length > 0) query.hostip = options.hostip;
-      const result = await clientFromOptions(options).listPoolWorkloads(options.pool, query);
-      process.stdout.write(
-        `${options.json ? JSON.stringify(result, null, 2) : renderWorkloads(result.items)}\n`,
-      );
-    },
-  );
+  addPoolOption(
+    withConnectionOptions(
+      pool
+        .command('workloads')
+        .description(
+          "List a pool's workloads (its job queue): queued and running jobs, their accelerators and nodes",
+        )
+        .argument('[pool]', 'pool name (or --pool)')
+        .addOption(
+          new Option('--status <status>', 'only workloads in this state').choices(
+            WorkloadStatusSchema.options,
+          ),
+        )
+        .addOption(
+          new Option('--type <type>', 'only workloads of this type').choices(WorkloadTypeSchema.options),
+        )
+        .option('--hostip <ip>', 'only workloads running on this node IP (repeatable)', collect, []),
+    ),
+  )
+    .addHelpText('after', CONNECTION_HELP)
+    .action(
+      async (
+        positional: string | undefined,
+        options: ConnectionOptions & {
+          pool?: string;
+          status?: ListPoolWorkloadsQuery['status'];
+          type?: ListPoolWorkloadsQuery['type'];
+          hostip: string[];
+        },
+        command: Command,
+      ) =>
+        run(command, async () => {
+          const name = poolFrom(positional, options.pool);
+          const query: ListPoolWorkloadsQuery = { sort: 'create_time', ascend: true };
+          if (options.status) query.status = options.status;
+          if (options.type) query.type = options.type;
+          if (options.hostip.length > 0) query.hostip = options.hostip;
+          const result = await clientFromOptions(options).listPoolWorkloads(name, query);
+          print(
+            options,
+            result,
+            result.items,
+            WORKLOAD_COLUMNS,
+            () => renderWorkloads(result.items),
+            'No workloads found',
+          );
+        }),
+    );
 }

@@ -1,6 +1,9 @@
-import { readFile } from 'node:fs/promises';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
+import { parseFields } from '../../functions/shared/validation-issues';
+import { InputError, UsageError, parseOptions, run } from './errors';
+import { readJson } from './input-files';
+import { nonNegativeNumber, wholeNumber } from './options';
 import {
   CONTROL_PREFIX,
   demoPool,
@@ -28,16 +31,9 @@ const SimOptionsSchema = z.object({
 });
 type SimOptions = z.infer<typeof SimOptionsSchema>;
 
-function nonNegativeNumber(value: string): number {
-  const number = Number(value);
-  if (!Number.isFinite(number) || number < 0) throw new InvalidArgumentError('must be a number >= 0');
-  return number;
-}
-
 function portNumber(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new InvalidArgumentError('must be 0 to 65535');
+  const port = wholeNumber(value);
+  if (port > 65535) throw new InvalidArgumentError('must be 0 to 65535');
   return port;
 }
 
@@ -54,12 +50,22 @@ const FlavorResourcesFileSchema = z.record(
 );
 
 export async function readFlavorResources(file: string): Promise<Record<string, FlavorResourcesOverride>> {
-  const parsed = FlavorResourcesFileSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
+  const parsed = parseFields(FlavorResourcesFileSchema, await readJson(file), '(file)');
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw new Error(
-    `${file}: ${issue?.path.map(String).join('.') || '(file)'}: ${issue?.message ?? 'is invalid'}`,
-  );
+  throw new InputError(file, 'invalid flavor resources', parsed.issues);
+}
+
+/** The create-pool requests of the `--seed-pool` files, read before the simulator starts. */
+async function readSeedPools(files: readonly string[]): Promise<Array<{ source: string; request: unknown }>> {
+  const requests: Array<{ source: string; request: unknown }> = [];
+  for (const file of files) {
+    const body = await readJson(file);
+    const list = Array.isArray(body) ? body : [body];
+    list.forEach((request, index) =>
+      requests.push({ source: list.length > 1 ? `${file} [${index}]` : file, request }),
+    );
+  }
+  return requests;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -76,9 +82,11 @@ export function simulatorCredentials(
   const sk = options.sk ?? env.HUAWEICLOUD_SDK_SK;
   if (ak && sk) return { ak, sk };
   if ((ak && !sk) || (!ak && sk))
-    throw new Error('give both --ak and --sk (or HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK)');
+    throw new UsageError('give both --ak and --sk (or HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK)');
   if (options.token) return false;
-  throw new Error('give --ak and --sk (or HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK), --token, or --no-auth');
+  throw new UsageError(
+    'give --ak and --sk (or HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK), --token, or --no-auth',
+  );
 }
 
 export function registerSimCommand(program: Command): void {
@@ -107,58 +115,75 @@ export function registerSimCommand(program: Command): void {
     .option('--seed-pool <file>', 'preload a pool from a create-request JSON file (repeatable)', collect, [])
     .option('--demo', 'preload a demo pool of two flavors over two AZs', false)
     .addOption(new Option('--azs <names...>', 'availability zones of the simulated region'))
-    .addOption(new Option('--seed <n>', 'seed of the random source for names and faults').argParser(Number))
-    .action(async (raw: unknown) => {
-      const options = SimOptionsSchema.parse(raw);
-      const auth = simulatorCredentials(options, process.env);
-      const flavors = options.flavorResources
-        ? await readFlavorResources(options.flavorResources)
-        : undefined;
-      const simulator = await startModelArtsSimulator({
-        port: options.port,
-        host: options.host,
-        auth,
-        token: options.token,
-        projectId: options.projectId,
-        provisioningDelayMs: options.provisionDelay * 1000,
-        checkingDelayMs: options.checkingDelay * 1000,
-        deletionDelayMs: options.deletionDelay * 1000,
-        flavors,
-        availabilityZones: options.azs,
-        seed: options.seed,
-      });
-      const preloaded: string[] = [];
-      for (const file of options.seedPool) {
-        const body: unknown = JSON.parse(await readFile(file, 'utf8'));
-        for (const request of Array.isArray(body) ? body : [body]) {
-          preloaded.push(simulator.seedPool(request).metadata.name);
+    .addOption(
+      new Option('--seed <n>', 'seed of the random source for names and faults').argParser(wholeNumber),
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ pool-autoscaler sim --port 8443 --ak MYAK --sk MYSECRET --demo\n  $ pool-autoscaler sim --no-auth --provision-delay 30 --seed-pool my-pool.json',
+    )
+    .action(async (raw: unknown, command: Command) =>
+      run(command, async () => {
+        const options = parseOptions(SimOptionsSchema, raw);
+        const auth = simulatorCredentials(options, process.env);
+        // Every input is read and checked before the simulator listens: a bad one ends the command, it never
+        // leaves a simulator serving without the pools it was asked for.
+        const flavors = options.flavorResources
+          ? await readFlavorResources(options.flavorResources)
+          : undefined;
+        const seeds = await readSeedPools(options.seedPool);
+        const demoAzs = options.demo ? (options.azs ?? ['cn-north-4a', 'cn-north-4b']) : undefined;
+        if (demoAzs !== undefined && demoAzs.length < 2)
+          throw new UsageError('--demo needs at least two --azs');
+        const simulator = await startModelArtsSimulator({
+          port: options.port,
+          host: options.host,
+          auth,
+          token: options.token,
+          projectId: options.projectId,
+          provisioningDelayMs: options.provisionDelay * 1000,
+          checkingDelayMs: options.checkingDelay * 1000,
+          deletionDelayMs: options.deletionDelay * 1000,
+          flavors,
+          availabilityZones: options.azs,
+          seed: options.seed,
+        });
+        const preloaded: string[] = [];
+        try {
+          for (const { source, request } of seeds) {
+            try {
+              preloaded.push(simulator.seedPool(request).metadata.name);
+            } catch (error) {
+              throw new InputError(`--seed-pool ${source}`, (error as Error).message);
+            }
+          }
+          if (demoAzs !== undefined)
+            preloaded.push(simulator.seedPool(demoPool([demoAzs[0]!, demoAzs[1]!])).metadata.name);
+        } catch (error) {
+          await simulator.close();
+          throw error;
         }
-      }
-      if (options.demo) {
-        const [first, second] = options.azs ?? ['cn-north-4a', 'cn-north-4b'];
-        if (first === undefined || second === undefined) throw new Error('--demo needs at least two --azs');
-        preloaded.push(simulator.seedPool(demoPool([first, second])).metadata.name);
-      }
 
-      const authMode = auth ? `AK/SK (${auth.ak})` : options.token ? 'token only' : 'off';
-      process.stdout.write(`ModelArts simulator listening on ${simulator.url}\n`);
-      process.stdout.write(`  project:  ${simulator.projectId}\n`);
-      process.stdout.write(`  endpoint: ${simulator.url}/v2/${simulator.projectId}/pools\n`);
-      process.stdout.write(
-        `  control:  ${simulator.url}${CONTROL_PREFIX}/v2/${simulator.projectId}/pools/{pool}/workloads (see docs/simulator.md)\n`,
-      );
-      process.stdout.write(`  auth:     ${authMode}${options.token ? ', X-Auth-Token accepted' : ''}\n`);
-      for (const name of preloaded) process.stdout.write(`  pool:     ${name}\n`);
-      process.stdout.write('Press Ctrl-C to stop.\n');
+        const authMode = auth ? `AK/SK (${auth.ak})` : options.token ? 'token only' : 'off';
+        process.stdout.write(`ModelArts simulator listening on ${simulator.url}\n`);
+        process.stdout.write(`  project:  ${simulator.projectId}\n`);
+        process.stdout.write(`  endpoint: ${simulator.url}/v2/${simulator.projectId}/pools\n`);
+        process.stdout.write(
+          `  control:  ${simulator.url}${CONTROL_PREFIX}/v2/${simulator.projectId}/pools/{pool}/workloads (see docs/simulator.md)\n`,
+        );
+        process.stdout.write(`  auth:     ${authMode}${options.token ? ', X-Auth-Token accepted' : ''}\n`);
+        for (const name of preloaded) process.stdout.write(`  pool:     ${name}\n`);
+        process.stdout.write('Press Ctrl-C to stop.\n');
 
-      await new Promise<void>((resolve) => {
-        const stop = (): void => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          void simulator.close().then(resolve);
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
-    });
+        await new Promise<void>((resolve) => {
+          const stop = (): void => {
+            process.off('SIGINT', stop);
+            process.off('SIGTERM', stop);
+            void simulator.close().then(resolve);
+          };
+          process.on('SIGINT', stop);
+          process.on('SIGTERM', stop);
+        });
+      }),
+    );
 }

@@ -1,9 +1,7 @@
 import { basename } from 'node:path';
-import Table from 'cli-table3';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import {
   BASELINES,
-  loadPolicyFile,
   loadTraceFile,
   simulate,
   writeSimulationOutputs,
@@ -11,8 +9,13 @@ import {
   type ScaleInMode,
   type SimulationResult,
 } from '../../policy-sim';
+import type { StrategyResult } from '../../policy-sim/types';
+import { run } from './errors';
+import { ensureWritableDirectory } from './out-dir';
+import { readPolicyDocument } from './policy-documents';
+import { type Column, type OutputOptions, addOutputOptions, note, outputMode, printRecords } from './output';
 
-interface SimulateFlags {
+interface SimulateFlags extends OutputOptions {
   trace: string;
   policy: string;
   out: string;
@@ -23,7 +26,7 @@ interface SimulateFlags {
   seed: number;
   tailSeconds: number;
   maxHorizonSeconds?: number;
-  policyScaleIn: ScaleInMode;
+  policyScaleIn?: ScaleInMode;
 }
 
 function wholeSeconds(name: string, minimum: number) {
@@ -48,48 +51,67 @@ function baselineList(value: string): BaselineName[] {
   return [...new Set(names)] as BaselineName[];
 }
 
-export function summaryTable(result: SimulationResult): string {
-  const table = new Table({
-    head: [
-      'strategy',
-      'node-hours',
-      'x oracle',
-      'p50 wait s',
-      'p95 wait s',
-      'max wait s',
-      'PATCHes',
-      'reversals',
-      'preempted',
-      'unfinished',
-    ],
-    style: { head: [], border: [], compact: true },
-  });
-  for (const entry of result.results) {
-    table.push([
-      entry.strategy,
-      entry.node_hours.toFixed(2),
-      entry.oracle_ratio.toFixed(3),
-      String(entry.wait_s.p50),
-      String(entry.wait_s.p95),
-      String(entry.wait_s.max),
-      String(entry.patches),
-      String(entry.reversals),
-      String(entry.preempted_jobs),
-      String(entry.unfinished_jobs),
-    ]);
+export const SUMMARY_COLUMNS: readonly Column<StrategyResult>[] = [
+  { header: 'strategy', value: (entry) => entry.strategy },
+  { header: 'node-hours', value: (entry) => entry.node_hours.toFixed(2) },
+  { header: 'x oracle', value: (entry) => entry.oracle_ratio.toFixed(3) },
+  { header: 'p50 wait s', value: (entry) => String(entry.wait_s.p50) },
+  { header: 'p95 wait s', value: (entry) => String(entry.wait_s.p95) },
+  { header: 'max wait s', value: (entry) => String(entry.wait_s.max) },
+  { header: 'PATCHes', value: (entry) => String(entry.patches) },
+  { header: 'scale ops', value: (entry) => String(entry.scale_operations) },
+  { header: 'reversals', value: (entry) => String(entry.reversals) },
+  { header: 'preempted', value: (entry) => String(entry.preempted_jobs) },
+  { header: 'unfinished', value: (entry) => String(entry.unfinished_jobs) },
+  { header: 'starved', value: (entry) => String(entry.starved_jobs) },
+];
+
+function duration(seconds: number): string {
+  if (seconds < 120) return `${Math.round(seconds)} s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+/**
+ * Why the policy's waits are what they are, when its bounds decided them: each flavor whose demand asked for more
+ * nodes than maxCount, for how long and how many at the peak (what the Cluster Autoscaler reports as "max node
+ * group size reached").
+ */
+export function clampNotes(result: SimulationResult): string[] {
+  const notes: string[] = [];
+  for (const setup of result.flavors) {
+    const rows = result.timeline.filter(
+      (row) => row.strategy === 'policy' && row.flavor === setup.flavor && row.az === '*',
+    );
+    const perNode = setup.unitsPerNode * setup.targetUtilization;
+    let above = 0;
+    let peak = 0;
+    rows.forEach((row, index) => {
+      const nodes = Math.ceil((row.demandUnits ?? 0) / perNode - 1e-9);
+      peak = Math.max(peak, nodes);
+      const next = rows[index + 1]?.tS ?? result.settings.horizon_s;
+      if (nodes > setup.maxCount) above += Math.max(0, next - row.tS);
+    });
+    if (above > 0)
+      notes.push(
+        `policy: ${setup.flavor} clamped to maxCount ${setup.maxCount} for ${duration(above)} of trace time (demand asked for up to ${peak} nodes); raise maxCount to shorten those waits`,
+      );
   }
-  return table.toString();
+  return notes;
 }
 
 export function registerSimulateCommand(program: Command): void {
-  program
+  const command = program
     .command('simulate')
     .description(
-      'Replay a job trace in virtual time through the real scaling engine, against baselines (static, KEDA, HPA) and the zero-wait oracle; writes summary.json, timeline.csv and report.html',
+      'Replay a job trace in virtual time through the real scaling engine, against baselines (static, KEDA, HPA, Cluster Autoscaler) and the zero-wait oracle; writes summary.json, timeline.csv and report.html',
     )
-    .requiredOption('--trace <file>', 'trace CSV: job_id,submit_s,flavor,units,duration_s[,pool]')
-    .requiredOption('--policy <file>', 'policy item JSON (the pool and its flavors)')
-    .requiredOption('--out <dir>', 'directory for summary.json, timeline.csv and report.html')
+    .requiredOption('--trace <file>', 'trace CSV: job_id,submit_s,flavor,units,duration_s[,pool] (required)')
+    .requiredOption('--policy <file>', 'policy item JSON (the pool and its flavors) (required)')
+    .requiredOption(
+      '--out <dir>',
+      'directory for summary.json, timeline.csv and report.html, created if missing (required)',
+    )
     .option(
       '--provision-delay <seconds>',
       'seconds from a node request until it is available',
@@ -121,13 +143,21 @@ export function registerSimulateCommand(program: Command): void {
     .addOption(
       new Option(
         '--policy-scale-in <mode>',
-        'how the policy scales in: patch (lower the count; the service may remove busy nodes) or idle-nodes (what-if: delete chosen idle nodes)',
-      )
-        .choices(['patch', 'idle-nodes'])
-        .default('patch'),
+        "what-if: replace the policy's scaleIn: nodes (remove chosen idle nodes by name) or patch (lower the count; the service may remove busy nodes); default: the policy's own",
+      ).choices(['nodes', 'patch']),
     )
-    .action(async (flags: SimulateFlags) => {
-      const [jobs, policy] = await Promise.all([loadTraceFile(flags.trace), loadPolicyFile(flags.policy)]);
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ pool-autoscaler simulate --trace examples/traces/steady.csv --policy examples/traces/steady.policy.json --out out/steady\n  $ pool-autoscaler simulate --trace t.csv --policy p.json --out out/t -o json | jq \'.[] | select(.strategy == "policy")\'',
+    );
+  addOutputOptions(command).action(async (flags: SimulateFlags, self: Command) =>
+    run(self, async () => {
+      await ensureWritableDirectory(flags.out, '--out');
+      // Read as every command reads a policy: line and column of a syntax error, every bad field, `$schema` allowed.
+      const [jobs, { policy }] = await Promise.all([
+        loadTraceFile(flags.trace),
+        readPolicyDocument(flags.policy),
+      ]);
       const result = simulate(jobs, policy, {
         provisionDelaySeconds: flags.provisionDelay,
         provisionJitterSeconds: flags.provisionJitter,
@@ -136,18 +166,25 @@ export function registerSimulateCommand(program: Command): void {
         seed: flags.seed,
         tailSeconds: flags.tailSeconds,
         ...(flags.maxHorizonSeconds !== undefined ? { maxHorizonSeconds: flags.maxHorizonSeconds } : {}),
-        policyScaleIn: flags.policyScaleIn,
+        ...(flags.policyScaleIn !== undefined ? { policyScaleIn: flags.policyScaleIn } : {}),
       });
       const written = await writeSimulationOutputs(flags.out, result, {
         traceName: basename(flags.trace),
         policyName: basename(flags.policy),
       });
-      process.stdout.write(`${summaryTable(result)}\n`);
+      printRecords(outputMode(flags), {
+        columns: SUMMARY_COLUMNS,
+        rows: result.results,
+        json: (entry) => entry,
+        empty: 'No strategies were run',
+      });
+      for (const line of clampNotes(result)) note(line);
       if (result.settings.horizon_capped) {
-        process.stderr.write(
-          `warning: the replay stopped at the cap of ${result.settings.horizon_cap_s} s with jobs still waiting or running; they are counted unfinished (raise --max-horizon-seconds to run longer)\n`,
+        note(
+          `warning: the replay stopped at the cap of ${result.settings.horizon_cap_s} s with jobs still waiting or running; they are counted unfinished (raise --max-horizon-seconds to run longer)`,
         );
       }
-      process.stdout.write(`wrote ${written.join(', ')}\n`);
-    });
+      note(`wrote ${written.join(', ')}`);
+    }),
+  );
 }

@@ -9,6 +9,7 @@ import { isHttpsOrLoopbackUrl } from './endpoint-url';
 import { CLIENT_DEFAULTS } from './modelarts/client';
 import { DEFAULT_EVALUATION_SETTINGS as EVALUATION } from './pipeline/types';
 import { TABLES, type TableNames } from './store/tables';
+import { type FieldIssue, formatIssues, parseFields } from './validation-issues';
 
 /** Environment variable names the Lambdas read; the CDK stack sets them. */
 export const ENV = {
@@ -169,19 +170,27 @@ export class ConfigError extends Error {
   ) {
     super(`environment variable ${variable}: ${message}`);
   }
+
+  /** Every bad variable: `variable` names the first, the message lists them all. */
+  static fromIssues(issues: readonly FieldIssue[]): ConfigError {
+    const [first, ...rest] = issues;
+    const more = rest.length > 0 ? `; ${formatIssues(rest)}` : '';
+    return new ConfigError(first?.field ?? 'environment', `${first?.message ?? 'invalid'}${more}`);
+  }
 }
 
+/** Validates the environment; every bad variable is named (the first as the error's `variable`). */
 function parseEnvironment<S extends z.ZodType>(
   schema: S,
   env: Record<string, string | undefined>,
 ): z.output<S> {
-  const parsed = schema.safeParse(env);
+  // A variable is named as it is set, not by the list element its value was parsed into.
+  const parsed = parseFields(schema, env, 'environment', 1);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw new ConfigError(String(issue?.path[0] ?? 'environment'), issue?.message ?? 'invalid');
+  throw ConfigError.fromIssues(parsed.issues);
 }
 
-/** Parses and validates the environment. Throws `ConfigError` naming the first bad variable. */
+/** Parses and validates the environment. Throws `ConfigError` naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): PipelineConfig {
   const e = parseEnvironment(PipelineEnvSchema, env);
   // The override is judged like a policy's endpoint: a deployment cannot aim every pool at its own runtime.

@@ -1,10 +1,12 @@
 import { z } from 'zod';
+import { parseJsonText } from './json-text';
+import { type FieldIssue, formatIssues, parseFields, requiredOr } from './validation-issues';
 
 /** Events on the queue (ARCHITECTURE 3.2). Delivery is at least once and unordered. */
 
 const name = () =>
   z
-    .string({ error: 'must be a string' })
+    .string({ error: requiredOr('must be a string') })
     .min(1, 'must not be empty')
     .max(256, 'is longer than 256 characters');
 
@@ -17,7 +19,7 @@ export const POOL_NAME_PATTERN = /^[a-z0-9-]{4,25}-[0-9a-f]{32}$/;
 
 const poolName = () =>
   z
-    .string({ error: 'must be a string' })
+    .string({ error: requiredOr('must be a string') })
     .min(1, 'must not be empty')
     .regex(
       POOL_NAME_PATTERN,
@@ -32,12 +34,15 @@ export const MAX_JOB_NODES = 1_000;
 
 const units = (min: 0 | 1) =>
   z
-    .number({ error: 'must be a number' })
+    .number({ error: requiredOr('must be a number') })
     .int('must be a whole number')
     .min(min, min === 1 ? 'must be at least 1' : 'must not be negative')
     .max(MAX_UNITS, `must be at most ${MAX_UNITS}`);
 
-const timestamp = z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time with offset or Z' });
+const timestamp = z.iso.datetime({
+  offset: true,
+  error: requiredOr('must be an ISO-8601 date-time with offset or Z'),
+});
 
 export const JOB_EVENT_TYPES = [
   'job.submitted',
@@ -88,11 +93,18 @@ export const PoolEvaluateEventSchema = z.strictObject({
   correlationId: z.string().max(128).optional(),
 });
 
-export const PipelineEventSchema = z.discriminatedUnion('type', [
-  JobEventSchema,
-  DepthSnapshotEventSchema,
-  PoolEvaluateEventSchema,
-]);
+export const EVENT_TYPES = [...JOB_EVENT_TYPES, 'depth.snapshot', 'pool.evaluate'] as const;
+
+export const PipelineEventSchema = z.discriminatedUnion(
+  'type',
+  [JobEventSchema, DepthSnapshotEventSchema, PoolEvaluateEventSchema],
+  {
+    error: (issue) =>
+      issue.code === 'invalid_union' && (issue.input as { type?: unknown } | undefined)?.type !== undefined
+        ? `must be one of ${EVENT_TYPES.join(', ')}`
+        : undefined,
+  },
+);
 
 export type JobEvent = z.infer<typeof JobEventSchema>;
 export type DepthSnapshotEvent = z.infer<typeof DepthSnapshotEventSchema>;
@@ -108,30 +120,27 @@ export class InvalidEventError extends Error {
   ) {
     super(field === '' ? reason : `${field}: ${reason}`);
   }
+
+  /** Every problem of an event: `field` names the first, the message lists them all. */
+  static fromIssues(issues: readonly FieldIssue[]): InvalidEventError {
+    const [first, ...rest] = issues;
+    if (first === undefined) return new InvalidEventError('', 'invalid event');
+    const more = rest.length > 0 ? `; ${formatIssues(rest)}` : '';
+    return new InvalidEventError(first.field, `${first.message}${more}`);
+  }
 }
 
-/** Parses a queue message body. Throws `InvalidEventError` naming the offending field. */
+/** Parses a queue message body. Throws `InvalidEventError` naming the offending fields. */
 export function parseEvent(body: string): PipelineEvent {
   let json: unknown;
   try {
-    json = JSON.parse(body);
+    json = parseJsonText(body);
   } catch (error) {
     throw new InvalidEventError('', `body is not JSON (${(error as Error).message})`);
   }
-  const parsed = PipelineEventSchema.safeParse(json);
+  const parsed = parseFields(PipelineEventSchema, json, '');
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  if (issue?.code === 'unrecognized_keys') {
-    throw new InvalidEventError(issue.keys.join(', '), 'unknown field');
-  }
-  const field = issue?.path.join('.') ?? '';
-  if (issue?.code === 'invalid_union' && field === 'type') {
-    throw new InvalidEventError(
-      'type',
-      `must be one of ${[...JOB_EVENT_TYPES, 'depth.snapshot', 'pool.evaluate'].join(', ')}`,
-    );
-  }
-  throw new InvalidEventError(field, issue?.message ?? 'invalid event');
+  throw InvalidEventError.fromIssues(parsed.issues);
 }
 
 export function isJobEvent(event: PipelineEvent): event is JobEvent {

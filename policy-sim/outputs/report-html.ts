@@ -1,4 +1,4 @@
-import type { SimulationResult } from '../results';
+import { waitBoundS, type SimulationResult } from '../results';
 import type { StrategyName, StrategyResult, TimelineRow, WaitStats } from '../types';
 import { formatNumber } from './number-format';
 import { escapeHtml, stepChart, type StepSeries } from './svg-charts';
@@ -9,6 +9,7 @@ export const STRATEGY_COLORS: Record<StrategyName, string> = {
   static: '#7f7f7f',
   keda: '#ff7f0e',
   hpa: '#2ca02c',
+  'cluster-autoscaler': '#8c564b',
   oracle: '#9467bd',
 };
 
@@ -28,14 +29,16 @@ interface TableRow {
   oracleRatio: number;
   wait: WaitStats;
   patches: number;
+  scaleOperations: number;
   reversals: number;
   preempted: number;
   unfinished: number;
+  starved: number;
 }
 
 function resultsTable(rows: readonly TableRow[]): string {
   const header =
-    '<tr><th>strategy</th><th>node-hours</th><th>ratio to oracle</th><th>wait mean (s)</th><th>p50</th><th>p95</th><th>p99</th><th>max</th><th>PATCHes</th><th>reversals</th><th>preempted jobs</th><th>unfinished jobs</th></tr>';
+    '<tr><th>strategy</th><th>node-hours</th><th>ratio to oracle</th><th>wait mean (s)</th><th>p50</th><th>p95</th><th>p99</th><th>max</th><th>PATCHes</th><th>scale operations</th><th>reversals</th><th>preempted jobs</th><th>unfinished jobs</th><th>starved jobs</th></tr>';
   const body = rows.map((row) => {
     const cells = [
       formatNumber(Math.round((row.nodeSeconds / 3600) * 100) / 100),
@@ -46,9 +49,11 @@ function resultsTable(rows: readonly TableRow[]): string {
       formatNumber(row.wait.p99),
       formatNumber(row.wait.max),
       String(row.patches),
+      String(row.scaleOperations),
       String(row.reversals),
       String(row.preempted),
       String(row.unfinished),
+      String(row.starved),
     ];
     const swatch = `<span style="color:${STRATEGY_COLORS[row.strategy]}">&#9632;</span> ${row.strategy}`;
     return `<tr><td>${swatch}</td>${cells.map((cell) => `<td>${cell}</td>`).join('')}</tr>`;
@@ -63,9 +68,11 @@ function overallRows(results: readonly StrategyResult[]): TableRow[] {
     oracleRatio: result.oracle_ratio,
     wait: result.wait_s,
     patches: result.patches,
+    scaleOperations: result.scale_operations,
     reversals: result.reversals,
     preempted: result.preempted_jobs,
     unfinished: result.unfinished_jobs,
+    starved: result.starved_jobs,
   }));
 }
 
@@ -82,9 +89,11 @@ function flavorRows(results: readonly StrategyResult[], flavor: string): TableRo
         oracleRatio: oracleSeconds > 0 ? figures.node_seconds / oracleSeconds : 0,
         wait: figures.wait_s,
         patches: result.patches,
+        scaleOperations: result.scale_operations,
         reversals: figures.reversals,
         preempted: figures.preempted_jobs,
         unfinished: figures.unfinished_jobs,
+        starved: figures.starved_jobs,
       },
     ];
   });
@@ -136,8 +145,7 @@ function waitChart(
       const next = sorted[index + 1];
       if (next !== wait) points.push([wait, (index + 1) / sorted.length]);
     });
-    // The HPA often matches KEDA exactly (minCount >= 1): drawn dashed over it, so both stay visible.
-    return { label: strategy, color: STRATEGY_COLORS[strategy], points, dashed: strategy === 'hpa' };
+    return { label: strategy, color: STRATEGY_COLORS[strategy], points };
   });
   return stepChart({
     title: 'wait-time distribution (share of jobs started within x seconds)',
@@ -188,7 +196,7 @@ export function reportHtml(result: SimulationResult, context: SummaryContext = {
 <body>
 <h1>Policy simulation: ${escapeHtml(result.pool)}</h1>
 <p class="meta">${meta.join('<br>')}</p>
-<p>Node-hours count every node from its request until it is gone, creating time included. The oracle starts every job at its submit time on nodes that appear instantly: no strategy can use fewer node-hours without making jobs wait. Waits of jobs that never started count until the horizon.</p>
+<p>Node-hours count every node from its request until it is gone, creating time included. The oracle starts every job at its submit time on nodes that appear instantly: no strategy can use fewer node-hours without making jobs wait. Waits of jobs that never started count until the horizon. PATCHes and batch-deletes are the scale operations (PATCHes and scale operations count for the whole pool, also in the tables per flavor). Preempted jobs were killed by a node removed under them; starved jobs waited longer than the provisioning delay plus one sweep (${formatNumber(waitBoundS(s))} s) while their flavor was below maxCount for the whole wait.</p>
 ${resultsTable(overallRows(result.results))}
 ${sections.join('\n')}
 </body>

@@ -1,28 +1,17 @@
 import type { AzCounts, FlavorSetup } from '../types';
 import { splitOverAzs } from './az-split';
 import { HPA_SYNC_PERIOD_S, HpaController } from './hpa-controller';
-import { minimumNodes, type PoolView, type ScalingStrategy, type StrategyStep } from './strategy';
+import { emptyStep, minimumNodes, type PoolView, type ScalingStrategy, type StrategyStep } from './strategy';
 
-/**
- * The queue metric every baseline scales on: the flavor's pending plus running capacity units (the SQS
- * "queue length including in-flight messages" with one message per unit), against a per-node target of one
- * node's units: KEDA's own advice ("if one pod can handle 10 messages, set the queue length target to 10").
- * The policy's targetUtilization is the policy's tuning and is not handed to the baselines.
- */
-export function queueMetric(
-  view: PoolView,
-  setup: FlavorSetup,
-): { metric: number; target: number; nodes: number } {
-  const snapshot = view.snapshot(setup.flavor);
-  const nodes = Object.values(snapshot.nodes).reduce((sum, count) => sum + count, 0);
-  return {
-    metric: snapshot.pendingUnits + snapshot.runningUnits,
-    target: setup.unitsPerNode,
-    nodes,
-  };
+/** Nodes of one flavor that exist (creating or available): the scale target's current replicas. */
+export function currentNodes(view: PoolView, setup: FlavorSetup): number {
+  return Object.values(view.snapshot(setup.flavor).nodes).reduce((sum, count) => sum + count, 0);
 }
 
-/** A baseline's new replica count as a PATCH spread over the AZs, when it differs from `nodes`. */
+/**
+ * A baseline's new replica count of one flavor as its own PATCH (one scale target per flavor, so one request
+ * each), spread over the AZs, when it differs from `nodes`. Lowering the count lets the service pick the nodes.
+ */
 export function recordReplicas(
   step: StrategyStep,
   view: PoolView,
@@ -32,10 +21,16 @@ export function recordReplicas(
 ): void {
   if (replicas === nodes) return;
   step.resize[setup.flavor] = splitOverAzs(replicas, setup.azWeights, view.snapshot(setup.flavor).nodes);
-  step.patched = true;
+  step.patches++;
 }
 
-/** One HPA per flavor with the Kubernetes defaults (see hpa-controller.ts), reconciling every 15 s. */
+/**
+ * One Kubernetes HPA per flavor with the default behavior (see hpa-controller.ts), reconciling every 15 s on an
+ * External metric of type AverageValue: the flavor's pending plus running capacity units, as the job system
+ * would publish its demand through a metrics adapter, with one node's units as the per-node target (the
+ * policy's targetUtilization is the policy's tuning and is not handed to the baselines). It reads the metric
+ * fresh at every sync and lowers the count by PATCH, so the service picks the nodes that go, busy or not.
+ */
 export class HpaStrategy implements ScalingStrategy {
   readonly name = 'hpa' as const;
   readonly initialNodes: Record<string, AzCounts>;
@@ -61,12 +56,13 @@ export class HpaStrategy implements ScalingStrategy {
 
   evaluate(t: number, view: PoolView): StrategyStep {
     while (this.nextSync <= t) this.nextSync += HPA_SYNC_PERIOD_S;
-    const step: StrategyStep = { resize: {}, desired: {}, patched: false };
+    const step = emptyStep();
     for (const setup of this.flavors) {
-      const { metric, target, nodes } = queueMetric(view, setup);
-      const controller = this.controllers.get(setup.flavor)!;
-      step.desired[setup.flavor] = Math.ceil(metric / target);
-      const replicas = controller.reconcile(t, nodes, metric, target);
+      const snapshot = view.snapshot(setup.flavor);
+      const metric = snapshot.pendingUnits + snapshot.runningUnits;
+      const nodes = currentNodes(view, setup);
+      step.desired[setup.flavor] = Math.ceil(metric / setup.unitsPerNode);
+      const replicas = this.controllers.get(setup.flavor)!.reconcile(t, nodes, metric, setup.unitsPerNode);
       recordReplicas(step, view, setup, replicas, nodes);
     }
     return step;

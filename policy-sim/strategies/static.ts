@@ -1,6 +1,6 @@
 import type { AzCounts, FlavorSetup } from '../types';
 import { splitOverAzs } from './az-split';
-import type { ScalingStrategy, StrategyStep } from './strategy';
+import { emptyStep, type ScalingStrategy, type StrategyStep } from './strategy';
 
 /** A pool sized once for the peak (the oracle's peak node count per flavor) and never resized. */
 export class StaticStrategy implements ScalingStrategy {
@@ -23,6 +23,6 @@ export class StaticStrategy implements ScalingStrategy {
   onJobEvents(): void {}
 
   evaluate(): StrategyStep {
-    return { resize: {}, desired: {}, patched: false };
+    return emptyStep();
   }
 }

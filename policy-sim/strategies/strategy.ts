@@ -1,3 +1,5 @@
+import type { PoolOccupancy } from '../../functions/shared/engine';
+import type { Policy } from '../../functions/shared/engine/policy';
 import type { FlavorSnapshot } from '../virtual-pool';
 import type { AzCounts, FlavorSetup, StrategyName } from '../types';
 import { splitOverAzs } from './az-split';
@@ -6,25 +8,30 @@ import { splitOverAzs } from './az-split';
 export interface PoolView {
   readonly flavors: readonly FlavorSetup[];
   snapshot(flavor: string): FlavorSnapshot;
+  /** The pool's nodes and queued jobs as the engine reads them (what the nodes and workloads listings show). */
+  occupancy(): PoolOccupancy;
 }
 
 /** The outcome of one evaluation. */
 export interface StrategyStep {
-  /** New node counts per AZ, for the flavors that change. */
+  /** New node counts per AZ, for the flavors whose count a PATCH changes (the service picks any victims). */
   resize: Record<string, AzCounts>;
+  /** Nodes removed by name (`nodes/batch-delete`). */
+  removeNodes: string[];
   /** Nodes each flavor's demand asks for before the strategy's limits: the timeline's `target`. */
   desired: Record<string, number>;
-  /** Whether the evaluation sent a PATCH. */
-  patched: boolean;
+  /** Count-changing requests sent (PATCHes). */
+  patches: number;
+  /** Batch-delete requests sent. */
+  batchDeletes: number;
 }
 
-export type ScaleInMode = 'patch' | 'idle-nodes';
+/** How the policy's scale-in reaches the pool: the policy field `scaleIn`. */
+export type ScaleInMode = Policy['scaleIn'];
 
 /** An autoscaler driven by the replay: it wakes at times it chooses and when job events arrive. */
 export interface ScalingStrategy {
   readonly name: StrategyName;
-  /** How scale-in picks nodes: `patch` lowers the count and the service may take busy nodes; `idle-nodes` deletes only idle ones. */
-  readonly scaleIn?: ScaleInMode;
   /** Nodes per flavor and AZ the pool has, available, when the trace starts. */
   readonly initialNodes: Record<string, AzCounts>;
   /** The next virtual second at which the strategy wants to evaluate; Infinity when it never will. */
@@ -32,6 +39,11 @@ export interface ScalingStrategy {
   /** Jobs were submitted, started, finished or killed at `t`. */
   onJobEvents(t: number): void;
   evaluate(t: number, view: PoolView): StrategyStep;
+}
+
+/** An evaluation that sends nothing. */
+export function emptyStep(): StrategyStep {
+  return { resize: {}, removeNodes: [], desired: {}, patches: 0, batchDeletes: 0 };
 }
 
 /** minCount nodes per flavor, spread over the AZs by weight: the pool as the operator created it. */

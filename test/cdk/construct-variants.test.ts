@@ -41,6 +41,7 @@ function variant(
     credentialsSecret: secretsmanager.Secret.fromSecretCompleteArn(stack, 'Secret', SECRET_ARN),
     consumerEntry: FIXTURE_HANDLER,
     evaluatorEntry: FIXTURE_HANDLER,
+    watcherEntry: FIXTURE_HANDLER,
     ...propsOf(stack),
   });
   return { stack, autoscaler };
@@ -82,7 +83,22 @@ operators.autoscaler.grantPolicyWrite(operatorRole);
 operators.autoscaler.grantActivitiesRead(operatorRole);
 operators.autoscaler.grantSendEvents(producerRole);
 
-const all = [defaults, tuned, inProcess, fleetMetrics, existing, alarmed, operators];
+const noWatcher = variant('NoWatcher', () => ({ workloadWatcher: false }));
+const fastWatch = variant('FastWatch', () => ({ workloadWatchPeriod: Duration.seconds(15) }));
+const slowWatch = variant('SlowWatch', () => ({ workloadWatchPeriod: Duration.minutes(2) }));
+
+const all = [
+  defaults,
+  tuned,
+  inProcess,
+  fleetMetrics,
+  existing,
+  alarmed,
+  operators,
+  noWatcher,
+  fastWatch,
+  slowWatch,
+];
 
 beforeAll(() => {
   // One synthesis for every variant: Template.fromStack would synthesize the whole app once per stack.
@@ -173,9 +189,9 @@ describe('ModelArtsPoolAutoscaler tuned', () => {
     templateOf(tuned).hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
   });
 
-  it('hands endpoint, project, rate and retention to both functions', () => {
+  it('hands endpoint, project, rate and retention to every function', () => {
     const functions = resourcesOfType(templateOf(tuned), 'AWS::Lambda::Function');
-    expect(Object.keys(functions)).toHaveLength(2);
+    expect(Object.keys(functions)).toHaveLength(3);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties.Environment?.Variables).toMatchObject({
         MODELARTS_ENDPOINT: 'https://modelarts.cn-north-4.myhuaweicloud.com',
@@ -209,6 +225,7 @@ describe('ModelArtsPoolAutoscaler tuned', () => {
           credentialsSecret: secretsmanager.Secret.fromSecretCompleteArn(stack, 'Secret', SECRET_ARN),
           consumerEntry: FIXTURE_HANDLER,
           evaluatorEntry: FIXTURE_HANDLER,
+          watcherEntry: FIXTURE_HANDLER,
           jobRetentionDays: 7,
         }),
     ).toThrow(/jobRetentionDays 7 is shorter than the 16 days/);
@@ -248,13 +265,13 @@ describe('ModelArtsPoolAutoscaler without per-pool metrics', () => {
       id.includes('RepeatedPatchFailures'),
     )?.[1];
 
-  it('tells both functions, and keeps per-pool series on by default', () => {
+  it('tells every function, and keeps per-pool series on by default', () => {
     for (const [v, expected] of [
       [fleetMetrics, 'false'],
       [defaults, 'true'],
     ] as const) {
       const functions = Object.values(resourcesOfType(templateOf(v), 'AWS::Lambda::Function'));
-      expect(functions).toHaveLength(2);
+      expect(functions).toHaveLength(3);
       for (const fn of functions)
         expect(fn.Properties.Environment?.Variables.METRICS_PER_POOL).toBe(expected);
     }
@@ -301,8 +318,9 @@ describe('ModelArtsPoolAutoscaler default evaluator', () => {
       (defaults.autoscaler.evaluator.role as iam.Role).node.defaultChild as never,
     );
     const secretReaders = iamStatements(t).filter((s) => s.actions.includes('secretsmanager:GetSecretValue'));
-    expect(secretReaders).toHaveLength(1);
-    expect(secretReaders[0]?.roles).not.toContain(evaluatorRole);
+    // The consumer and the watcher call ModelArts.
+    expect(secretReaders).toHaveLength(2);
+    for (const reader of secretReaders) expect(reader.roles).not.toContain(evaluatorRole);
   });
 });
 
@@ -354,5 +372,72 @@ describe('ModelArtsPoolAutoscaler grants', () => {
       .flatMap((s) => s.actions);
     expect(actions).toContain('sqs:SendMessage');
     expect(actions.filter((a) => !a.startsWith('sqs:'))).toEqual([]);
+  });
+});
+
+describe('ModelArtsPoolAutoscaler workload watcher', () => {
+  const watcherOf = (v: Variant) => {
+    const t = templateOf(v);
+    const id = v.stack.getLogicalId(v.autoscaler.watcher!.node.defaultChild as never);
+    return { t, fn: resourcesOfType(t, 'AWS::Lambda::Function')[id]!, id };
+  };
+
+  it.each([
+    ['15 s: a one-minute schedule polling four times', fastWatch, 'rate(1 minute)', '15', '4', 75],
+    ['2 minutes: a two-minute schedule polling once', slowWatch, 'rate(2 minutes)', '120', '1', 30],
+  ] as const)('%s', (_name, v, rate, period, rounds, timeout) => {
+    const { t, fn, id } = watcherOf(v);
+    expect(fn.Properties.Environment?.Variables).toMatchObject({
+      WATCH_PERIOD_SECONDS: period,
+      WATCH_ROUNDS: rounds,
+    });
+    expect(fn.Properties.Timeout).toBe(timeout);
+    t.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: rate,
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [id, 'Arn'] } })],
+    });
+  });
+
+  it('lets the watcher read the secret and send to the events queue, and nothing else outside its tables', () => {
+    const { t } = watcherOf(defaults);
+    const role = defaults.stack.getLogicalId(
+      (defaults.autoscaler.watcher!.role as iam.Role).node.defaultChild as never,
+    );
+    const actions = iamStatements(t)
+      .filter((statement) => statement.roles.includes(role))
+      .flatMap((statement) => statement.actions)
+      .filter((action) => !action.startsWith('dynamodb:') && !action.startsWith('logs:'));
+    expect(actions).toContain('secretsmanager:GetSecretValue');
+    expect(actions).toContain('sqs:SendMessage');
+    expect(actions.filter((action) => !/^(secretsmanager|sqs|kms):/.test(action))).toEqual([]);
+    expect(actions).not.toContain('sqs:ReceiveMessage');
+  });
+
+  it('can be left out: two functions, one schedule, five alarms', () => {
+    const t = templateOf(noWatcher);
+    expect(noWatcher.autoscaler.watcher).toBeUndefined();
+    expect(Object.keys(resourcesOfType(t, 'AWS::Lambda::Function'))).toHaveLength(2);
+    expect(Object.keys(resourcesOfType(t, 'AWS::Events::Rule'))).toHaveLength(1);
+    expect(Object.keys(resourcesOfType(t, 'AWS::CloudWatch::Alarm'))).toHaveLength(5);
+  });
+
+  it.each([
+    [Duration.seconds(45), /below a minute it must divide 60/],
+    [Duration.seconds(90), /must be whole minutes/],
+    [Duration.seconds(5), /at least 10/],
+  ])('refuses a period of %s', (period, message) => {
+    const stack = new Stack(app, `Watch${period.toSeconds()}`, {
+      env: { account: '123456789012', region: 'eu-west-1' },
+    });
+    expect(
+      () =>
+        new ModelArtsPoolAutoscaler(stack, 'Autoscaler', {
+          credentialsSecret: secretsmanager.Secret.fromSecretCompleteArn(stack, 'Secret', SECRET_ARN),
+          consumerEntry: FIXTURE_HANDLER,
+          evaluatorEntry: FIXTURE_HANDLER,
+          watcherEntry: FIXTURE_HANDLER,
+          workloadWatchPeriod: period,
+        }),
+    ).toThrow(message);
   });
 });

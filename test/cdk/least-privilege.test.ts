@@ -8,7 +8,12 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TABLE_KEYS, type TableKey } from '../../functions/shared/store/tables';
 import { ModelArtsPoolAutoscaler } from '../../lib/modelarts-pool-autoscaler';
-import { CONSUMER_TABLE_ACCESS, evaluatorTableAccess, type TableAccess } from '../../lib/table-access';
+import {
+  CONSUMER_TABLE_ACCESS,
+  WATCHER_TABLE_ACCESS,
+  evaluatorTableAccess,
+  type TableAccess,
+} from '../../lib/table-access';
 import { dynamoDbUsageOf, sourcesReachableFrom, type DynamoDbUsage } from './dynamodb-usage';
 import { iamStatements } from './template-queries';
 
@@ -28,14 +33,14 @@ interface Reachable {
   source: string;
 }
 
-const reachable: Record<'consumer' | 'evaluator', Reachable> = {} as never;
+const reachable: Record<'consumer' | 'evaluator' | 'watcher', Reachable> = {} as never;
 const templates: Record<
   'fanOut' | 'inProcess',
   { template: Template; autoscaler: ModelArtsPoolAutoscaler; stack: Stack }
 > = {} as never;
 
 beforeAll(async () => {
-  for (const name of ['consumer', 'evaluator'] as const) {
+  for (const name of ['consumer', 'evaluator', 'watcher'] as const) {
     const files = await sourcesReachableFrom(path.join(ROOT, `functions/${name}/handler.ts`), ROOT);
     reachable[name] = {
       usage: dynamoDbUsageOf(files),
@@ -54,6 +59,7 @@ beforeAll(async () => {
       credentialsSecret: secretsmanager.Secret.fromSecretNameV2(stack, 'Secret', 'modelarts'),
       consumerEntry: FIXTURE_HANDLER,
       evaluatorEntry: FIXTURE_HANDLER,
+      watcherEntry: FIXTURE_HANDLER,
       evaluateInProcess,
     });
     built.push([id, stack, autoscaler]);
@@ -97,16 +103,18 @@ describe('DynamoDB permissions follow the code', () => {
   it('finds the table of every DynamoDB command the handlers can send', () => {
     expect(reachable.consumer.usage.has('?')).toBe(false);
     expect(reachable.evaluator.usage.has('?')).toBe(false);
+    expect(reachable.watcher.usage.has('?')).toBe(false);
   });
 
   it.each([
     ['consumer', 'fanOut'],
     ['evaluator', 'fanOut'],
     ['evaluator', 'inProcess'],
+    ['watcher', 'fanOut'],
   ] as const)(
     'the %s (%s) is granted only actions its code issues, on the tables it issues them to',
     (name, id) => {
-      const role = templates[id].autoscaler[name].role!;
+      const role = templates[id].autoscaler[name]!.role!;
       const granted = grantedTableActions(id, role);
       expect(granted.size).toBeGreaterThan(0);
       for (const [table, actions] of granted) {
@@ -125,6 +133,9 @@ describe('DynamoDB permissions follow the code', () => {
     expect(grantedTableActions('inProcess', templates.inProcess.autoscaler.evaluator.role!)).toEqual(
       actionsOf(evaluatorTableAccess(true)),
     );
+    expect(grantedTableActions('fanOut', templates.fanOut.autoscaler.watcher!.role!)).toEqual(
+      actionsOf(WATCHER_TABLE_ACCESS),
+    );
   });
 
   it('lets the fanning-out evaluator only scan policies', () => {
@@ -134,9 +145,9 @@ describe('DynamoDB permissions follow the code', () => {
 });
 
 describe('queue and secret permissions follow the code', () => {
-  const roleActions = (id: 'fanOut' | 'inProcess', name: 'consumer' | 'evaluator') => {
+  const roleActions = (id: 'fanOut' | 'inProcess', name: 'consumer' | 'evaluator' | 'watcher') => {
     const { template, autoscaler, stack } = templates[id];
-    const roleId = stack.getLogicalId(autoscaler[name].role!.node.defaultChild as never);
+    const roleId = stack.getLogicalId(autoscaler[name]!.role!.node.defaultChild as never);
     return iamStatements(template)
       .filter((s) => s.roles.includes(roleId))
       .flatMap((s) => s.actions);
@@ -148,6 +159,8 @@ describe('queue and secret permissions follow the code', () => {
     expect(roleActions('fanOut', 'evaluator')).toContain('sqs:SendMessage');
     expect(roleActions('fanOut', 'consumer')).not.toContain('sqs:SendMessage');
     expect(roleActions('inProcess', 'evaluator')).not.toContain('sqs:SendMessage');
+    expect(reachable.watcher.source).toMatch(/new SendMessageBatchCommand\(/);
+    expect(roleActions('fanOut', 'watcher')).toContain('sqs:SendMessage');
   });
 
   it('lets only the functions that call ModelArts read the secret', () => {
@@ -155,11 +168,14 @@ describe('queue and secret permissions follow the code', () => {
     expect(roleActions('fanOut', 'consumer')).toContain('secretsmanager:GetSecretValue');
     expect(roleActions('fanOut', 'evaluator')).not.toContain('secretsmanager:GetSecretValue');
     expect(roleActions('inProcess', 'evaluator')).toContain('secretsmanager:GetSecretValue');
+    expect(reachable.watcher.source).toMatch(/new GetSecretValueCommand\(/);
+    expect(roleActions('fanOut', 'watcher')).toContain('secretsmanager:GetSecretValue');
   });
 
   it('lets only the consumer receive from the queue', () => {
     expect(roleActions('fanOut', 'consumer')).toContain('sqs:ReceiveMessage');
     expect(roleActions('fanOut', 'evaluator')).not.toContain('sqs:ReceiveMessage');
+    expect(roleActions('fanOut', 'watcher')).not.toContain('sqs:ReceiveMessage');
   });
 });
 

@@ -14,7 +14,13 @@ import { createDocumentClient } from '../../functions/shared/store/document-clie
 import { PolicyRepository } from '../../functions/shared/store/policy-repository';
 import { TABLE_KEYS, type TableKey } from '../../functions/shared/store/tables';
 import type { TableAction } from '../../lib/autoscaler-tables';
-import { CONSUMER_TABLE_ACCESS, evaluatorTableAccess, type TableAccess } from '../../lib/table-access';
+import {
+  CONSUMER_TABLE_ACCESS,
+  WATCHER_TABLE_ACCESS,
+  evaluatorTableAccess,
+  type TableAccess,
+} from '../../lib/table-access';
+import { createWatcherHandler } from '../../functions/watcher/handler';
 import { LOCAL_AWS_CREDENTIALS, LOCAL_AWS_REGION } from '../../local/dynamodb-local';
 import { localLambdaContext } from '../../local/sqs-lambda-poller';
 import { type LocalStack, startLocalStack } from '../../local/stack';
@@ -54,6 +60,8 @@ const TRANSACT_ITEM: Record<string, TableAction> = {
 
 let stack: LocalStack;
 let pool: string;
+/** A pool whose demand is its workloads: evaluations read them and record the depth, the watcher polls it. */
+let workloadsPool: string;
 const clock = new TestClock();
 
 beforeAll(async () => {
@@ -67,6 +75,13 @@ beforeAll(async () => {
   await new PolicyRepository(stack.store).put(gpuPolicy(pool) as Record<string, unknown> & { pool: string }, {
     now: clock.now(),
   });
+  const other = demoPool();
+  other.metadata.labels['os.modelarts/name'] = 'by-workloads';
+  workloadsPool = stack.simulator!.seedPool(other).metadata.name;
+  await new PolicyRepository(stack.store).put(
+    gpuPolicy(workloadsPool, { demand: 'workloads' }) as Record<string, unknown> & { pool: string },
+    { now: clock.now() },
+  );
 });
 afterAll(async () => {
   await stack?.stop();
@@ -196,7 +211,12 @@ describe('the consumer at run time', () => {
       ]),
     ).toEqual([]);
     clock.advance(120_000);
-    expect(await deliver(deps, [{ type: 'pool.evaluate', pool, reason: 'operator' }])).toEqual([]);
+    expect(
+      await deliver(deps, [
+        { type: 'pool.evaluate', pool, reason: 'operator' },
+        { type: 'pool.evaluate', pool: workloadsPool, reason: 'operator' },
+      ]),
+    ).toEqual([]);
 
     expect(ungranted(recorded, CONSUMER_TABLE_ACCESS)).toEqual([]);
     // The run went through every path the grants are for.
@@ -223,7 +243,7 @@ describe('the evaluator at run time', () => {
       sweepEvent(),
       localLambdaContext('evaluator', 'sweep-1'),
     );
-    expect(summary.sent).toBe(1);
+    expect(summary.sent).toBe(2);
     expect([...recorded]).toEqual(['policies dynamodb:Scan']);
     expect(ungranted(recorded, evaluatorTableAccess(false))).toEqual([]);
     const attributes = await stack.sqs.client.send(
@@ -243,8 +263,31 @@ describe('the evaluator at run time', () => {
       sweepEvent(),
       localLambdaContext('evaluator', 'sweep-2'),
     );
-    expect(Object.keys(summary.evaluated)).toEqual([pool]);
+    expect(Object.keys(summary.evaluated).sort()).toEqual([pool, workloadsPool].sort());
     expect(ungranted(recorded, evaluatorTableAccess(true))).toEqual([]);
     expect(recorded.has('scalerState dynamodb:UpdateItem')).toBe(true);
+    // The workloads pool's depth is replaced by what its workloads show.
+    expect(recorded.has('depth dynamodb:UpdateItem')).toBe(true);
+  });
+});
+
+describe('the watcher at run time', () => {
+  it('sends only DynamoDB requests its grants cover, and queues the changed pool', async () => {
+    const recorded = new Set<TableRequest>();
+    const deps = recordingDependencies(recorded);
+    const summary = await createWatcherHandler(deps, { periodMs: 30_000, rounds: 2 })(
+      sweepEvent(),
+      localLambdaContext('watcher', 'watch-1'),
+    );
+    expect(summary).toMatchObject({ rounds: 2, watched: 1, evaluations: [workloadsPool] });
+    expect(ungranted(recorded, WATCHER_TABLE_ACCESS)).toEqual([]);
+    for (const request of [
+      'policies dynamodb:Scan',
+      'scalerState dynamodb:GetItem',
+      'scalerState dynamodb:UpdateItem',
+      'tokenBuckets dynamodb:UpdateItem',
+    ] as const) {
+      expect(recorded.has(request), request).toBe(true);
+    }
   });
 });

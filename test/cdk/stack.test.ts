@@ -13,6 +13,7 @@ import { TABLE_KEYS, TABLES } from '../../functions/shared/store/tables';
 import { PoolAutoscalerStack } from '../../lib/pool-autoscaler-stack';
 import { readStackSettings } from '../../lib/stack-settings';
 import { synthErrors } from '../../lib/nag-findings';
+import { watcherSettingsFromEnv } from '../../functions/watcher/settings';
 import { dashboardWidgets, iamStatements, resourcesOfType, type TemplateResource } from './template-queries';
 
 // The CloudFormation schema check built into synth costs seconds per process and is advisory only;
@@ -47,6 +48,9 @@ const logicalId = (construct: { node: { defaultChild?: unknown } }): string =>
 const functions = () => resourcesOfType(template, 'AWS::Lambda::Function');
 const consumerResource = (): TemplateResource => functions()[logicalId(stack.autoscaler.consumer)]!;
 const evaluatorResource = (): TemplateResource => functions()[logicalId(stack.autoscaler.evaluator)]!;
+const watcherResource = (): TemplateResource => functions()[logicalId(stack.autoscaler.watcher!)]!;
+const resourceOf = (name: 'consumer' | 'evaluator' | 'watcher'): TemplateResource =>
+  name === 'consumer' ? consumerResource() : name === 'evaluator' ? evaluatorResource() : watcherResource();
 
 /** Function environment with CloudFormation references replaced by plausible values, as Lambda would see it. */
 function resolvedEnvironment(fn: TemplateResource): Record<string, string> {
@@ -62,8 +66,8 @@ function resolvedEnvironment(fn: TemplateResource): Record<string, string> {
 }
 
 describe('functions', () => {
-  it('are two arm64 nodejs22.x functions with Powertools settings and source maps', () => {
-    expect(Object.keys(functions())).toHaveLength(2);
+  it('are three arm64 nodejs22.x functions with Powertools settings and source maps', () => {
+    expect(Object.keys(functions())).toHaveLength(3);
     template.allResourcesProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
@@ -81,7 +85,7 @@ describe('functions', () => {
   });
 
   it('set an environment the handlers accept, naming every table', () => {
-    for (const fn of [consumerResource(), evaluatorResource()]) {
+    for (const fn of [consumerResource(), evaluatorResource(), watcherResource()]) {
       const env = resolvedEnvironment(fn);
       for (const key of TABLE_KEYS) expect(env[TABLES[key].envVar]).toBeDefined();
       const parsed = PipelineEnvSchema.safeParse(env);
@@ -89,11 +93,15 @@ describe('functions', () => {
       expect(parsed.data?.[ENV.evaluateInProcess]).toBe(false);
       expect(parsed.data?.[ENV.metricsPerPool]).toBe(true);
     }
+    expect(watcherSettingsFromEnv(resolvedEnvironment(watcherResource()))).toEqual({
+      periodMs: 30_000,
+      rounds: 2,
+    });
   });
 
   it('each log to their own log group with retention', () => {
     const groups = resourcesOfType(template, 'AWS::Logs::LogGroup');
-    expect(Object.keys(groups)).toHaveLength(2);
+    expect(Object.keys(groups)).toHaveLength(3);
     for (const group of Object.values(groups)) expect(group.Properties.RetentionInDays).toBe(30);
     const used = Object.values(functions()).map(
       (fn) => (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref,
@@ -150,6 +158,20 @@ describe('events queue', () => {
 });
 
 describe('schedule', () => {
+  it('invokes the watcher every minute, once, for two polls 30 s apart', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [logicalId(stack.autoscaler.watcher!), 'Arn'] },
+          RetryPolicy: { MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 0 },
+        }),
+      ],
+    });
+    expect(watcherResource().Properties).toMatchObject({ Timeout: 60, MemorySize: 256 });
+  });
+
   it('invokes the evaluator every minute', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 minute)',
@@ -220,16 +242,21 @@ describe('least privilege', () => {
     }
   });
 
-  it('lets only the consumer read the credentials secret', () => {
+  it('lets only the functions that call ModelArts read the credentials secret: the consumer and the watcher', () => {
     const readers = iamStatements(template).filter((s) =>
       s.actions.includes('secretsmanager:GetSecretValue'),
     );
-    expect(readers.flatMap((s) => s.roles)).toEqual([logicalId(stack.autoscaler.consumer.role as never)]);
+    expect(readers.flatMap((s) => s.roles).sort()).toEqual(
+      [
+        logicalId(stack.autoscaler.consumer.role as never),
+        logicalId(stack.autoscaler.watcher!.role as never),
+      ].sort(),
+    );
   });
 
   it('lets each function write logs only to its own log group', () => {
     const logStatements = iamStatements(template).filter((s) => s.actions.some((a) => a.startsWith('logs:')));
-    expect(logStatements).toHaveLength(2);
+    expect(logStatements).toHaveLength(3);
     for (const statement of logStatements) {
       expect(statement.actions.sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
       expect(statement.resources).toHaveLength(1);
@@ -240,7 +267,7 @@ describe('least privilege', () => {
 describe('operations', () => {
   it('alarms on dead letters, PATCH failures, stale depth and function errors, notifying the topic', () => {
     const alarms = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(5);
+    expect(alarms).toHaveLength(6);
     const topic = Object.keys(resourcesOfType(template, 'AWS::SNS::Topic'));
     expect(topic).toHaveLength(1);
     for (const alarm of alarms) {
@@ -258,7 +285,7 @@ describe('operations', () => {
       ],
       Threshold: 1,
     });
-    for (const fn of [stack.autoscaler.consumer, stack.autoscaler.evaluator]) {
+    for (const fn of [stack.autoscaler.consumer, stack.autoscaler.evaluator, stack.autoscaler.watcher!]) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: 'Errors',
         Namespace: 'AWS/Lambda',
@@ -321,7 +348,7 @@ describe('operations', () => {
       ]),
     );
     const alarmWidget = widgets.find((widget) => widget.type === 'alarm');
-    expect(alarmWidget?.properties.alarms).toHaveLength(5);
+    expect(alarmWidget?.properties.alarms).toHaveLength(6);
   });
 
   it('alarms on repeated PATCH failures of one pool from the per-pool metric the functions emit', () => {
@@ -394,19 +421,22 @@ describe('bundles', () => {
     return path.join(OUTDIR, `asset.${key.replace(/\.zip$/, '')}`);
   }
 
-  it.each(['consumer', 'evaluator'] as const)('the %s bundle is minified ESM with a source map', (name) => {
-    const dir = bundleDirectory(name === 'consumer' ? consumerResource() : evaluatorResource());
-    const code = readFileSync(path.join(dir, 'index.mjs'), 'utf8');
-    expect(existsSync(path.join(dir, 'index.mjs.map'))).toBe(true);
-    expect(code).toMatch(/^\/\/# sourceMappingURL=index\.mjs\.map\s*$/m);
-    // Minified: long lines, not one statement per line.
-    expect(code.length / code.split('\n').length).toBeGreaterThan(1000);
-  });
+  it.each(['consumer', 'evaluator', 'watcher'] as const)(
+    'the %s bundle is minified ESM with a source map',
+    (name) => {
+      const dir = bundleDirectory(resourceOf(name));
+      const code = readFileSync(path.join(dir, 'index.mjs'), 'utf8');
+      expect(existsSync(path.join(dir, 'index.mjs.map'))).toBe(true);
+      expect(code).toMatch(/^\/\/# sourceMappingURL=index\.mjs\.map\s*$/m);
+      // Minified: long lines, not one statement per line.
+      expect(code.length / code.split('\n').length).toBeGreaterThan(1000);
+    },
+  );
 
-  it.each(['consumer', 'evaluator'] as const)(
+  it.each(['consumer', 'evaluator', 'watcher'] as const)(
     'the %s bundle loads in plain Node and exports handler',
     (name) => {
-      const fn = name === 'consumer' ? consumerResource() : evaluatorResource();
+      const fn = resourceOf(name);
       // Outside the repository, so nothing resolves from its node_modules: the bundle must be self-contained.
       const dir = mkdtempSync(path.join(tmpdir(), `bundle-${name}-`));
       for (const file of ['index.mjs', 'index.mjs.map']) {

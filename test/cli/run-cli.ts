@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 
 export interface CliResult {
   code: number;
@@ -8,47 +8,131 @@ export interface CliResult {
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
-/** Runs a TypeScript entry point of `bin/` in a child process, as a user would, with stdout not a terminal. */
+/** The package's bin, as `npx pool-autoscaler` runs it. */
+export const BIN = 'bin/pool-autoscaler.mjs';
+
+export interface RunOptions {
+  /** Written to the command's standard input, which is then closed (else it is empty and closed at once). */
+  input?: string;
+  timeoutMs?: number;
+}
+
+/**
+ * The environment of a child command: this one's, without NO_COLOR and without the AWS SDK's switch for its Node
+ * version warning, so a test sees what a user's shell shows; `env` adds to it.
+ */
+function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  const {
+    NO_COLOR: _noColor,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: _warning,
+    ...rest
+  } = process.env;
+  return { ...rest, ...env };
+}
+
+function collect(child: ChildProcess, timeoutMs: number): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
+    });
+  });
+}
+
+/**
+ * Runs an entry point of `bin/` in a child process as a user would: stdout and stderr are pipes (not a terminal),
+ * stdin is a pipe too.
+ */
 export function runEntry(
   entry: string,
   args: readonly string[],
   env: Record<string, string> = {},
-  timeoutMs = 60_000,
+  options: RunOptions | number = {},
 ): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', entry, ...args],
-      {
-        cwd: ROOT,
-        timeout: timeoutMs,
-        env: {
-          ...process.env,
-          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-          NO_COLOR: '1',
-          ...env,
-        },
-        maxBuffer: 16 * 1024 * 1024,
-      },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
+  const { input, timeoutMs } =
+    typeof options === 'number' ? { input: undefined, timeoutMs: options } : options;
+  const command = entry.endsWith('.ts') ? ['--import', 'tsx', entry] : [entry];
+  const child = spawn(process.execPath, [...command, ...args], {
+    cwd: ROOT,
+    env: childEnv(env),
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
+  child.stdin?.end(input ?? '');
+  return collect(child, timeoutMs ?? 60_000);
 }
 
-export function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return runEntry('bin/cli.ts', args, env);
+/** The bin with these arguments. */
+export function runCli(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  options: RunOptions = {},
+): Promise<CliResult> {
+  return runEntry(BIN, args, env, options);
 }
 
 /**
- * Runs the CLI in this process (a fresh commander program per call) and captures what it writes: the same
- * commands and exit codes as the binary, without a child process's start-up time.
+ * A shell pipeline, as typed at a prompt: `$CLI` is the bin. The exit code is the bin's (`pipefail` semantics
+ * need bash; the first command's status is read from PIPESTATUS).
+ */
+export function runPipeline(
+  script: string,
+  env: Record<string, string> = {},
+  timeoutMs = 60_000,
+): Promise<CliResult> {
+  const child = spawn('bash', ['-c', `${script}; exit \${PIPESTATUS[0]}`], {
+    cwd: ROOT,
+    env: childEnv({ CLI: `${process.execPath} ${BIN}`, ...env }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return collect(child, timeoutMs);
+}
+
+/** Whether `script` (util-linux) is here to give a command a terminal. */
+export function canRunOnTerminal(): boolean {
+  return spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * The bin on a pseudo-terminal, as a person at a prompt runs it (through util-linux `script`): stdout is a TTY.
+ * What it printed comes back with the terminal's `\r\n` turned into `\n`; stderr is merged into it.
+ */
+export async function runOnTerminal(
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<CliResult> {
+  const quoted = [process.execPath, BIN, ...args].map((word) => `'${word.replace(/'/g, "'\\''")}'`).join(' ');
+  const child = spawn('script', ['-qec', quoted, '/dev/null'], {
+    cwd: ROOT,
+    env: childEnv({ COLUMNS: '160', ...env }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const result = await collect(child, 60_000);
+  return { ...result, stdout: result.stdout.replace(/\r\n/g, '\n') };
+}
+
+/** Starts the bin and leaves it running (a `local up`, a `sim`); the caller stops it. */
+export function startCli(args: readonly string[], env: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    env: childEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/**
+ * Runs the CLI in this process, built as the bin builds it (`buildProgram`), and captures what it writes: the same
+ * commands, messages and exit codes, without a child process's start-up time. For tests of many invocations.
  */
 export async function runCliInProcess(args: readonly string[]): Promise<CliResult> {
-  const { Command, CommanderError } = await import('commander');
-  const { registerCommands } = await import('../../bin/commands/index');
+  const { CommanderError } = await import('commander');
+  const { buildProgram } = await import('../../bin/program');
+  const { describeError } = await import('../../bin/commands/errors');
   const out: string[] = [];
   const err: string[] = [];
   const writeOut = process.stdout.write.bind(process.stdout);
@@ -65,20 +149,24 @@ export async function runCliInProcess(args: readonly string[]): Promise<CliResul
   process.exitCode = undefined;
   let code = 0;
   try {
-    const program = new Command().name('pool-autoscaler').exitOverride();
-    program.configureOutput({ writeOut: (text) => out.push(text), writeErr: (text) => err.push(text) });
-    registerCommands(program);
-    for (const command of program.commands) {
+    const program = buildProgram();
+    const all = (command: typeof program): Array<typeof program> => [
+      command,
+      ...command.commands.flatMap(all),
+    ];
+    for (const command of all(program)) {
       command.exitOverride();
-      for (const sub of command.commands) sub.exitOverride();
+      command.configureOutput({ writeOut: (text) => out.push(text), writeErr: (text) => err.push(text) });
     }
     await program.parseAsync(['node', 'pool-autoscaler', ...args]);
     code = Number(process.exitCode ?? 0);
   } catch (error) {
     if (error instanceof CommanderError) code = error.exitCode;
     else {
-      err.push(`error: ${(error as Error).message}\n`);
-      code = 1;
+      // What bin/cli.ts prints for an error that reaches it.
+      const described = describeError(error);
+      err.push(`error: ${described.message}\n`);
+      code = described.code;
     }
   } finally {
     process.stdout.write = writeOut;

@@ -400,8 +400,8 @@ describe('response validation', () => {
     server.script(json(200, broken, { 'X-Request-Id': 'r-9' }));
     const error = await rejection(client().showPool(POOL_NAME));
     expect(error).toBeInstanceOf(ModelArtsResponseError);
-    expect(error).toMatchObject({ field: 'spec.resources.0.count', status: 200, requestId: 'r-9' });
-    expect((error as Error).message).toContain('spec.resources.0.count');
+    expect(error).toMatchObject({ field: 'spec.resources[0].count', status: 200, requestId: 'r-9' });
+    expect((error as Error).message).toContain('spec.resources[0].count');
     expect(server.requests).toHaveLength(1);
   });
 

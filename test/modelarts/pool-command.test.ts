@@ -96,9 +96,12 @@ describe('pool command', () => {
     try {
       const program = new Command().exitOverride();
       registerPoolCommand(program);
-      await program.parseAsync(['pool', 'show', '--endpoint', simulator.url, '--pool', poolName], {
-        from: 'user',
-      });
+      await program.parseAsync(
+        ['pool', 'show', '--endpoint', simulator.url, '--pool', poolName, '-o', 'table'],
+        {
+          from: 'user',
+        },
+      );
     } finally {
       write.mockRestore();
       vi.unstubAllEnvs();
@@ -144,7 +147,18 @@ describe('pool nodes and pool workloads', () => {
       jobName: 'cli-job',
     });
     const result = await cli(
-      ['pool', 'nodes', '--endpoint', simulator.url, '--project-id', PROJECT, '--pool', poolName],
+      [
+        'pool',
+        'nodes',
+        '--endpoint',
+        simulator.url,
+        '--project-id',
+        PROJECT,
+        '--pool',
+        poolName,
+        '-o',
+        'table',
+      ],
       envKeys,
     );
     simulator.completeWorkload(poolName, running.uid);
@@ -182,6 +196,8 @@ describe('pool nodes and pool workloads', () => {
           poolName,
           '--status',
           'Queue',
+          '-o',
+          'table',
         ],
         envKeys,
       );
@@ -258,8 +274,8 @@ describe('pool tables', () => {
     expect(text).toMatch(/n1\s*│[^\n]*yearly\/monthly\s*│\s*0\/8\s*│\s*wide/);
     expect(text).toMatch(/n2\s*│[^\n]*pay-per-use\s*│\s*0\/8\s*│\s*wide\s*│/);
     expect(text).toMatch(/n3\s*│[^\n]*pay-per-use\s*│\s*-\s*│\s*│/);
-    expect(renderNodes([], [])).toBe('no nodes');
-    expect(renderWorkloads([])).toBe('no workloads');
+    expect(renderNodes([], [])).toBe('No nodes found');
+    expect(renderWorkloads([])).toBe('No workloads found');
     expect(
       renderWorkloads([WorkloadSchema.parse({ name: 'w', pendingDuration: 7200, runningDuration: 90 })]),
     ).toMatch(/w\s*│[^\n]*│\s*2h\s*│\s*90s\s*│/);
@@ -290,6 +306,6 @@ describe('pool tables', () => {
     // A flavor only in status (being removed) still shows.
     expect(text).toMatch(/old\s*│\s*-\s*│\s*-/);
     expect(renderPoolList([pool])).toMatch(/p-1\s*│\s*p\s*│\s*Dedicate/);
-    expect(renderPoolList([])).toBe('no pools');
+    expect(renderPoolList([])).toBe('No pools found');
   });
 });

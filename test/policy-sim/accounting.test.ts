@@ -22,7 +22,14 @@ describe('simulation accounting on hand-computed traces', () => {
   const run = simulate(twoJobs, policy, { provisionDelaySeconds: 100, tailSeconds: 100 });
 
   it('orders results policy, baselines, oracle', () => {
-    expect(run.results.map((entry) => entry.strategy)).toEqual(['policy', 'static', 'keda', 'hpa', 'oracle']);
+    expect(run.results.map((entry) => entry.strategy)).toEqual([
+      'policy',
+      'static',
+      'keda',
+      'hpa',
+      'cluster-autoscaler',
+      'oracle',
+    ]);
     expect(run.settings.horizon_s).toBe(1200);
     expect(run.settings.last_job_end_s).toBe(1100);
     expect(run.settings.horizon_capped).toBe(false);
@@ -55,22 +62,54 @@ describe('simulation accounting on hand-computed traces', () => {
 
   it('replays the real engine: one PATCH at the first sweep, the second job starts when its node is up', () => {
     const scaled = result(run.results, 'policy');
-    expect(scaled.patches).toBeGreaterThanOrEqual(1);
+    // Up to 2 at t=0; the default 300 s scale-down window (from 1000 s) keeps both nodes to the horizon.
+    expect(scaled).toMatchObject({ patches: 1, scale_operations: 1, node_seconds: 2400 });
     expect(scaled.wait_s.max).toBe(100);
     expect(scaled.preempted_jobs).toBe(0);
     expect(scaled.unfinished_jobs).toBe(0);
-    expect(scaled.node_seconds).toBeGreaterThanOrEqual(2 * 1000 + 100);
   });
 
-  it('replays idle-node deletion as a what-if, recorded in the settings', () => {
+  it('scales KEDA on messages: two 1-node jobs are two messages, a second node at the first sync', () => {
+    const keda = result(run.results, 'keda');
+    expect(keda).toMatchObject({ node_seconds: 2400, patches: 1, scale_operations: 1, preempted_jobs: 0 });
+    expect(keda.wait_s.max).toBe(100);
+  });
+
+  it('grows the Cluster Autoscaler for the unschedulable job at its first scan; empty nodes go only after 10 minutes', () => {
+    const ca = result(run.results, 'cluster-autoscaler');
+    // The nodes are empty from 1000 s: 600 s later is past the horizon (1200 s), so both stay: 2 x 1200 s.
+    expect(ca).toMatchObject({ node_seconds: 2400, patches: 1, scale_operations: 1, preempted_jobs: 0 });
+    expect(ca.wait_s.max).toBe(100);
+  });
+
+  it("takes the policy's scaleIn, or the what-if that replaces it, and records it in the settings", () => {
+    expect(run.settings.policy_scale_in).toBe('nodes');
     const whatIf = simulate(twoJobs, policy, {
       provisionDelaySeconds: 100,
       tailSeconds: 100,
       baselines: [],
-      policyScaleIn: 'idle-nodes',
+      policyScaleIn: 'patch',
     });
-    expect(whatIf.settings.policy_scale_in).toBe('idle-nodes');
+    expect(whatIf.settings.policy_scale_in).toBe('patch');
     expect(result(whatIf.results, 'policy').preempted_jobs).toBe(0);
+  });
+
+  it('counts a job as starved when it waited past the delay plus one sweep below maxCount, not at maxCount', () => {
+    const jobs = parseTrace('job_id,submit_s,flavor,units,duration_s\nj1,0,gpu,8,500\nj2,0,gpu,8,500\n');
+    const frozen = parsePolicy({
+      pool: 'pool-accounting',
+      flavors: { gpu: { minCount: 1, maxCount: 2, unitsPerNode: 8, scaleUp: { select: 'Disabled' } } },
+    });
+    const held = simulate(jobs, frozen, { provisionDelaySeconds: 100, tailSeconds: 0, baselines: [] });
+    // Scale-up disabled: j2 waits 500 s for j1's node, more than 100 + 60 s, with the flavor at 1 of 2 nodes.
+    expect(result(held.results, 'policy')).toMatchObject({ starved_jobs: 1, wait_s: { max: 500 } });
+    const ceiling = parsePolicy({
+      pool: 'pool-accounting',
+      flavors: { gpu: { minCount: 1, maxCount: 1, unitsPerNode: 8 } },
+    });
+    const full = simulate(jobs, ceiling, { provisionDelaySeconds: 100, tailSeconds: 0, baselines: [] });
+    // The same wait at maxCount: no node could have been asked for.
+    expect(result(full.results, 'policy')).toMatchObject({ starved_jobs: 0, wait_s: { max: 500 } });
   });
 
   it('runs until queued jobs have ended, however long they wait, and measures all to that horizon', () => {

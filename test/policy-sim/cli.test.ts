@@ -25,20 +25,31 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** Runs the command; what it printed (stdout, then the status lines on stderr), or its error as a rejection. */
 async function run(args: string[]): Promise<string> {
   const program = new Command().exitOverride();
   registerSimulateCommand(program);
   let printed = '';
+  let errors = '';
   const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     printed += String(chunk);
     return true;
   });
+  const errorSpy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    errors += String(chunk);
+    return true;
+  });
+  process.exitCode = undefined;
   try {
     await program.parseAsync(['node', 'pool-autoscaler', 'simulate', ...args]);
   } finally {
     spy.mockRestore();
+    errorSpy.mockRestore();
   }
-  return printed;
+  const failed = process.exitCode;
+  process.exitCode = undefined;
+  if (failed) throw new Error(errors);
+  return printed + errors;
 }
 
 describe('simulate command', () => {
@@ -80,8 +91,10 @@ describe('simulate command', () => {
       'ratio to oracle',
       'p95',
       'PATCHes',
+      'scale operations',
       'reversals',
       'preempted jobs',
+      'starved jobs',
     ]) {
       expect(html).toContain(`<th>${heading}</th>`);
     }
@@ -89,6 +102,27 @@ describe('simulate command', () => {
     expect(html).toContain('policy: demand vs nodes');
     expect(printed).toContain('oracle');
     expect(printed).toContain('report.html');
+  });
+
+  it("takes the policy's scaleIn unless --policy-scale-in replaces it, and prints scale operations", async () => {
+    const read = async (out: string) =>
+      JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as {
+        settings: { policy_scale_in: string; baselines: string[] };
+        results: Array<{ strategy: string; scale_operations: number; starved_jobs: number }>;
+      };
+    const base = ['--trace', join(dir, 'trace.csv'), '--policy', join(dir, 'policy.json')];
+    const printed = await run([...base, '--out', join(dir, 'own'), '--baselines', 'cluster-autoscaler']);
+    const own = await read(join(dir, 'own'));
+    expect(own.settings).toMatchObject({ policy_scale_in: 'nodes', baselines: ['cluster-autoscaler'] });
+    expect(own.results.map((entry) => entry.strategy)).toEqual(['policy', 'cluster-autoscaler', 'oracle']);
+    for (const entry of own.results) expect(entry.scale_operations).toBeGreaterThanOrEqual(0);
+    expect(printed).toContain('scale ops');
+    expect(printed).toContain('starved');
+    await run([...base, '--out', join(dir, 'what-if'), '--baselines', 'none', '--policy-scale-in', 'patch']);
+    expect((await read(join(dir, 'what-if'))).settings.policy_scale_in).toBe('patch');
+    await expect(run([...base, '--out', dir, '--policy-scale-in', 'idle-nodes'])).rejects.toThrow(
+      /idle-nodes/,
+    );
   });
 
   it('names the line and column of a broken trace', async () => {

@@ -25,11 +25,12 @@ const action = fc.oneof(
     a: fc.integer({ min: 0, max: 6 }),
     b: fc.integer({ min: 0, max: 6 }),
   }),
+  fc.record({ kind: fc.constant('delete' as const), pick: fc.integer({ min: 0, max: 20 }) }),
   fc.record({ kind: fc.constant('wait' as const), seconds: fc.integer({ min: 1, max: 400 }) }),
 );
 
 describe('VirtualPool invariants', () => {
-  it('conserves units, never over-fills a node, and counts every job as queued, running or finished', () => {
+  it('conserves units, never over-fills a node, counts every job as queued, running or finished, and shows its occupancy as its counts', () => {
     fc.assert(
       fc.property(fc.array(action, { maxLength: 60 }), (actions) => {
         const pool = new VirtualPool({
@@ -58,6 +59,10 @@ describe('VirtualPool invariants', () => {
           } else if (step.kind === 'resize') {
             pool.resize('gpu', { 'az-a': step.a, 'az-b': step.b }, t);
             pool.place(t);
+          } else if (step.kind === 'delete') {
+            const names = pool.nodeNames('gpu');
+            if (names.length > 0) pool.deleteNodes([names[step.pick % names.length]!], t);
+            pool.place(t);
           } else {
             const until = t + step.seconds;
             for (
@@ -84,6 +89,15 @@ describe('VirtualPool invariants', () => {
             expect(outcome.startS).toBeDefined();
             expect(outcome.finishS! - outcome.startS!).toBeGreaterThanOrEqual(outcome.job.durationS);
           }
+          const occupancy = pool.occupancy();
+          expect(new Set(occupancy.nodes.map((node) => node.name)).size).toBe(nodes);
+          expect(occupancy.nodes.filter((node) => node.busy).length).toBe(snapshot.busyNodes);
+          const queued = occupancy.pending.gpu ?? [];
+          expect(queued.reduce((sum, queuedJob) => sum + queuedJob.units, 0)).toBe(snapshot.pendingUnits);
+          const freeUnits = occupancy.nodes
+            .filter((node) => node.phase === 'Available')
+            .reduce((sum, node) => sum + node.acceleratorsFree, 0);
+          expect(freeUnits).toBe(available * FLAVOR.unitsPerNode - snapshot.runningUnits);
           const nodeSeconds = pool.nodeSeconds(t).gpu ?? 0;
           expect(nodeSeconds).toBeGreaterThanOrEqual(lastNodeSeconds);
           lastNodeSeconds = nodeSeconds;

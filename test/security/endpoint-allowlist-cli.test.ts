@@ -62,7 +62,7 @@ describe('policy validate', () => {
   ])('refuses %s %j with exit 1, naming the endpoint field', async (target, flags, reason) => {
     const result = await runCliInProcess(['policy', 'validate', await policyFile('p', target), ...flags]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^error: invalid policy: endpoint: /);
+    expect(result.stderr).toMatch(/^error: \S+\.json: invalid policy: endpoint: /);
     expect(result.stderr).toContain(reason);
   });
 
@@ -119,7 +119,7 @@ describe('policy validate', () => {
       runCli(['policy', 'validate', file], { [ENV.modelArtsAllowLoopback]: 'true' }),
     ]);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('error: invalid policy: endpoint: names the loopback host 127.0.0.1');
+    expect(refused.stderr).toContain('.json: invalid policy: endpoint: names the loopback host 127.0.0.1');
     expect(allowed.code).toBe(0);
   });
 });
@@ -134,7 +134,7 @@ describe('policy put', () => {
       ...tableArgs,
     ]);
     expect(put.code).toBe(1);
-    expect(put.stderr).toContain('error: invalid policy: endpoint: names the IP address 169.254.169.254');
+    expect(put.stderr).toContain('.json: invalid policy: endpoint: names the IP address 169.254.169.254');
     const get = await runCliInProcess(['policy', 'get', pool, ...tableArgs]);
     expect(get.code).toBe(4);
   });

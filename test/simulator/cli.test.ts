@@ -186,7 +186,9 @@ describe('sim --flavor-resources', () => {
       });
       const bad = join(dir, 'bad.json');
       await writeFile(bad, JSON.stringify({ 'modelarts.vm.gpu.tnt004': { gpus: 1 } }));
-      await expect(readFlavorResources(bad)).rejects.toThrow(/bad\.json: modelarts\.vm\.gpu\.tnt004: /);
+      await expect(readFlavorResources(bad)).rejects.toThrow(
+        /bad\.json: invalid flavor resources: modelarts\.vm\.gpu\.tnt004\.gpus: unknown field/,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -1,8 +1,7 @@
+import { type FieldIssue, formatIssues } from '../validation-issues';
+
 /** One problem found in a policy, with the dotted path of the field it concerns. */
-export interface PolicyIssue {
-  field: string;
-  message: string;
-}
+export type PolicyIssue = FieldIssue;
 
 /** A policy item failed validation; a broken policy never scales anything and is reported with its fields. */
 export class PolicyValidationError extends Error {
@@ -13,7 +12,7 @@ export class PolicyValidationError extends Error {
 
   constructor(issues: PolicyIssue[]) {
     const first = issues[0] ?? { field: '(policy)', message: 'invalid policy' };
-    super(issues.map((issue) => `${issue.field}: ${issue.message}`).join('; '));
+    super(formatIssues(issues));
     this.field = first.field;
     this.issues = issues;
   }

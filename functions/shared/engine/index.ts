@@ -14,6 +14,7 @@ export {
   parsePolicy,
   policyJsonSchema,
   formatFieldPath,
+  SCHEMA_KEY,
 } from './policy';
 export type {
   Policy,

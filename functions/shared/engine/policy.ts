@@ -1,9 +1,10 @@
 import { CronExpressionParser } from 'cron-parser';
 import { DEFAULT_ENDPOINT_ALLOWLIST, type EndpointAllowlist, checkEndpoint } from '../endpoint-allowlist';
 import { isHttpsOrLoopbackUrl } from '../endpoint-url';
-import { PoolPhaseSchema } from '../modelarts/schemas';
+import { PoolPhaseSchema, WorkloadTypeSchema } from '../modelarts/schemas';
+import { formatFieldPath as formatPath, parseFields } from '../validation-issues';
 import { z } from 'zod';
-import { PolicyValidationError, type PolicyIssue } from './errors';
+import { PolicyValidationError } from './errors';
 
 /**
  * The policy item (ARCHITECTURE.md 3.1): one per pool, written by operators. Objects are strict so that a
@@ -11,6 +12,9 @@ import { PolicyValidationError, type PolicyIssue } from './errors';
  */
 
 const seconds = z.int().min(0);
+
+/** The floor of minCount, said the same way whichever check finds it below. */
+const MIN_COUNT_FLOOR = 'must be at least 1 (0 only with allowZero: true)';
 
 /** One rate policy of the Kubernetes HPA `behavior` field, with `Pods` renamed to `Nodes`. */
 export const ScalingRatePolicySchema = z.strictObject({
@@ -100,7 +104,7 @@ export const SchedulePolicySchema = z.strictObject({
     .refine(isValidTimeZone, { message: 'is not a known IANA time zone' })
     .describe('IANA time zone the cron expression is read in.'),
   durationSeconds: z.int().min(1).describe('How long each window lasts from its start.'),
-  minCount: z.int().min(0).optional().describe('minCount while the window is active.'),
+  minCount: z.int().min(0, MIN_COUNT_FLOOR).optional().describe('minCount while the window is active.'),
   maxCount: z.int().min(1).optional().describe('maxCount while the window is active.'),
   name: z.string().min(1).optional().describe('Shown in reason trails.'),
 });
@@ -125,7 +129,11 @@ export const AzBackoffSchema = z
 
 export const FlavorPolicySchema = z
   .strictObject({
-    minCount: z.int().min(0).default(1).describe('Fewest nodes; at least 1 unless allowZero.'),
+    minCount: z
+      .int()
+      .min(0, MIN_COUNT_FLOOR)
+      .default(1)
+      .describe('Fewest nodes; at least 1 unless allowZero.'),
     maxCount: z.int().min(1).describe('Most nodes.'),
     unitsPerNode: z
       .number()
@@ -167,7 +175,7 @@ export const FlavorPolicySchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['minCount'],
-        message: 'must be at least 1 unless allowZero is true',
+        message: MIN_COUNT_FLOOR,
       });
     }
     if (flavor.minCount > flavor.maxCount) {
@@ -192,7 +200,7 @@ export const FlavorPolicySchema = z
         ctx.addIssue({
           code: 'custom',
           path: ['schedules', index, 'minCount'],
-          message: 'must be at least 1 unless allowZero is true',
+          message: MIN_COUNT_FLOOR,
         });
       }
       const ceiling = schedule.maxCount ?? flavor.maxCount;
@@ -261,6 +269,26 @@ export const PolicySchema = z.strictObject({
     .min(1)
     .default(['Running'])
     .describe('Pool phases in which the pool may be resized; the service documents only `Running`.'),
+  demand: z
+    .enum(['events', 'workloads', 'events+workloads'])
+    .default('events')
+    .describe(
+      "Where demand comes from. events: job events on the queue keep the depth; workloads: the pool's own queued (Queue, Pending) and running workloads, read at every evaluation (no producer needed); events+workloads: job events, reconciled against the workloads every reconcileSeconds.",
+    ),
+  workloadTypes: z
+    .array(WorkloadTypeSchema)
+    .min(1)
+    .default(['train'])
+    .refine((types) => new Set(types).size === types.length, { message: 'must not repeat a type' })
+    .describe('Workload types whose queued and running workloads count as demand, when demand reads workloads.'),
+  reconcileSeconds: z
+    .int()
+    .min(30)
+    .max(86_400)
+    .default(300)
+    .describe(
+      'events+workloads: seconds between reconciliations of the depth against the workloads; at most staleAfterSeconds keeps a quiet queue trusted to scale down.',
+    ),
   flavors: z.record(z.string().min(1), FlavorPolicySchema).describe('Per flavor name, how it scales.'),
 });
 
@@ -275,12 +303,20 @@ export type AzBackoffPolicy = z.output<typeof AzBackoffSchema>;
 
 /** Dotted path with array indices in brackets: `flavors.f.scaleUp.policies[0].type`. */
 export function formatFieldPath(path: readonly PropertyKey[]): string {
-  let text = '';
-  for (const key of path) {
-    if (typeof key === 'number') text += `[${key}]`;
-    else text += text === '' ? String(key) : `.${String(key)}`;
-  }
-  return text === '' ? '(policy)' : text;
+  return formatPath(path, '(policy)');
+}
+
+/**
+ * The key that points an editor at the policy's JSON Schema (`examples/policy.schema.json`): accepted in any
+ * policy document and dropped before validation, so it is never stored or read as a setting.
+ */
+export const SCHEMA_KEY = '$schema';
+
+function withoutSchemaKey(input: unknown): unknown {
+  if (typeof input !== 'object' || input === null || Array.isArray(input) || !(SCHEMA_KEY in input))
+    return input;
+  const { [SCHEMA_KEY]: _schema, ...rest } = input as Record<string, unknown>;
+  return rest;
 }
 
 export interface ParsePolicyOptions {
@@ -289,31 +325,36 @@ export interface ParsePolicyOptions {
 }
 
 /**
- * Validates a policy item and fills the defaults; throws `PolicyValidationError` naming the field. The
+ * Validates a policy item and fills the defaults; throws `PolicyValidationError` naming every bad field. The
  * endpoint is judged against the deployment's allowlist once the rest of the policy is valid.
  */
 export function parsePolicy(input: unknown, options: ParsePolicyOptions = {}): Policy {
-  const result = PolicySchema.safeParse(input);
-  if (result.success) {
-    const { endpoint } = result.data;
-    const verdict =
-      endpoint === undefined
-        ? undefined
-        : checkEndpoint(endpoint, options.endpointAllowlist ?? DEFAULT_ENDPOINT_ALLOWLIST);
-    if (verdict && !verdict.allowed) {
-      throw new PolicyValidationError([{ field: 'endpoint', message: verdict.reason }]);
-    }
-    return result.data;
+  const result = parseFields(PolicySchema, withoutSchemaKey(input), '(policy)');
+  if (!result.success) throw new PolicyValidationError(result.issues);
+  const { endpoint } = result.data;
+  const verdict =
+    endpoint === undefined
+      ? undefined
+      : checkEndpoint(endpoint, options.endpointAllowlist ?? DEFAULT_ENDPOINT_ALLOWLIST);
+  if (verdict && !verdict.allowed) {
+    throw new PolicyValidationError([{ field: 'endpoint', message: verdict.reason }]);
   }
-  const issues: PolicyIssue[] = result.error.issues.flatMap((issue) =>
-    issue.code === 'unrecognized_keys'
-      ? issue.keys.map((key) => ({ field: formatFieldPath([...issue.path, key]), message: 'unknown field' }))
-      : [{ field: formatFieldPath(issue.path), message: issue.message }],
-  );
-  throw new PolicyValidationError(issues);
+  return result.data;
 }
 
 /** The policy's JSON Schema (input side: fields with defaults are optional), for editors and `policy validate`. */
 export function policyJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(PolicySchema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(PolicySchema, { io: 'input', target: 'draft-2020-12' }) as {
+    properties: Record<string, unknown>;
+  } & Record<string, unknown>;
+  return {
+    ...schema,
+    properties: {
+      [SCHEMA_KEY]: {
+        type: 'string',
+        description: 'The JSON Schema of this file, for editors; ignored by the autoscaler.',
+      },
+      ...schema.properties,
+    },
+  };
 }

@@ -7,6 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { type EndpointAllowlist, checkEndpoint } from '../endpoint-allowlist';
 import { isLoopbackHost } from '../endpoint-url';
 import type { z } from 'zod';
+import { type FieldIssue, formatIssues, parseFields } from '../validation-issues';
 import { toCredentials, type CredentialsInput, type ModelArtsCredentials } from './credentials';
 import {
   InsecureEndpointError,
@@ -171,18 +172,22 @@ function nonEmptyName(field: string, name: string): string {
 }
 
 function parseQuery<S extends z.ZodType>(schema: S, query: unknown, prefix: string): z.output<S> {
-  const parsed = schema.safeParse(query);
+  const parsed = parseFields(schema, query, '');
   if (parsed.success) return parsed.data;
-  const { field, detail } = describeIssues(parsed.error.issues);
+  const { field, detail } = describeIssues(parsed.issues);
   throw new ModelArtsRequestError(`${prefix}${field ? `.${field}` : ''}`, detail);
 }
 
-function describeIssues(issues: readonly z.core.$ZodIssue[]): { field: string; detail: string } {
-  const field = issues[0]?.path.map(String).join('.') ?? '';
-  const detail = issues
-    .slice(0, 3)
-    .map((issue) => `${issue.path.map(String).join('.') || '(body)'}: ${issue.message}`)
-    .join('; ');
+/** Problems quoted in an error; a response of a thousand bad nodes would otherwise fill a log line. */
+const ISSUES_QUOTED = 5;
+
+/** The first field, for the error's `field`, and the problems for its message. */
+function describeIssues(issues: readonly FieldIssue[]): { field: string; detail: string } {
+  const field = issues[0]?.field ?? '';
+  const detail = formatIssues(
+    issues.map((issue) => ({ ...issue, field: issue.field || '(body)' })),
+    ISSUES_QUOTED,
+  );
   return { field, detail };
 }
 
@@ -570,9 +575,9 @@ export class ModelArtsClient {
     } catch {
       throw new ModelArtsResponseError({ ...facts, field: '', detail: 'body is not JSON' });
     }
-    const parsed = schema.safeParse(json);
+    const parsed = parseFields(schema, json, '');
     if (!parsed.success) {
-      const { field, detail } = describeIssues(parsed.error.issues);
+      const { field, detail } = describeIssues(parsed.issues);
       throw new ModelArtsResponseError({ ...facts, field, detail });
     }
     return parsed.data;

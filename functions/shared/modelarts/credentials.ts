@@ -6,6 +6,7 @@
 import { inspect } from 'node:util';
 import { z } from 'zod';
 import { ModelArtsCredentialsError } from './errors';
+import { parseFields } from '../validation-issues';
 
 const REDACTED = '[redacted]';
 
@@ -90,11 +91,10 @@ export function toCredentials(input: CredentialsInput): ModelArtsCredentials {
       throw new ModelArtsCredentialsError('credentials.token', 'must be a non-empty string');
     return new TokenCredentials(parsed.data.token);
   }
-  const parsed = AkSkInputSchema.safeParse(input);
+  const parsed = parseFields(AkSkInputSchema, input, 'ak');
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = `credentials.${issue?.path.join('.') ?? 'ak'}`;
-    throw new ModelArtsCredentialsError(field, issue?.message ?? 'invalid');
+    const issue = parsed.issues[0];
+    throw new ModelArtsCredentialsError(`credentials.${issue?.field ?? 'ak'}`, issue?.message ?? 'invalid');
   }
   return new AkSkCredentials(parsed.data.ak, parsed.data.sk, parsed.data.securityToken);
 }
@@ -137,10 +137,10 @@ export interface EnvCredentials {
  * keys), or else `HUAWEICLOUD_SDK_TOKEN`, plus `HUAWEICLOUD_SDK_PROJECT_ID`. AK/SK wins when both are set.
  */
 export function credentialsFromEnv(env: Record<string, string | undefined> = process.env): EnvCredentials {
-  const parsed = CredentialEnvSchema.safeParse(env);
+  const parsed = parseFields(CredentialEnvSchema, env, 'environment', 1);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ModelArtsCredentialsError(String(issue?.path[0] ?? 'environment'), issue?.message ?? 'invalid');
+    const issue = parsed.issues[0];
+    throw new ModelArtsCredentialsError(issue?.field ?? 'environment', issue?.message ?? 'invalid');
   }
   const values = parsed.data;
   const ak = values[CredentialEnv.ak];

@@ -116,7 +116,7 @@ export class ModelArtsOutcomeUnknownError extends ModelArtsError {
 /** A 2xx response whose body is not what the API documents (not JSON, too large, or a field is wrong). */
 export class ModelArtsResponseError extends ModelArtsError {
   readonly status: number;
-  /** Dotted path of the first offending field, for example `spec.resources.0.count`; empty for the whole body. */
+  /** Dotted path of the first offending field, for example `spec.resources[0].count`; empty for the whole body. */
   readonly field: string;
   readonly requestId: string | undefined;
 

@@ -53,7 +53,7 @@ type DepthEvent = JobEvent | DepthSnapshotEvent;
  * Rejects a job event or snapshot for a pool without a policy, or for a flavor its policy does not name: the
  * depth keeps only what some policy can use, so producers cannot make it grow without bound.
  */
-function checkNamedByPolicy(event: DepthEvent, flavorsByPool: Map<string, ReadonlySet<string>>): void {
+export function checkNamedByPolicy(event: DepthEvent, flavorsByPool: Map<string, ReadonlySet<string>>): void {
   const named = flavorsByPool.get(event.pool);
   if (named === undefined) {
     throw new InvalidEventError(

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { type PipelineConfig, loadConfig } from '../config';
 import { type ModelArtsCredentials, ModelArtsClient, credentialsFromEnv, toCredentials } from '../modelarts';
 import { createDocumentClient } from '../store/document-client';
+import { formatIssues, parseFields } from '../validation-issues';
 import { PowertoolsTelemetry } from './telemetry';
 import { DEFAULT_EVALUATION_SETTINGS, type ModelArtsClientFactory, type PipelineDependencies } from './types';
 
@@ -31,8 +32,8 @@ export class CredentialsSecretError extends Error {
 }
 
 const SecretSchema = z.object({
-  ak: z.string().min(1, 'ak is empty'),
-  sk: z.string().min(1, 'sk is empty'),
+  ak: z.string().min(1),
+  sk: z.string().min(1),
   securityToken: z.string().min(1).optional(),
 });
 
@@ -61,10 +62,8 @@ export function credentialsSource(
     } catch {
       throw new CredentialsSecretError(secretArn, 'is not a JSON object {"ak": ..., "sk": ...}');
     }
-    const parsed = SecretSchema.safeParse(json);
-    if (!parsed.success) {
-      throw new CredentialsSecretError(secretArn, parsed.error.issues[0]?.message ?? 'invalid');
-    }
+    const parsed = parseFields(SecretSchema, json, '(secret)');
+    if (!parsed.success) throw new CredentialsSecretError(secretArn, formatIssues(parsed.issues));
     cached = { credentials: toCredentials(parsed.data), until: clock() + SECRET_CACHE_MS };
     return cached.credentials;
   };

@@ -31,9 +31,11 @@ import {
   reconciledActivities,
   stateWithReconciled,
 } from './intents';
+import { type PoolDemand, readPoolDemand, withDemandReasons } from './demand-read';
 import { occupancyFromListings } from './occupancy-read';
 import { type ActionOutcome, type EvaluationOutcome, deferredWaitMs, recordOutcome } from './outcome-rules';
 import { tokenBeforeEachAttempt } from './request-budget';
+import { resolveTarget } from './target';
 import type { ModelArtsTarget, PipelineDependencies } from './types';
 
 export interface EvaluationRequest {
@@ -152,43 +154,72 @@ export class PoolEvaluator {
     }
 
     const state = this.reconcile(run, fetched.value, parseScalerState(record.engineState));
-    let decided = this.decide(run, policy, fetched.value, depth, state);
+    const demand = await this.readDemand(run, client, policy, depth, record);
+    let decided = this.decide(run, policy, fetched.value, demand.depth, state);
     if (decided.ok && decided.value.needsOccupancy !== undefined) {
-      const occupancy = await this.readOccupancy(run, client);
-      decided = this.decide(run, policy, fetched.value, depth, state, occupancy);
+      const occupancy = await this.readOccupancy(run, client, demand);
+      decided = this.decide(run, policy, fetched.value, demand.depth, state, occupancy);
     }
     if (!decided.ok) return { kind: 'decision-failed', error: decided.error };
-    const decision = decided.value;
+    const decision = withDemandReasons(decided.value, demand);
     this.reportFlavors(run, decision, fetched.value);
     return { kind: 'decided', decision, action: await this.act(run, client, decision) };
   }
 
   /**
-   * The pool's nodes, the hosts its running workloads use and its queued jobs, for the rules that need them (a
-   * scale-in by name, placing queued jobs by shape): one listing each. Nodes that cannot be listed are unknown,
-   * so none is removed; without the running workloads every node counts as busy.
+   * Where the demand comes from (policy `demand`): the stored depth, or the pool's workloads read now and
+   * recorded as a snapshot (demand-read.ts).
    */
-  private async readOccupancy(run: EvaluationRun, client: ModelArtsClient): Promise<PoolOccupancy> {
+  private readDemand(
+    run: EvaluationRun,
+    client: ModelArtsClient,
+    policy: Policy,
+    depth: PoolDepth,
+    record: ScalerRecord,
+  ): Promise<PoolDemand> {
     const { pool } = run.request;
-    const nodes = await this.call(run, (signal) => client.listPoolNodes(pool, {}, { signal }));
+    const { owner, correlationId } = run;
+    const signal = this.leaseDeadline(run);
+    return readPoolDemand(this.deps, { pool, owner, correlationId, policy, depth, record, client, signal });
+  }
+
+  /**
+   * The pool's nodes, the hosts its running workloads use and its queued jobs, for the rules that need them (a
+   * scale-in by name, placing queued jobs by shape): one listing each, except what the demand read already
+   * listed. Nodes that cannot be listed are unknown, so none is removed; without the running workloads every
+   * node counts as busy.
+   */
+  private async readOccupancy(
+    run: EvaluationRun,
+    client: ModelArtsClient,
+    demand: PoolDemand,
+  ): Promise<PoolOccupancy> {
+    const { pool } = run.request;
+    const read = demand.workloads;
+    const nodes = read?.nodes
+      ? { ok: true as const, value: { items: read.nodes } }
+      : await this.call(run, (signal) => client.listPoolNodes(pool, {}, { signal }));
     if (!nodes.ok) {
       this.logFailedCall(run, 'listing nodes failed: no node is removed', nodes);
       return UNKNOWN_OCCUPANCY;
     }
-    const running = await this.call(run, (signal) =>
-      client.listPoolWorkloads(pool, { status: 'Running' }, { signal }),
-    );
+    const running = read
+      ? { ok: true as const, value: { items: read.running } }
+      : await this.call(run, (signal) => client.listPoolWorkloads(pool, { status: 'Running' }, { signal }));
     if (!running.ok) this.logFailedCall(run, 'listing workloads failed: every node counts as busy', running);
-    const pending = await new DepthRepository(this.deps.store, this.deps.settings)
-      .pendingJobs(pool)
-      .catch((error: unknown) => {
-        this.deps.logger.warn('reading queued jobs failed: scale-up counts units only', {
-          pool,
-          correlationId: run.correlationId,
-          ...errorFacts(error),
-        });
-        return undefined;
-      });
+    const pending =
+      demand.queuedShapes !== 'markers'
+        ? read?.pending
+        : await new DepthRepository(this.deps.store, this.deps.settings)
+            .pendingJobs(pool)
+            .catch((error: unknown) => {
+              this.deps.logger.warn('reading queued jobs failed: scale-up counts units only', {
+                pool,
+                correlationId: run.correlationId,
+                ...errorFacts(error),
+              });
+              return undefined;
+            });
     return occupancyFromListings(nodes.value.items, running.ok ? running.value.items : undefined, pending);
   }
 
@@ -332,6 +363,7 @@ export class PoolEvaluator {
       latencyMs: now - run.started,
       settings: this.deps.settings,
       ...(run.openIntent !== undefined ? { openIntent: run.openIntent } : {}),
+      requestedDryRun: run.request.dryRun === true,
     });
     const { status, update } = recorded;
     const activities = [...run.reconciled, ...recorded.activities];
@@ -527,16 +559,6 @@ export class PoolEvaluator {
       ...(leaseLost ? { leaseLost } : {}),
     };
   }
-}
-
-/** Where a policy's pool is reached: the deployment's override, else the policy's own endpoint. */
-function resolveTarget(
-  policy: Policy,
-  overrides: { endpointOverride?: string; projectIdOverride?: string },
-): ModelArtsTarget | undefined {
-  const endpoint = overrides.endpointOverride ?? policy.endpoint;
-  const projectId = overrides.projectIdOverride ?? policy.projectId;
-  return endpoint !== undefined && projectId !== undefined ? { endpoint, projectId } : undefined;
 }
 
 /** Whether the pool the PATCH returned carries the sizes the decision asked for. */

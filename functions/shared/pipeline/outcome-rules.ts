@@ -85,6 +85,11 @@ export interface OutcomeFacts {
   settings: FailureBackoffSettings;
   /** A change whose outcome is still unknown after this evaluation: it stays open in the state. */
   openIntent?: ScaleIntent;
+  /**
+   * The evaluation was asked to be a dry run (an operator's `evaluate --dry-run`, a `pool.evaluate` with
+   * `dryRun`): what it found is recorded, but a failure of it does not put the shared pool into back-off.
+   */
+  requestedDryRun?: boolean;
 }
 
 export interface RecordedOutcome {
@@ -255,6 +260,7 @@ export function backoffUpdate(outcome: EvaluationOutcome, facts: OutcomeFacts): 
     case 'deferred':
       return { nextEvaluationAt: now + Math.max(THROTTLE_BACKOFF_MS, effect.waitMs) };
     case 'failed': {
+      if (facts.requestedDryRun) return {};
       const failures = record.failures + 1;
       const backoffUntil = failureBackoffUntil(now, failures, facts.settings);
       return { failures, backoffUntil, nextEvaluationAt: backoffUntil };

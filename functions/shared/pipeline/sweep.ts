@@ -1,8 +1,8 @@
-import { type SQSClient, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import type { PoolEvaluateEvent } from '../events';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { PolicyRepository } from '../store/policy-repository';
 import { mapWithConcurrency } from './concurrency';
 import { type EvaluationResult, PoolEvaluator } from './evaluate-pool';
+import { sendPoolEvaluations } from './fan-out';
 import type { PipelineDependencies } from './types';
 
 export interface SweepOptions {
@@ -30,7 +30,6 @@ export class SweepFanOutError extends Error {
   }
 }
 
-const SQS_BATCH = 10;
 const IN_PROCESS_CONCURRENCY = 4;
 
 /** The scheduled sweep: every enabled pool gets one evaluation, through the queue or right here. */
@@ -59,32 +58,10 @@ export async function sweepPools(deps: PipelineDependencies, options: SweepOptio
     return { pools, sent: 0, evaluations };
   }
   if (!options.sqs || !options.queueUrl) throw new Error('QUEUE_URL is required to fan out pool evaluations');
-  const failed: string[] = [];
-  let sent = 0;
-  for (let start = 0; start < pools.length; start += SQS_BATCH) {
-    let batch = pools.slice(start, start + SQS_BATCH);
-    for (let attempt = 0; attempt < 3 && batch.length > 0; attempt += 1) {
-      const result = await options.sqs.send(
-        new SendMessageBatchCommand({
-          QueueUrl: options.queueUrl,
-          Entries: batch.map((pool, index) => {
-            const message: PoolEvaluateEvent = {
-              type: 'pool.evaluate',
-              pool,
-              reason: 'schedule',
-              correlationId: options.correlationId,
-            };
-            return { Id: String(index), MessageBody: JSON.stringify(message) };
-          }),
-        }),
-      );
-      sent += result.Successful?.length ?? 0;
-      batch = (result.Failed ?? [])
-        .map((entry) => batch[Number(entry.Id)])
-        .filter((pool) => pool !== undefined);
-    }
-    failed.push(...batch);
-  }
+  const { sent, failed } = await sendPoolEvaluations(options.sqs, options.queueUrl, pools, {
+    reason: 'schedule',
+    correlationId: options.correlationId,
+  });
   if (failed.length > 0) throw new SweepFanOutError(failed);
   return { pools, sent, evaluations: [] };
 }

@@ -26,6 +26,11 @@ export interface ScalerRecord {
   nextEvaluationAt?: number;
   /** A PATCH or batch-delete recorded before it was sent and not yet concluded (write-ahead). */
   intent?: ScaleIntent;
+  /** Epoch ms of the last reconciliation of the depth against the pool's workloads (`events+workloads`). */
+  lastReconciledAt?: number;
+  /** The workload counts the watcher last saw for the pool (`queueFingerprint`), and when (epoch ms). */
+  watchedQueue?: string;
+  watchedAt?: number;
 }
 
 /** One flavor's part of a scale intent: its sizes before and after, and the nodes a batch-delete names. */
@@ -170,6 +175,40 @@ export class ScalerStateRepository {
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       },
     };
+  }
+
+  /**
+   * Records when the depth was last reconciled against the workloads, valid only while `owner` holds the lease.
+   * Returns false when the lease was lost (the next evaluation reconciles again).
+   */
+  async markReconciled(pool: string, owner: string, at: number): Promise<boolean> {
+    try {
+      await this.store.doc.send(
+        new UpdateCommand({
+          TableName: this.store.tables.scalerState,
+          Key: { pool },
+          UpdateExpression: 'SET lastReconciledAt = :at',
+          ConditionExpression: 'leaseOwner = :owner',
+          ExpressionAttributeValues: { ':at': at, ':owner': owner },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Keeps the workload counts the watcher saw for the pool, so that only a change sends an evaluation. */
+  async saveWatchedQueue(pool: string, fingerprint: string, at: number): Promise<void> {
+    await this.store.doc.send(
+      new UpdateCommand({
+        TableName: this.store.tables.scalerState,
+        Key: { pool },
+        UpdateExpression: 'SET watchedQueue = :queue, watchedAt = :at',
+        ExpressionAttributeValues: { ':queue': fingerprint, ':at': at },
+      }),
+    );
   }
 
   /** Gives the pool back without saving anything (nothing was decided). A lost lease is not an error here. */
