@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { Readable } from 'node:stream';
 
 export interface CliResult {
   code: number;
@@ -128,6 +129,8 @@ export function startCli(args: readonly string[], env: Record<string, string> = 
 /**
  * Runs the CLI in this process, built as the bin builds it (`buildProgram`), and captures what it writes: the same
  * commands, messages and exit codes, without a child process's start-up time. For tests of many invocations.
+ * stdin is an empty pipe, as for the child process: a command told to read `-` reads nothing, rather than the test
+ * runner's own stdin, which never ends.
  */
 export async function runCliInProcess(args: readonly string[]): Promise<CliResult> {
   const { CommanderError } = await import('commander');
@@ -147,6 +150,8 @@ export async function runCliInProcess(args: readonly string[]): Promise<CliResul
   }) as typeof process.stderr.write;
   const previousExitCode = process.exitCode;
   process.exitCode = undefined;
+  const stdin = Object.getOwnPropertyDescriptor(process, 'stdin');
+  Object.defineProperty(process, 'stdin', { value: Readable.from([]), configurable: true });
   let code = 0;
   try {
     const program = buildProgram();
@@ -172,6 +177,7 @@ export async function runCliInProcess(args: readonly string[]): Promise<CliResul
     process.stdout.write = writeOut;
     process.stderr.write = writeErr;
     process.exitCode = previousExitCode;
+    if (stdin !== undefined) Object.defineProperty(process, 'stdin', stdin);
   }
   return { code, stdout: out.join(''), stderr: err.join('') };
 }

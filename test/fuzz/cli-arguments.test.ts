@@ -151,6 +151,7 @@ describe('CLI under fuzzed arguments', () => {
     [['activities', '--limit', '99999999999'], /--limit: at most 10000/],
     [['policy', 'put'], /missing required argument 'file'\n\(see 'pool-autoscaler policy put --help'\)/],
     [['no-such-command'], /unknown command/],
+    [['policy', 'validate', '-'], /standard input/],
     [['--'], /^Usage: pool-autoscaler/m],
   ])('%j fails with a clear message', async (args, message) => {
     const result = await runCli(args);
