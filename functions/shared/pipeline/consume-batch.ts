@@ -70,40 +70,85 @@ export function checkNamedByPolicy(event: DepthEvent, flavorsByPool: Map<string,
   }
 }
 
+type Parsed = { index: number; event: PipelineEvent };
+type DepthItem = { index: number; event: DepthEvent };
+type EvaluateItem = { index: number; event: PoolEvaluateEvent };
+
 /**
- * Handles one SQS batch: validates every message, applies job events and snapshots (events of one job in
- * arrival order, jobs in parallel), then evaluates each affected pool once. A bad message fails alone.
+ * What a batch did to each message and to the depth: one result per message (rejected ones become batch item
+ * failures) and the counts of applied, ignored and invalid events.
+ */
+class BatchOutcome {
+  readonly results: PromiseSettledResult<void>[];
+  applied = 0;
+  ignored = 0;
+  invalid = 0;
+  readonly changedPools = new Set<string>();
+
+  constructor(
+    private readonly deps: PipelineDependencies,
+    private readonly messages: readonly QueueMessage[],
+  ) {
+    this.results = messages.map(() => ({ status: 'fulfilled', value: undefined }));
+  }
+
+  /** A message that can never succeed: logged with the field at fault and left for the dead-letter queue. */
+  reject(index: number, error: InvalidEventError, facts: Record<string, unknown> = {}): void {
+    this.invalid += 1;
+    this.deps.logger.error('invalid message: left for the dead-letter queue', {
+      messageId: this.messages[index]?.messageId,
+      ...facts,
+      field: error.field,
+      reason: error.reason,
+    });
+    this.results[index] = {
+      status: 'rejected',
+      reason: new PoisonMessageError(this.messages[index]?.messageId ?? '', error),
+    };
+  }
+
+  /** A message that failed for now (the store, a conflict): SQS delivers it again. */
+  retry(index: number, reason: unknown): void {
+    this.results[index] = { status: 'rejected', reason };
+  }
+
+  messageId(index: number): string | undefined {
+    return this.messages[index]?.messageId;
+  }
+}
+
+/**
+ * Handles one SQS batch, in order: parse every message → group the depth events by job and the evaluation
+ * requests by pool → apply the depth events (events of one job in arrival order, jobs in parallel) → evaluate
+ * each affected pool once. A bad message fails alone.
  */
 export async function consumeBatch(
   deps: PipelineDependencies,
   messages: QueueMessage[],
   invocation: { remainingTimeMs?: () => number } = {},
 ): Promise<BatchSummary> {
-  const depth = new DepthRepository(deps.store, { jobRetentionDays: deps.settings.jobRetentionDays });
+  const outcome = new BatchOutcome(deps, messages);
+  const parsed = parseMessages(deps, messages, outcome);
+  const { chains, evaluateRequests } = groupEvents(parsed);
+  await applyDepthEvents(deps, chains, outcome);
+  deps.telemetry.events({ applied: outcome.applied, ignored: outcome.ignored, invalid: outcome.invalid });
+  const evaluations = await evaluatePools(deps, evaluateRequests, outcome, invocation);
+  const { results, applied, ignored, invalid } = outcome;
+  return { results, applied, ignored, invalid, evaluations };
+}
+
+/** Every message as an event, its time inside the accepted window; what does not parse is rejected. */
+function parseMessages(
+  deps: PipelineDependencies,
+  messages: QueueMessage[],
+  outcome: BatchOutcome,
+): Parsed[] {
   const window: EventTimeWindow = {
     maxAgeSeconds: deps.settings.jobRetentionDays * 86_400,
     maxAheadSeconds: MAX_EVENT_AHEAD_SECONDS,
   };
-  const results: PromiseSettledResult<void>[] = messages.map(() => ({
-    status: 'fulfilled',
-    value: undefined,
-  }));
-  const parsed: Array<{ index: number; event: PipelineEvent }> = [];
-  let invalid = 0;
-  const reject = (index: number, error: InvalidEventError, facts: Record<string, unknown> = {}): void => {
-    invalid += 1;
-    deps.logger.error('invalid message: left for the dead-letter queue', {
-      messageId: messages[index]?.messageId,
-      ...facts,
-      field: error.field,
-      reason: error.reason,
-    });
-    results[index] = {
-      status: 'rejected',
-      reason: new PoisonMessageError(messages[index]?.messageId ?? '', error),
-    };
-  };
   const receivedAt = deps.clock();
+  const parsed: Parsed[] = [];
   messages.forEach((message, index) => {
     try {
       const event = parseEvent(message.body);
@@ -111,117 +156,134 @@ export async function consumeBatch(
       parsed.push({ index, event });
     } catch (error) {
       if (!(error instanceof InvalidEventError)) throw error;
-      reject(index, error);
+      outcome.reject(index, error);
     }
   });
-  const depthPools = parsed.flatMap(({ event }) => (event.type === 'pool.evaluate' ? [] : [event.pool]));
-  const flavorsByPool = await policyFlavors(deps.store, depthPools, deps.sleep);
+  return parsed;
+}
 
-  // Events of one job stay in order (a chain per job); different jobs go in parallel.
-  const chains = new Map<string, Array<{ index: number; event: PipelineEvent }>>();
-  const evaluateRequests = new Map<string, Array<{ index: number; event: PoolEvaluateEvent }>>();
-  for (const item of parsed) {
-    const { event } = item;
+/** Depth events in chains (one per job, in arrival order; a snapshot alone), evaluation requests per pool. */
+function groupEvents(parsed: readonly Parsed[]): {
+  chains: DepthItem[][];
+  evaluateRequests: Map<string, EvaluateItem[]>;
+} {
+  const chains = new Map<string, DepthItem[]>();
+  const evaluateRequests = new Map<string, EvaluateItem[]>();
+  for (const { index, event } of parsed) {
     if (event.type === 'pool.evaluate') {
-      const list = evaluateRequests.get(event.pool) ?? [];
-      list.push({ index: item.index, event });
-      evaluateRequests.set(event.pool, list);
+      evaluateRequests.set(event.pool, [...(evaluateRequests.get(event.pool) ?? []), { index, event }]);
       continue;
     }
-    const key = isJobEvent(event)
-      ? `job\u0000${event.pool}\u0000${event.jobId}`
-      : `snapshot\u0000${item.index}`;
-    const chain = chains.get(key) ?? [];
-    chain.push(item);
-    chains.set(key, chain);
+    const key = isJobEvent(event) ? `job\u0000${event.pool}\u0000${event.jobId}` : `snapshot\u0000${index}`;
+    chains.set(key, [...(chains.get(key) ?? []), { index, event }]);
   }
+  return { chains: [...chains.values()], evaluateRequests };
+}
 
-  let applied = 0;
-  let ignored = 0;
-  const changedPools = new Set<string>();
-  await mapWithConcurrency([...chains.values()], EVENT_CONCURRENCY, async (chain) => {
+/** Applies the depth events, a chain at a time; the pools whose counters moved are noted for evaluation. */
+async function applyDepthEvents(
+  deps: PipelineDependencies,
+  chains: readonly DepthItem[][],
+  outcome: BatchOutcome,
+): Promise<void> {
+  const depth = new DepthRepository(deps.store, { jobRetentionDays: deps.settings.jobRetentionDays });
+  const pools = chains.flatMap((chain) => chain.map(({ event }) => event.pool));
+  const flavorsByPool = await policyFlavors(deps.store, pools, deps.sleep);
+  await mapWithConcurrency([...chains], EVENT_CONCURRENCY, async (chain) => {
     for (const { index, event } of chain) {
-      if (event.type === 'pool.evaluate') continue;
       const facts = { pool: event.pool, flavor: event.flavor, type: event.type };
       try {
         checkNamedByPolicy(event, flavorsByPool);
-        const now = deps.clock();
-        let changed: boolean;
-        if (isJobEvent(event)) {
-          const outcome = await depth.applyJobEvent(event, now);
-          // A job event a snapshot already counts moves the job's state, not the counters.
-          changed = outcome.applied && outcome.counted;
-          if (outcome.applied && outcome.clampedUnits > 0) {
-            deps.logger.warn('counters lacked units for a job event: kept at 0', {
-              ...facts,
-              jobId: event.jobId,
-              clampedUnits: outcome.clampedUnits,
-            });
-          }
-          if (outcome.applied) applied += 1;
-          else ignored += 1;
-        } else {
-          changed = await depth.applySnapshot(event, now);
-          if (changed) applied += 1;
-          else {
-            ignored += 1;
-            deps.logger.info(
-              "snapshot older than the flavor's newest snapshot or counted job event: not applied",
-              {
-                ...facts,
-                at: event.at,
-              },
-            );
-          }
-        }
-        if (changed) changedPools.add(event.pool);
+        if (await applyDepthEvent(deps, depth, event, outcome)) outcome.changedPools.add(event.pool);
       } catch (error) {
         if (error instanceof InvalidEventError) {
-          reject(index, error, isJobEvent(event) ? { ...facts, jobId: event.jobId } : facts);
+          outcome.reject(index, error, isJobEvent(event) ? { ...facts, jobId: event.jobId } : facts);
         } else if (error instanceof DepthStorageFullError) {
-          reject(index, new InvalidEventError('pool', error.message), facts);
+          outcome.reject(index, new InvalidEventError('pool', error.message), facts);
         } else {
           deps.logger.warn('event not applied, will be retried', {
             ...facts,
-            messageId: messages[index]?.messageId,
+            messageId: outcome.messageId(index),
             error: (error as Error).message,
           });
-          results[index] = { status: 'rejected', reason: error };
+          outcome.retry(index, error);
         }
       }
     }
   });
-  deps.telemetry.events({ applied, ignored, invalid });
+}
 
-  const pools = new Set([...changedPools, ...evaluateRequests.keys()]);
+/** One job event or snapshot against the depth; whether the counters changed. */
+async function applyDepthEvent(
+  deps: PipelineDependencies,
+  depth: DepthRepository,
+  event: DepthEvent,
+  outcome: BatchOutcome,
+): Promise<boolean> {
+  const now = deps.clock();
+  const facts = { pool: event.pool, flavor: event.flavor, type: event.type };
+  if (isJobEvent(event)) {
+    const applied = await depth.applyJobEvent(event, now);
+    if (applied.applied && applied.clampedUnits > 0) {
+      deps.logger.warn('counters lacked units for a job event: kept at 0', {
+        ...facts,
+        jobId: event.jobId,
+        clampedUnits: applied.clampedUnits,
+      });
+    }
+    if (applied.applied) outcome.applied += 1;
+    else outcome.ignored += 1;
+    // A job event a snapshot already counts moves the job's state, not the counters.
+    return applied.applied && applied.counted;
+  }
+  const changed = await depth.applySnapshot(event, now);
+  if (changed) outcome.applied += 1;
+  else {
+    outcome.ignored += 1;
+    deps.logger.info("snapshot older than the flavor's newest snapshot or counted job event: not applied", {
+      ...facts,
+      at: event.at,
+    });
+  }
+  return changed;
+}
+
+/**
+ * Evaluates each pool whose counters moved or that was asked for, once. Only explicit evaluation requests are
+ * retried when their evaluation fails: job events were applied, and the sweep comes back anyway.
+ */
+async function evaluatePools(
+  deps: PipelineDependencies,
+  evaluateRequests: Map<string, EvaluateItem[]>,
+  outcome: BatchOutcome,
+  invocation: { remainingTimeMs?: () => number },
+): Promise<EvaluationResult[]> {
+  const pools = [...new Set([...outcome.changedPools, ...evaluateRequests.keys()])];
   const evaluator = new PoolEvaluator(deps);
-  const outcomes = await mapWithConcurrency([...pools], EVALUATION_CONCURRENCY, async (pool) => {
+  const settled = await mapWithConcurrency(pools, EVALUATION_CONCURRENCY, async (pool) => {
     const requests = evaluateRequests.get(pool) ?? [];
-    const first = requests[0]?.event;
+    const first = requests[0];
     return evaluator.evaluate({
       pool,
       ...(invocation.remainingTimeMs !== undefined ? { remainingTimeMs: invocation.remainingTimeMs } : {}),
-      trigger: first ? first.reason : 'job events',
-      ...(first?.correlationId !== undefined
-        ? { correlationId: first.correlationId }
-        : requests[0]
-          ? { correlationId: messages[requests[0].index]?.messageId ?? pool }
+      trigger: first ? first.event.reason : 'job events',
+      ...(first?.event.correlationId !== undefined
+        ? { correlationId: first.event.correlationId }
+        : first
+          ? { correlationId: outcome.messageId(first.index) ?? pool }
           : {}),
       ...(requests.some((request) => request.event.dryRun === true) ? { dryRun: true } : {}),
     });
   });
   const evaluations: EvaluationResult[] = [];
-  [...pools].forEach((pool, i) => {
-    const outcome = outcomes[i];
-    if (outcome?.status === 'fulfilled') {
-      evaluations.push(outcome.value);
+  pools.forEach((pool, i) => {
+    const result = settled[i];
+    if (result?.status === 'fulfilled') {
+      evaluations.push(result.value);
       return;
     }
-    deps.logger.error('evaluation failed', { pool, error: (outcome?.reason as Error | undefined)?.message });
-    // Only explicit evaluation requests are retried; job events were applied and the sweep comes back anyway.
-    for (const request of evaluateRequests.get(pool) ?? []) {
-      results[request.index] = { status: 'rejected', reason: outcome?.reason };
-    }
+    deps.logger.error('evaluation failed', { pool, error: (result?.reason as Error | undefined)?.message });
+    for (const request of evaluateRequests.get(pool) ?? []) outcome.retry(request.index, result?.reason);
   });
-  return { results, applied, ignored, invalid, evaluations };
+  return evaluations;
 }
