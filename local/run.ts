@@ -346,9 +346,12 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
     await watch?.stop();
     await poller.stop();
     for (const line of await reconciliations.read(true)) progress.note(line);
+    const repaired =
+      demandMode === 'events+workloads'
+        ? `; reconciliation against the workloads repaired ${reconciliations.driftUnits} units of drift (${reconciliations.repaired} times)`
+        : '';
     progress.note(
-      `job events: ${feed.published} sent, ${feed.dropped} dropped, ${feed.withheld} never sent, ${consumed.jobEvents()} consumed (demand: ${demandMode}); ` +
-        `reconciliation against the workloads repaired ${reconciliations.driftUnits} units of drift (${reconciliations.repaired} times)`,
+      `job events: ${feed.published} sent, ${feed.dropped} dropped, ${feed.withheld} never sent, ${consumed.jobEvents()} consumed (demand: ${demandMode})${repaired}`,
     );
     const traceSeconds = clock.elapsedS();
     Object.assign(recorder, await countPatches());
