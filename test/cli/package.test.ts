@@ -165,7 +165,8 @@ describe('the published package', () => {
       await readFile(join(app, 'cdk.out', 'PlatformTeamAutoscaler.template.json'), 'utf8'),
     ) as { Resources: Record<string, { Type: string }> };
     const types = Object.values(template.Resources).map((resource) => resource.Type);
-    expect(types.filter((type) => type === 'AWS::Lambda::Function')).toHaveLength(2);
+    // The consumer, the evaluator and the workload watcher.
+    expect(types.filter((type) => type === 'AWS::Lambda::Function')).toHaveLength(3);
   }, 240_000);
 
   it('its declarations type-check in an app with NodeNext module resolution', async () => {

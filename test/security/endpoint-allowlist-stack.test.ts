@@ -73,7 +73,8 @@ describe('the deployed stack', () => {
 
   it('never enables loopback, in any function or anywhere in the template', () => {
     const envs = environments(template);
-    expect(envs).toHaveLength(2);
+    // The consumer, the evaluator and the workload watcher.
+    expect(envs).toHaveLength(3);
     for (const env of envs) expect(env).not.toHaveProperty(ENV.modelArtsAllowLoopback);
     expect(JSON.stringify(template.toJSON())).not.toContain(ENV.modelArtsAllowLoopback);
   });
