@@ -1,7 +1,7 @@
 import './quiet-node';
 import { Command, Option } from 'commander';
 import { LocalRunOptionsError, parseLocalRunOptions, DEFAULT_TRACE } from '../local/options';
-import { runLocal } from '../local/run';
+import { type LocalRunReport, runLocal } from '../local/run';
 import { UsageError, describeError, fail } from './commands/errors';
 
 const program = new Command()
@@ -86,12 +86,27 @@ async function main(): Promise<void> {
         `  ${flavor}: ${moves.scaleUps} scale-up(s), ${moves.scaleDowns} scale-down(s), targets ${moves.targets.join(' → ')}`,
     ),
     `  messages: ${report.queue.received} consumed, ${report.queue.failed} reported failed, ${report.queue.deadLetters} in the DLQ`,
+    demandLine(report),
     ...report.files.map((file) => `  wrote ${file}`),
     '',
   ];
   process.stdout.write(lines.join('\n'));
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
+}
+
+/** Where the demand came from, and what the job events and the reconciliations amounted to. */
+function demandLine(report: LocalRunReport): string {
+  const { published, dropped, withheld } = report.jobEvents;
+  const events =
+    report.demand === 'workloads'
+      ? `no job event sent (${withheld} transitions seen only as workloads), ${report.watcherInvocations} watcher polls`
+      : `${published} job events sent${dropped > 0 ? `, ${dropped} dropped` : ''}`;
+  const repaired =
+    report.demand === 'events+workloads'
+      ? `; reconciliations repaired ${report.reconciliations.driftUnits} units of drift (${report.reconciliations.repaired} flavor reconciliations found the counters off)`
+      : '';
+  return `  demand: ${report.demand}: ${events}${repaired}`;
 }
 
 main().catch((error: unknown) => {

@@ -25,6 +25,7 @@ import { writeSimulationOutputs } from '../policy-sim/outputs/write-outputs';
 import type { SimulationResult } from '../policy-sim/results';
 import { JobEventFeed } from './event-loss';
 import { publishEvents } from './event-publisher';
+import { MessageTally } from './message-tally';
 import { EvaluatorSchedule, type QueueCounters, QueuePoller } from './lambda-runtime';
 import type { LocalRunOptions } from './options';
 import {
@@ -54,7 +55,8 @@ export interface LocalRunReport {
   moves: Record<string, ScaleMoves>;
   /** Workloads the simulator failed because a node under them was removed: the preempted jobs, counted there. */
   killedWorkloads: number;
-  queue: QueueCounters & { deadLetters: number };
+  /** `byType`: the messages the consumer received by type; in `workloads` mode no `job.*` type appears. */
+  queue: QueueCounters & { deadLetters: number; byType: Record<string, number> };
   evaluatorInvocations: number;
   /** Where the autoscaler read demand, and what became of the job events. */
   demand: Policy['demand'];
@@ -235,10 +237,11 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
     });
     const consumer = createConsumerHandler(deps);
     const evaluator = createEvaluatorHandler(deps);
+    const consumed = new MessageTally();
     const poller = new QueuePoller({
       sqs: stack.sqs.client,
       queueUrl: stack.sqs.queueUrl,
-      handler: consumer,
+      handler: consumed.counting(consumer),
     });
     const schedule = new EvaluatorSchedule({
       handler: evaluator,
@@ -343,9 +346,12 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
     await watch?.stop();
     await poller.stop();
     for (const line of await reconciliations.read(true)) progress.note(line);
+    const repaired =
+      demandMode === 'events+workloads'
+        ? `; reconciliation against the workloads repaired ${reconciliations.driftUnits} units of drift (${reconciliations.repaired} times)`
+        : '';
     progress.note(
-      `job events: ${feed.published} sent, ${feed.dropped} dropped, ${feed.withheld} never sent (demand: ${demandMode}); ` +
-        `reconciliation against the workloads repaired ${reconciliations.driftUnits} units of drift (${reconciliations.repaired} times)`,
+      `job events: ${feed.published} sent, ${feed.dropped} dropped, ${feed.withheld} never sent, ${consumed.jobEvents()} consumed (demand: ${demandMode})${repaired}`,
     );
     const traceSeconds = clock.elapsedS();
     Object.assign(recorder, await countPatches());
@@ -387,7 +393,7 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
       dryRun: stored.dryRun,
       moves: recorder.moves(),
       killedWorkloads: jobsRunIn.simulator.killedWorkloads(jobsRunIn.pool),
-      queue: { ...poller.counters, deadLetters },
+      queue: { ...poller.counters, deadLetters, byType: { ...consumed.byType } },
       evaluatorInvocations: schedule.invocations,
       demand: demandMode,
       jobEvents: { published: feed.published, dropped: feed.dropped, withheld: feed.withheld },

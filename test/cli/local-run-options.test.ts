@@ -52,3 +52,34 @@ describe('--az-capacity', () => {
     );
   });
 });
+
+describe('--demand and --drop-events', () => {
+  it.each<[string, Record<string, unknown>, { demand?: string; dropEvents: number }]>([
+    ["the policy's own demand, no event lost", {}, { dropEvents: 0 }],
+    ['the workloads, forced', { demand: 'workloads' }, { demand: 'workloads', dropEvents: 0 }],
+    [
+      'reconciled events, a third of them lost',
+      { demand: 'events+workloads', dropEvents: '0.3' },
+      { demand: 'events+workloads', dropEvents: 0.3 },
+    ],
+  ])('reads %s', (_name, raw, expected) => {
+    const options = parseLocalRunOptions(raw);
+    expect({ demand: options.demand, dropEvents: options.dropEvents }).toEqual({
+      demand: expected.demand,
+      dropEvents: expected.dropEvents,
+    });
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['a share above 1', { dropEvents: '2' }, '--drop-events must be from 0 to 1'],
+    ['a negative share', { dropEvents: '-0.1' }, '--drop-events must be from 0 to 1'],
+    ['an unknown mode', { demand: 'queue' }, '--demand must be events, workloads or events+workloads'],
+    [
+      'events to drop where none is sent',
+      { demand: 'workloads', dropEvents: '0.3' },
+      '--drop-events: --demand workloads sends no job event to drop',
+    ],
+  ])('refuses %s, naming the flag', (_name, raw, message) => {
+    expect(() => parseLocalRunOptions(raw)).toThrow(message);
+  });
+});

@@ -165,6 +165,7 @@ describe('the published package', () => {
       await readFile(join(app, 'cdk.out', 'PlatformTeamAutoscaler.template.json'), 'utf8'),
     ) as { Resources: Record<string, { Type: string }> };
     const types = Object.values(template.Resources).map((resource) => resource.Type);
+    // The consumer, the evaluator and the workload watcher.
     expect(types.filter((type) => type === 'AWS::Lambda::Function')).toHaveLength(3);
   }, 240_000);
 

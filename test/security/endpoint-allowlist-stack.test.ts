@@ -73,6 +73,7 @@ describe('the deployed stack', () => {
 
   it('never enables loopback, in any function or anywhere in the template', () => {
     const envs = environments(template);
+    // The consumer, the evaluator and the workload watcher.
     expect(envs).toHaveLength(3);
     for (const env of envs) expect(env).not.toHaveProperty(ENV.modelArtsAllowLoopback);
     expect(JSON.stringify(template.toJSON())).not.toContain(ENV.modelArtsAllowLoopback);
