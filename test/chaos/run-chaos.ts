@@ -234,6 +234,12 @@ async function scanAll(stack: LocalStack, table: string): Promise<Array<Record<s
   return items;
 }
 
+/** The queue's visibility timeout: at least every consumer's function timeout, as Lambda requires. */
+const VISIBILITY_TIMEOUT_SECONDS = 30;
+const CONSUMER_TIMEOUT_MS = VISIBILITY_TIMEOUT_SECONDS * 1000;
+/** Consumer 3's function timeout: often too little left to send a change and record it. */
+const SHORT_CONSUMER_TIMEOUT_MS = 12_000;
+
 /**
  * The fault and load run: job events with duplicates, reordering and poison messages go through fauxqs to
  * concurrent consumer handlers while concurrent evaluator handlers sweep, all against DynamoDB Local and a
@@ -246,7 +252,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     ...(options.dynamoDbEndpoint ? { dynamoDbEndpoint: options.dynamoDbEndpoint } : {}),
     tablePrefix: `chaos-${randomUUID().slice(0, 8)}-`,
     queueName: `chaos-${randomUUID().slice(0, 8)}`,
-    visibilityTimeoutSeconds: 5,
+    // As Lambda requires of an SQS event source, no function timeout exceeds the visibility timeout: a message
+    // comes back when the invocation that had it failed or timed out, not while that invocation may still run.
+    visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
     maxReceiveCount: 3,
     simulator: {
       auth: CHAOS_CREDENTIALS,
@@ -368,7 +376,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           queueUrl: stack.sqs.queueUrl,
           handler,
           functionName: `consumer-${n}`,
-          ...(n === 3 ? { timeoutMs: 12_000 } : {}),
+          timeoutMs: n === 3 ? SHORT_CONSUMER_TIMEOUT_MS : CONSUMER_TIMEOUT_MS,
         }).catch((error: unknown) => {
           invocationErrors.push(`consumer-${n}: ${(error as Error).message}`);
           return { received: 0, failed: [] };
