@@ -17,12 +17,13 @@ import { dependenciesFromEnv } from '../functions/shared/pipeline/dependencies';
 import { ActivityRepository } from '../functions/shared/store/activity-repository';
 import { DepthRepository } from '../functions/shared/store/depth-repository';
 import { PolicyRepository } from '../functions/shared/store/policy-repository';
-import type { ModelArtsSimulator } from '../simulator';
+import type { AzCapacity, ModelArtsSimulator } from '../simulator';
 import { type LocalStack, startLocalStack } from './stack';
 import { checkTraceAgainstFlavors, flavorSetupsFromPolicy } from '../policy-sim/flavor-setup';
 import { loadTraceFile } from '../policy-sim/input-files';
 import { writeSimulationOutputs } from '../policy-sim/outputs/write-outputs';
 import type { SimulationResult } from '../policy-sim/results';
+import type { SummaryContext } from '../policy-sim/outputs/summary-json';
 import { JobEventFeed } from './event-loss';
 import { publishEvents } from './event-publisher';
 import { EvaluatorSchedule, type QueueCounters, QueuePoller } from './lambda-runtime';
@@ -349,6 +350,13 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
     );
     const traceSeconds = clock.elapsedS();
     Object.assign(recorder, await countPatches());
+    recorder.recordActivities(
+      await activities.listByPool(poolName, {
+        since: new Date(clock.startEpochMs).toISOString(),
+        limit: 100_000,
+      }),
+      clock.startEpochMs,
+    );
     const preempted = Object.fromEntries(flavors.map((flavor) => [flavor, replay.preempted(flavor)]));
     const result = recorder.result({
       pool: poolName,
@@ -376,7 +384,24 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
     progress.stop();
     progressHolder.stop = () => undefined;
 
-    const context = { traceName: basename(options.trace), policyName: basename(options.policy) };
+    const realSeconds = Math.round(clock.realElapsedMs()) / 1000;
+    const context: SummaryContext = {
+      traceName: basename(options.trace),
+      policyName: basename(options.policy),
+      localRun: {
+        pool: stack.simulator ? 'the ModelArts simulator' : options.endpoint!,
+        dryRun: stored.dryRun,
+        speed: options.speed,
+        sweepSeconds: options.sweep,
+        ...(stack.simulator ? { provisionDelaySeconds: options.provisionDelay } : {}),
+        demand: demandMode,
+        dropEvents: options.dropEvents,
+        ...(options.azCapacity !== undefined ? { azCapacity: azCapacityText(options.azCapacity) } : {}),
+        durationLimitSeconds: options.duration,
+        stopReason,
+        realSeconds,
+      },
+    };
     const files = await writeSimulationOutputs(options.out, result, context);
     const report: LocalRunReport = {
       outDir: options.out,
@@ -393,7 +418,7 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
       jobEvents: { published: feed.published, dropped: feed.dropped, withheld: feed.withheld },
       reconciliations: { repaired: reconciliations.repaired, driftUnits: reconciliations.driftUnits },
       watcherInvocations: watch?.invocations ?? 0,
-      realSeconds: Math.round(clock.realElapsedMs()) / 1000,
+      realSeconds,
       traceSeconds: Math.round(traceSeconds),
     };
     const runFile = join(options.out, 'run.json');
@@ -433,6 +458,17 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
     await mirror?.close();
     await stack.stop();
   }
+}
+
+/** `--az-capacity` as typed: `cn-north-4a=2, cn-north-4b/modelarts.vm.gpu.8v100=1`. */
+function azCapacityText(capacity: AzCapacity): string {
+  return Object.entries(capacity)
+    .flatMap(([az, limit]) =>
+      typeof limit === 'number'
+        ? [`${az}=${limit}`]
+        : Object.entries(limit).map(([flavor, count]) => `${az}/${flavor}=${count}`),
+    )
+    .join(', ');
 }
 
 /** Requests that changed the pool's size: PATCHes, and batch-deletes of chosen nodes. */
