@@ -74,8 +74,13 @@ describe('npm start (bin/local-run.ts)', () => {
     expect(info.queue.deadLetters).toBe(0);
 
     const html = await readFile(join(out, 'report.html'), 'utf8');
-    expect(html).toContain('<svg');
-    expect(html).toContain(summary.pool);
+    expect(html).toContain(`<h1>Local run: ${summary.pool}</h1>`);
+    expect(html).toContain('pool on the ModelArts simulator');
+    expect(html).not.toContain('seed 0');
+    // The PATCH up and the removal by name, marked with the engine's reasons; the nodes split by AZ.
+    expect(html).toMatch(/data-kind="patch" data-count="\d+"[^>]*><title>[^<]*PATCH \d+ → \d+ nodes: [^<]+</);
+    expect(html).toMatch(/data-kind="batch-delete"/);
+    expect(html).toContain('aria-label="policy: nodes per AZ"');
   }, 100_000);
 
   it('rejects bad flags naming the flag, before starting anything', async () => {
