@@ -21,6 +21,9 @@ import type { AzCapacity, ModelArtsSimulator } from '../simulator';
 import { type LocalStack, startLocalStack } from './stack';
 import { checkTraceAgainstFlavors, flavorSetupsFromPolicy } from '../policy-sim/flavor-setup';
 import { loadTraceFile } from '../policy-sim/input-files';
+import { oracleFlavor, traceEndS } from '../policy-sim/strategies/oracle';
+import type { TraceJob } from '../policy-sim/trace';
+import type { FlavorSetup } from '../policy-sim/types';
 import { writeSimulationOutputs } from '../policy-sim/outputs/write-outputs';
 import type { SimulationResult } from '../policy-sim/results';
 import type { SummaryContext } from '../policy-sim/outputs/summary-json';
@@ -91,8 +94,11 @@ async function readPolicyDocument(
   } catch (error) {
     throw new LocalRunInputError(`--policy ${path}: ${(error as Error).message}`);
   }
-  const policy = parsePolicy(json);
-  return { document: json as Record<string, unknown>, policy };
+  try {
+    return { document: json as Record<string, unknown>, policy: parsePolicy(json) };
+  } catch (error) {
+    throw new LocalRunInputError(`--policy ${path}: ${(error as Error).message}`);
+  }
 }
 
 /** The flavors' AZs in the policy's order, for the simulator's region and the progress lines. */
@@ -282,6 +288,8 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
     progress.note(
       `trace ${basename(options.trace)}: ${jobs.length} jobs at ${options.speed}x (1 s = ${options.speed} s of trace), ending within ${options.duration} s`,
     );
+    progress.note(policyNote(options));
+    for (const warning of maxCountWarnings(jobs, setups)) progress.note(`warning: ${warning}`);
     if (mirror) progress.note(`the jobs run as workloads in a local mirror of the pool's available nodes`);
     progress.note(demandNote(demandMode, options.dropEvents));
 
@@ -516,6 +524,33 @@ function patchCounter(
     };
     return last;
   };
+}
+
+/** Which policy the run uses, and why that one. */
+function policyNote(options: LocalRunOptions): string {
+  const origin =
+    options.policyOrigin === 'trace'
+      ? " (the trace's own; --policy to use another)"
+      : options.policyOrigin === 'demo'
+        ? ' (the demo policy; --policy to use another)'
+        : '';
+  return `policy ${basename(options.policy)}${origin}`;
+}
+
+/**
+ * Flavors whose trace asks for more nodes at once than the policy's maxCount allows (the zero-wait peak):
+ * said before the run, since their jobs will wait whatever the autoscaler does.
+ */
+function maxCountWarnings(jobs: readonly TraceJob[], setups: readonly FlavorSetup[]): string[] {
+  const endS = traceEndS(jobs);
+  return setups.flatMap((setup) => {
+    const peak = oracleFlavor(jobs, setup, endS).peakNodes;
+    return peak > setup.maxCount
+      ? [
+          `${setup.flavor}: the trace's demand needs up to ${peak} nodes at once, above maxCount ${setup.maxCount}: it will be clamped to maxCount ${setup.maxCount} and jobs will wait`,
+        ]
+      : [];
+  });
 }
 
 /** What the run says about where demand comes from, before it starts. */
