@@ -280,7 +280,9 @@ export const PolicySchema = z.strictObject({
     .min(1)
     .default(['train'])
     .refine((types) => new Set(types).size === types.length, { message: 'must not repeat a type' })
-    .describe('Workload types whose queued and running workloads count as demand, when demand reads workloads.'),
+    .describe(
+      'Workload types whose queued and running workloads count as demand, when demand reads workloads.',
+    ),
   reconcileSeconds: z
     .int()
     .min(30)
