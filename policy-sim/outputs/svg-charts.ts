@@ -218,11 +218,18 @@ export function stepChart(options: StepChartOptions): string {
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeHtml(options.title)}">`,
   );
   parts.push(`<text x="${MARGIN.left}" y="16" class="title">${escapeHtml(options.title)}</text>`);
+  // A band's label is left out where it would run into the previous one; its hover title still says it all.
+  let labelsEnd = -Infinity;
   for (const band of options.bands ?? []) {
     const x0 = x(band.x0);
     const bandWidth = Math.max(2, x(band.x1) - x0);
+    const labelled = x0 >= labelsEnd;
+    if (labelled) labelsEnd = x0 + 3 + band.label.length * 6.5 + 4;
+    const label = labelled
+      ? `<text x="${px(x0 + 3)}" y="${top + 12}" class="tick">${escapeHtml(band.label)}</text>`
+      : '';
     parts.push(
-      `<g class="band"><title>${escapeHtml(band.title)}</title><rect x="${px(x0)}" y="${top}" width="${px(bandWidth)}" height="${px(plotHeight)}" fill="#f2c94c" fill-opacity="0.22"/><text x="${px(x0 + 3)}" y="${top + 12}" class="tick">${escapeHtml(band.label)}</text></g>`,
+      `<g class="band"><title>${escapeHtml(band.title)}</title><rect x="${px(x0)}" y="${top}" width="${px(bandWidth)}" height="${px(plotHeight)}" fill="#f2c94c" fill-opacity="0.22"/>${label}</g>`,
     );
   }
   for (const tick of niceTicks(yMax)) {
