@@ -318,7 +318,7 @@ describe('pipes', () => {
     expect(first).toEqual({
       code: 0,
       stdout:
-        'strategy\tnode-hours\tx oracle\tp50 wait s\tp95 wait s\tmax wait s\tPATCHes\treversals\tpreempted\tunfinished\n',
+        'strategy\tnode-hours\tx oracle\tp50 wait s\tp95 wait s\tmax wait s\tPATCHes\tscale ops\treversals\tpreempted\tunfinished\tstarved\n',
       stderr: expect.any(String),
     });
     expect(first.stderr).toMatch(/^wrote /m);
