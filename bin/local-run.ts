@@ -3,6 +3,8 @@ import { Command, Option } from 'commander';
 import { LocalRunOptionsError, parseLocalRunOptions, DEFAULT_TRACE } from '../local/options';
 import { type LocalRunReport, runLocal } from '../local/run';
 import { UsageError, describeError, fail } from './commands/errors';
+import { ensureWritableDirectory } from './commands/out-dir';
+import { clampNotes } from './commands/simulate';
 
 const program = new Command()
   .name('npm start --')
@@ -49,12 +51,17 @@ const program = new Command()
 async function main(): Promise<void> {
   program.parse(process.argv);
   const raw = program.opts<Record<string, unknown>>();
+  // Only a trace the user named brings its own policy along.
+  if (program.getOptionValueSource('trace') === 'default') delete raw.trace;
   // With the simulator every PATCH is sent anyway; --apply means something only against a real endpoint.
   if (raw.apply === true && raw.endpoint === undefined)
     throw new UsageError('--apply needs --endpoint: it sends the PATCHes to a real ModelArts endpoint');
   const options = parseLocalRunOptions(
     Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)),
   );
+  // Before anything starts: a run whose results cannot be written is lost work.
+  await ensureWritableDirectory(options.out, '--out');
+  if (options.dataDir !== undefined) await ensureWritableDirectory(options.dataDir, '--data-dir');
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -81,6 +88,7 @@ async function main(): Promise<void> {
     '',
     `Run ${report.stopReason === 'finished' ? 'finished' : report.stopReason === 'signal' ? 'stopped' : 'reached --duration'} after ${report.realSeconds.toFixed(1)} s (${report.traceSeconds} s of trace).`,
     `  ${report.dryRun ? 'PATCHes a live run would send (dry run)' : 'PATCHes'}: ${policy?.patches ?? 0}, node-hours: ${policy?.node_hours ?? 0} (oracle ratio ${policy?.oracle_ratio ?? 0}), wait p95: ${policy?.wait_s.p95 ?? 0} s, unfinished jobs: ${policy?.unfinished_jobs ?? 0}`,
+    ...clampNotes(report.result).map((note) => `  ${note}`),
     ...Object.entries(report.moves).map(
       ([flavor, moves]) =>
         `  ${flavor}: ${moves.scaleUps} scale-up(s), ${moves.scaleDowns} scale-down(s), targets ${moves.targets.join(' → ')}`,

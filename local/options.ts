@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { isHttpsOrLoopbackUrl } from '../functions/shared/endpoint-url';
@@ -18,6 +19,8 @@ const endpointUrl = z.string().refine(isHttpsOrLoopbackUrl, {
 export const LocalRunOptionsSchema = z.strictObject({
   trace: z.string().min(1).default(DEFAULT_TRACE),
   policy: z.string().min(1).default(DEFAULT_POLICY),
+  /** Where the policy came from: `--policy`, the trace's own `<trace>.policy.json`, or the demo policy. */
+  policyOrigin: z.enum(['given', 'trace', 'demo']).default('given'),
   /** Virtual seconds per real second. */
   speed: positive('speed').max(100_000, '--speed must be at most 100000').default(60),
   /** Longest run in real seconds; the run ends earlier once the trace is done and the pool is back at rest. */
@@ -91,7 +94,26 @@ export class LocalRunOptionsError extends Error {
 }
 
 /** Parses the flags; throws `LocalRunOptionsError` with the flag's name in the message. */
+/** `examples/traces/steady.csv` → `examples/traces/steady.policy.json`, when that file exists. */
+export function policyBesideTrace(trace: string): string | undefined {
+  const candidate = `${trace.replace(/\.csv$/i, '')}.policy.json`;
+  return existsSync(candidate) ? candidate : undefined;
+}
+
+/**
+ * Parses the flags; throws `LocalRunOptionsError` with the flag's name in the message. A `--trace` without
+ * `--policy` takes the trace's own policy (`<trace>.policy.json`, as the shipped traces have) when it exists,
+ * else the demo policy: a trace replayed against another workload's bounds says little.
+ */
 export function parseLocalRunOptions(raw: Record<string, unknown>): LocalRunOptions {
+  if (raw.policy === undefined) {
+    // The default trace keeps the demo policy, made for the demo pool (two AZs, maxCount 16).
+    const beside = typeof raw.trace === 'string' ? policyBesideTrace(raw.trace) : undefined;
+    raw = {
+      ...raw,
+      ...(beside !== undefined ? { policy: beside, policyOrigin: 'trace' } : { policyOrigin: 'demo' }),
+    };
+  }
   const parsed = LocalRunOptionsSchema.safeParse(raw);
   if (parsed.success && parsed.data.demand === 'workloads' && parsed.data.dropEvents > 0) {
     throw new LocalRunOptionsError('--drop-events: --demand workloads sends no job event to drop');

@@ -1,3 +1,6 @@
+import { decidingReason } from '../bin/commands/deciding-reason';
+import type { Activity } from '../functions/shared/store/activity-repository';
+import { DecisionLog } from '../policy-sim/decision-log';
 import { ReversalCounter, roundFigure } from '../policy-sim/metrics';
 import { simulationResult, type SimulationResult, type SimulationSettings } from '../policy-sim/results';
 import type { TraceJob } from '../policy-sim/trace';
@@ -32,6 +35,7 @@ export class RunRecorder {
   private readonly flavors = new Map<string, FlavorRecord>();
   private readonly targets = new Map<string, number[]>();
   private lastT = 0;
+  private decisions = new DecisionLog('policy');
   patches = 0;
   /** PATCHes and batch-deletes. */
   scaleOperations = 0;
@@ -72,6 +76,49 @@ export class RunRecorder {
       for (const az of state.azs) this.row(tS, state.flavor, az, undefined);
     }
     this.lastT = Math.max(this.lastT, tS);
+  }
+
+  /**
+   * The evaluator's decisions as its activities recorded them (any order; `startEpochMs` is the trace's second
+   * 0): each PATCH or batch-delete sent (or, in a dry run, that would be), and the decisions that held a flavor.
+   * A pool-level record (a failed read, a back-off) is a decision for every flavor.
+   */
+  recordActivities(activities: readonly Activity[], startEpochMs: number): void {
+    this.decisions = new DecisionLog('policy');
+    const sorted = [...activities].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+    for (const activity of sorted) {
+      const tS = roundFigure((Date.parse(activity.at) - startEpochMs) / 1000);
+      const changed =
+        (activity.status === 'Successful' || activity.status === 'DryRun') &&
+        (activity.action === 'scale' || activity.action === 'dry-run');
+      const kind = activity.nodes !== undefined && activity.nodes.length > 0 ? 'batch-delete' : 'patch';
+      const decided = decidingReason(activity.reasons, activity.errorMessage);
+      const reason =
+        !changed && activity.errorMessage !== undefined && activity.action === 'scale'
+          ? `${kind === 'patch' ? 'PATCH' : 'batch-delete'} ${activity.status.toLowerCase()}: ${decided}`
+          : decided;
+      const flavors = activity.flavor === '*' ? this.setups.map((setup) => setup.flavor) : [activity.flavor];
+      for (const flavor of flavors) {
+        const nodesBefore = activity.before?.count ?? this.lastCount(flavor, tS);
+        this.decisions.record({
+          tS,
+          flavor,
+          request: changed ? kind : 'none',
+          requests: changed ? 1 : 0,
+          nodesBefore,
+          nodesAfter: changed ? (activity.after?.count ?? nodesBefore) : nodesBefore,
+          reason,
+        });
+      }
+    }
+  }
+
+  /** The flavor's node count (creating or available) last observed at or before `tS`. */
+  private lastCount(flavor: string, tS: number): number {
+    const row = this.timeline.findLast(
+      (entry) => entry.flavor === flavor && entry.az === '*' && entry.tS <= tS,
+    );
+    return row?.count ?? 0;
   }
 
   moves(): Record<string, ScaleMoves> {
@@ -134,6 +181,7 @@ export class RunRecorder {
             patches: this.patches,
             scaleOperations: this.scaleOperations,
             timeline: this.timeline,
+            decisions: this.decisions.marks,
           },
         },
       ],

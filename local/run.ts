@@ -17,12 +17,16 @@ import { dependenciesFromEnv } from '../functions/shared/pipeline/dependencies';
 import { ActivityRepository } from '../functions/shared/store/activity-repository';
 import { DepthRepository } from '../functions/shared/store/depth-repository';
 import { PolicyRepository } from '../functions/shared/store/policy-repository';
-import type { ModelArtsSimulator } from '../simulator';
+import type { AzCapacity, ModelArtsSimulator } from '../simulator';
 import { type LocalStack, startLocalStack } from './stack';
 import { checkTraceAgainstFlavors, flavorSetupsFromPolicy } from '../policy-sim/flavor-setup';
 import { loadTraceFile } from '../policy-sim/input-files';
+import { oracleFlavor, traceEndS } from '../policy-sim/strategies/oracle';
+import type { TraceJob } from '../policy-sim/trace';
+import type { FlavorSetup } from '../policy-sim/types';
 import { writeSimulationOutputs } from '../policy-sim/outputs/write-outputs';
 import type { SimulationResult } from '../policy-sim/results';
+import type { SummaryContext } from '../policy-sim/outputs/summary-json';
 import { JobEventFeed } from './event-loss';
 import { publishEvents } from './event-publisher';
 import { MessageTally } from './message-tally';
@@ -92,8 +96,11 @@ async function readPolicyDocument(
   } catch (error) {
     throw new LocalRunInputError(`--policy ${path}: ${(error as Error).message}`);
   }
-  const policy = parsePolicy(json);
-  return { document: json as Record<string, unknown>, policy };
+  try {
+    return { document: json as Record<string, unknown>, policy: parsePolicy(json) };
+  } catch (error) {
+    throw new LocalRunInputError(`--policy ${path}: ${(error as Error).message}`);
+  }
 }
 
 /** The flavors' AZs in the policy's order, for the simulator's region and the progress lines. */
@@ -284,6 +291,8 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
     progress.note(
       `trace ${basename(options.trace)}: ${jobs.length} jobs at ${options.speed}x (1 s = ${options.speed} s of trace), ending within ${options.duration} s`,
     );
+    progress.note(policyNote(options));
+    for (const warning of maxCountWarnings(jobs, setups)) progress.note(`warning: ${warning}`);
     if (mirror) progress.note(`the jobs run as workloads in a local mirror of the pool's available nodes`);
     progress.note(demandNote(demandMode, options.dropEvents));
 
@@ -355,6 +364,13 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
     );
     const traceSeconds = clock.elapsedS();
     Object.assign(recorder, await countPatches());
+    recorder.recordActivities(
+      await activities.listByPool(poolName, {
+        since: new Date(clock.startEpochMs).toISOString(),
+        limit: 100_000,
+      }),
+      clock.startEpochMs,
+    );
     const preempted = Object.fromEntries(flavors.map((flavor) => [flavor, replay.preempted(flavor)]));
     const result = recorder.result({
       pool: poolName,
@@ -382,7 +398,24 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
     progress.stop();
     progressHolder.stop = () => undefined;
 
-    const context = { traceName: basename(options.trace), policyName: basename(options.policy) };
+    const realSeconds = Math.round(clock.realElapsedMs()) / 1000;
+    const context: SummaryContext = {
+      traceName: basename(options.trace),
+      policyName: basename(options.policy),
+      localRun: {
+        pool: stack.simulator ? 'the ModelArts simulator' : options.endpoint!,
+        dryRun: stored.dryRun,
+        speed: options.speed,
+        sweepSeconds: options.sweep,
+        ...(stack.simulator ? { provisionDelaySeconds: options.provisionDelay } : {}),
+        demand: demandMode,
+        dropEvents: options.dropEvents,
+        ...(options.azCapacity !== undefined ? { azCapacity: azCapacityText(options.azCapacity) } : {}),
+        durationLimitSeconds: options.duration,
+        stopReason,
+        realSeconds,
+      },
+    };
     const files = await writeSimulationOutputs(options.out, result, context);
     const report: LocalRunReport = {
       outDir: options.out,
@@ -399,7 +432,7 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
       jobEvents: { published: feed.published, dropped: feed.dropped, withheld: feed.withheld },
       reconciliations: { repaired: reconciliations.repaired, driftUnits: reconciliations.driftUnits },
       watcherInvocations: watch?.invocations ?? 0,
-      realSeconds: Math.round(clock.realElapsedMs()) / 1000,
+      realSeconds,
       traceSeconds: Math.round(traceSeconds),
     };
     const runFile = join(options.out, 'run.json');
@@ -439,6 +472,17 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
     await mirror?.close();
     await stack.stop();
   }
+}
+
+/** `--az-capacity` as typed: `cn-north-4a=2, cn-north-4b/modelarts.vm.gpu.8v100=1`. */
+function azCapacityText(capacity: AzCapacity): string {
+  return Object.entries(capacity)
+    .flatMap(([az, limit]) =>
+      typeof limit === 'number'
+        ? [`${az}=${limit}`]
+        : Object.entries(limit).map(([flavor, count]) => `${az}/${flavor}=${count}`),
+    )
+    .join(', ');
 }
 
 /** Requests that changed the pool's size: PATCHes, and batch-deletes of chosen nodes. */
@@ -486,6 +530,33 @@ function patchCounter(
     };
     return last;
   };
+}
+
+/** Which policy the run uses, and why that one. */
+function policyNote(options: LocalRunOptions): string {
+  const origin =
+    options.policyOrigin === 'trace'
+      ? " (the trace's own; --policy to use another)"
+      : options.policyOrigin === 'demo'
+        ? ' (the demo policy; --policy to use another)'
+        : '';
+  return `policy ${basename(options.policy)}${origin}`;
+}
+
+/**
+ * Flavors whose trace asks for more nodes at once than the policy's maxCount allows (the zero-wait peak):
+ * said before the run, since their jobs will wait whatever the autoscaler does.
+ */
+function maxCountWarnings(jobs: readonly TraceJob[], setups: readonly FlavorSetup[]): string[] {
+  const endS = traceEndS(jobs);
+  return setups.flatMap((setup) => {
+    const peak = oracleFlavor(jobs, setup, endS).peakNodes;
+    return peak > setup.maxCount
+      ? [
+          `${setup.flavor}: the trace's demand needs up to ${peak} nodes at once, above maxCount ${setup.maxCount}: it will be clamped to maxCount ${setup.maxCount} and jobs will wait`,
+        ]
+      : [];
+  });
 }
 
 /** What the run says about where demand comes from, before it starts. */

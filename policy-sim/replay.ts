@@ -1,9 +1,10 @@
+import { DecisionLog } from './decision-log';
 import { ReversalCounter } from './metrics';
 import type { Random } from './rng';
 import type { PoolView, ScalingStrategy } from './strategies/strategy';
 import { TimelineRecorder } from './timeline';
 import type { TraceJob } from './trace';
-import type { FlavorSetup, JobOutcome, TimelineRow } from './types';
+import type { DecisionMark, FlavorSetup, JobOutcome, TimelineRow } from './types';
 import { VirtualPool } from './virtual-pool';
 
 export interface ReplayOptions {
@@ -28,6 +29,8 @@ export interface ReplayResult {
   /** Requests that changed the pool's size: PATCHes and batch-deletes. */
   scaleOperations: number;
   timeline: TimelineRow[];
+  /** Every request, and the decisions that held a flavor, with their reasons. */
+  decisions: DecisionMark[];
 }
 
 const total = (counts: Record<string, number>): number =>
@@ -44,6 +47,7 @@ export class Replay {
   private readonly view: PoolView;
   private readonly outcomes: JobOutcome[];
   private readonly timeline: TimelineRecorder;
+  private readonly decisions: DecisionLog;
   private readonly reversals: Map<string, ReversalCounter>;
   private readonly desired: Record<string, number> = {};
   private readonly peakNodes: Record<string, number> = {};
@@ -70,6 +74,7 @@ export class Replay {
     };
     this.outcomes = jobs.map((job) => ({ job, preemptions: 0 }));
     this.timeline = new TimelineRecorder(strategy.name);
+    this.decisions = new DecisionLog(strategy.name);
     this.reversals = new Map(
       flavors.map((setup) => [setup.flavor, new ReversalCounter(setup.reversalWindowS)]),
     );
@@ -113,6 +118,7 @@ export class Replay {
       patches: this.patches,
       scaleOperations: this.scaleOperations,
       timeline: this.timeline.rows,
+      decisions: this.decisions.marks,
     };
   }
 
@@ -149,6 +155,22 @@ export class Replay {
           const after = this.nodeCount(setup.flavor);
           this.reversals.get(setup.flavor)?.record(t, before[setup.flavor] ?? after, after);
           this.peakNodes[setup.flavor] = Math.max(this.peakNodes[setup.flavor] ?? 0, after);
+          const why = step.decisions[setup.flavor];
+          if (why === undefined) continue;
+          this.decisions.record({
+            tS: t,
+            flavor: setup.flavor,
+            request:
+              why.requests === 0
+                ? 'none'
+                : step.resize[setup.flavor] !== undefined
+                  ? 'patch'
+                  : 'batch-delete',
+            requests: why.requests,
+            nodesBefore: before[setup.flavor] ?? after,
+            nodesAfter: after,
+            reason: why.reason,
+          });
         }
         pool.place(t);
         if (pool.takeJobEvents() > 0) strategy.onJobEvents(t);

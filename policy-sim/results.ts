@@ -5,6 +5,7 @@ import { oracleFlavor, oracleTimeline, type OracleFlavor } from './strategies/or
 import type { TraceJob } from './trace';
 import type {
   BaselineName,
+  DecisionMark,
   FlavorResult,
   FlavorSetup,
   StrategyName,
@@ -46,6 +47,8 @@ export interface SimulationResult {
   settings: SimulationSettings;
   results: StrategyResult[];
   timeline: TimelineRow[];
+  /** Each strategy's requests and holds with their reasons, in time order per strategy (the report's marks). */
+  decisions: DecisionMark[];
   /** Waits in seconds per strategy and flavor, in trace order (for the report's distribution charts). */
   waits: Partial<Record<StrategyName, Record<string, number[]>>>;
 }
@@ -80,10 +83,12 @@ export function simulationResult(input: SimulationResultInput): SimulationResult
   const oracleSeconds = [...oracle.values()].reduce((sum, result) => sum + result.nodeSeconds, 0);
   const results: StrategyResult[] = [];
   const timeline: TimelineRow[] = [];
+  const decisions: DecisionMark[] = [];
   const waits: SimulationResult['waits'] = {};
   for (const { strategy, run } of input.runs) {
     results.push(strategyResult(strategy, run, flavors, input.settings, oracleSeconds));
     timeline.push(...run.timeline);
+    decisions.push(...run.decisions);
     waits[strategy] = waitsByFlavor(run, flavors, horizonS);
   }
   results.push(oracleResult(oracle, flavors, oracleSeconds, jobs));
@@ -100,6 +105,7 @@ export function simulationResult(input: SimulationResultInput): SimulationResult
     results,
     // Stable: rows of one instant keep the strategy order, then flavor and AZ order.
     timeline: timeline.sort((a, b) => a.tS - b.tS),
+    decisions,
     waits,
   };
 }

@@ -44,6 +44,27 @@ export interface TimelineRow {
   creating: number;
 }
 
+/** What one evaluation sent for a flavor: a PATCH, a batch-delete of chosen nodes, or nothing. */
+export type DecisionRequest = 'patch' | 'batch-delete' | 'none';
+
+/**
+ * One decision of a strategy for one flavor, for the report's marks: every request, and every decision that
+ * sent nothing when its reason differs in kind from the flavor's previous one (a hold starting, a clamp
+ * ending), so that a day of identical holds is one mark.
+ */
+export interface DecisionMark {
+  tS: number;
+  strategy: StrategyName;
+  flavor: string;
+  request: DecisionRequest;
+  /** Requests of that kind the evaluation sent that changed the flavor (a PATCH of two flavors counts for each). */
+  requests: number;
+  nodesBefore: number;
+  nodesAfter: number;
+  /** The one reason that decided, in the engine's words for the policy. */
+  reason: string;
+}
+
 /** Distribution of job waits in seconds. */
 export interface WaitStats {
   mean: number;

@@ -5,6 +5,7 @@ import { ENV } from '../../functions/shared/config';
 import { CredentialEnv } from '../../functions/shared/modelarts';
 import demoPolicy from '../../local/demo-policy.json' with { type: 'json' };
 import { run } from './errors';
+import { ensureWritableDirectory } from './out-dir';
 import { nonNegativeNumber, wholeNumber } from './options';
 import { note, write } from './output';
 
@@ -61,6 +62,8 @@ async function writeEnvFile(path: string, text: string): Promise<void> {
 }
 
 async function localUp(options: LocalUpOptions): Promise<void> {
+  // Made here when missing; a path that cannot hold it is named by its flag before anything starts.
+  if (options.dataDir !== undefined) await ensureWritableDirectory(options.dataDir, '--data-dir');
   const runtime = await loadRuntime();
   // Keys of the local simulator only: printed so the other commands can sign their requests to it.
   const keys = { ak: 'LOCALSESSIONAK', sk: randomBytes(16).toString('hex') };

@@ -10,7 +10,9 @@ export async function ensureWritableDirectory(path: string, flag: string): Promi
   const source = `${flag} ${path}`;
   const existing = await stat(path).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
-    throw error;
+    if (error.code === 'ENOTDIR')
+      throw new InputError(source, 'a part of the path is a file, not a directory');
+    throw new InputError(source, error.message);
   });
   if (existing !== undefined && !existing.isDirectory())
     throw new InputError(source, 'is a file, not a directory');

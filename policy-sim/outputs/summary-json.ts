@@ -4,6 +4,27 @@ export interface SummaryContext {
   /** Shown as the trace's name (a file name, never a full path, so outputs do not depend on where they ran). */
   traceName?: string;
   policyName?: string;
+  /** Set by the local run: its report is titled for it and lists these settings instead of the simulator's. */
+  localRun?: LocalRunSettings;
+}
+
+/** How a local run (`npm start`) ran, as its report lists it. */
+export interface LocalRunSettings {
+  /** Where the pool lives: the ModelArts simulator, or the endpoint's URL. */
+  pool: string;
+  dryRun: boolean;
+  /** Virtual seconds per real second. */
+  speed: number;
+  sweepSeconds: number;
+  /** The simulator's provisioning delay; absent against a real endpoint. */
+  provisionDelaySeconds?: number;
+  demand: string;
+  /** Share of job events dropped on their way (`--drop-events`). */
+  dropEvents: number;
+  azCapacity?: string;
+  durationLimitSeconds: number;
+  stopReason: string;
+  realSeconds: number;
 }
 
 /** `summary.json` (ARCHITECTURE 3.4): `results` holds one entry per strategy, the oracle last. */

@@ -86,6 +86,10 @@ export class ClusterAutoscalerStrategy implements ScalingStrategy {
       const count = currentNodes(view, setup) + best.newNodes;
       step.resize[setup.flavor] = splitOverAzs(count, setup.azWeights, view.snapshot(setup.flavor).nodes);
       step.patches = 1;
+      step.decisions[setup.flavor] = {
+        reason: `CA scale-up: ${best.placedJobs} unschedulable jobs need ${best.newNodes} new nodes`,
+        requests: 1,
+      };
       this.lastScaleUpAt = t;
       return step;
     }
@@ -95,6 +99,10 @@ export class ClusterAutoscalerStrategy implements ScalingStrategy {
       if (removable.length === 0) continue;
       step.removeNodes.push(...removable);
       step.batchDeletes++;
+      step.decisions[setup.flavor] = {
+        reason: `CA scale-down: ${removable.length} nodes empty for ${CA_SCALE_DOWN_UNNEEDED_S / 60} min`,
+        requests: 1,
+      };
     }
     return step;
   }

@@ -18,10 +18,12 @@ export function recordReplicas(
   setup: FlavorSetup,
   replicas: number,
   nodes: number,
+  reason: string,
 ): void {
   if (replicas === nodes) return;
   step.resize[setup.flavor] = splitOverAzs(replicas, setup.azWeights, view.snapshot(setup.flavor).nodes);
   step.patches++;
+  step.decisions[setup.flavor] = { reason, requests: 1 };
 }
 
 /**
@@ -61,9 +63,14 @@ export class HpaStrategy implements ScalingStrategy {
       const snapshot = view.snapshot(setup.flavor);
       const metric = snapshot.pendingUnits + snapshot.runningUnits;
       const nodes = currentNodes(view, setup);
-      step.desired[setup.flavor] = Math.ceil(metric / setup.unitsPerNode);
+      const desired = Math.ceil(metric / setup.unitsPerNode);
+      step.desired[setup.flavor] = desired;
       const replicas = this.controllers.get(setup.flavor)!.reconcile(t, nodes, metric, setup.unitsPerNode);
-      recordReplicas(step, view, setup, replicas, nodes);
+      const reason =
+        replicas === desired
+          ? `HPA: ${metric} units at ${setup.unitsPerNode} a node want ${desired}`
+          : `HPA: ${metric} units want ${desired}, its default behavior (window, rate, bounds) gives ${replicas}`;
+      recordReplicas(step, view, setup, replicas, nodes, reason);
     }
     return step;
   }

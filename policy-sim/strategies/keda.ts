@@ -69,16 +69,29 @@ export class KedaStrategy implements ScalingStrategy {
       const nodes = currentNodes(view, setup);
       step.desired[setup.flavor] = Math.ceil(messages / queueLength);
       let replicas = nodes;
+      let requests = 0;
+      let reason = '';
       if (poll) replicas = this.operatorLoop(t, setup, messages, nodes);
-      if (replicas !== nodes) step.patches++;
+      if (replicas !== nodes) {
+        requests++;
+        reason =
+          replicas > nodes
+            ? `KEDA: ${messages} messages in the queue, waking the target from 0`
+            : `KEDA: queue empty for the cooldown (${KEDA_COOLDOWN_PERIOD_S} s), down to 0`;
+      }
       if (sync && replicas > 0) {
         const scaled = this.controllers.get(setup.flavor)!.reconcile(t, replicas, messages, queueLength);
-        if (scaled !== replicas) step.patches++;
+        if (scaled !== replicas) {
+          requests++;
+          reason = `KEDA's HPA: ${messages} messages at ${queueLength} a node, default behavior → ${scaled}`;
+        }
         replicas = scaled;
       }
+      step.patches += requests;
       if (replicas !== nodes) {
         step.resize[setup.flavor] = splitOverAzs(replicas, setup.azWeights, snapshot.nodes);
       }
+      if (requests > 0) step.decisions[setup.flavor] = { reason, requests };
     }
     return step;
   }

@@ -6,6 +6,7 @@ import {
   type Policy,
   type ScalerState,
 } from '../../functions/shared/engine';
+import { decidingReason } from '../../bin/commands/deciding-reason';
 import type { AzCounts, FlavorSetup } from '../types';
 import { splitOverAzs } from './az-split';
 import { poolDocument } from './pool-document';
@@ -74,9 +75,15 @@ export class PolicyStrategy implements ScalingStrategy {
     this.state = decision.state;
 
     const step = emptyStep();
-    for (const flavorDecision of decision.flavors)
+    const scaling = decision.action === 'scale';
+    for (const flavorDecision of decision.flavors) {
       step.desired[flavorDecision.flavor] = flavorDecision.desired;
-    if (decision.action !== 'scale') return step;
+      step.decisions[flavorDecision.flavor] = {
+        reason: decidingReason([...decision.reasons, ...flavorDecision.reasons]),
+        requests: scaling && flavorDecision.outcome === 'scale' ? 1 : 0,
+      };
+    }
+    if (!scaling) return step;
     if (decision.patch !== null) {
       step.resize = this.resizes(decision, view);
       step.patches = 1;

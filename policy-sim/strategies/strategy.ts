@@ -24,6 +24,18 @@ export interface StrategyStep {
   patches: number;
   /** Batch-delete requests sent. */
   batchDeletes: number;
+  /**
+   * Why, per flavor: for each flavor the step changed, and for the policy also those it left alone (what held
+   * them). The replay turns these into the report's decision marks.
+   */
+  decisions: Record<string, FlavorStepDecision>;
+}
+
+export interface FlavorStepDecision {
+  /** The one line that decided the flavor's count. */
+  reason: string;
+  /** Requests the step sent that changed the flavor (a PATCH that changes two flavors counts for each). */
+  requests: number;
 }
 
 /** How the policy's scale-in reaches the pool: the policy field `scaleIn`. */
@@ -43,7 +55,7 @@ export interface ScalingStrategy {
 
 /** An evaluation that sends nothing. */
 export function emptyStep(): StrategyStep {
-  return { resize: {}, removeNodes: [], desired: {}, patches: 0, batchDeletes: 0 };
+  return { resize: {}, removeNodes: [], desired: {}, patches: 0, batchDeletes: 0, decisions: {} };
 }
 
 /** minCount nodes per flavor, spread over the AZs by weight: the pool as the operator created it. */

@@ -228,6 +228,41 @@ describe('the output rule', () => {
   );
 });
 
+describe('the output rule through a pipe', () => {
+  it('simulate, pool list and pool show print TSV with a header when piped, and JSON with -o json or --json', async () => {
+    const modelArts = ['--endpoint', simulator.url, '--project-id', simulator.projectId];
+    const simulate = [
+      'simulate',
+      '--trace',
+      'examples/traces/steady.csv',
+      '--policy',
+      'examples/traces/steady.policy.json',
+      '--baselines',
+      'static',
+    ];
+    const [simTsv, simJson, listTsv, showTsv, showJson] = await Promise.all([
+      runCli([...simulate, '--out', join(dir, 'rule-a')], TOKEN),
+      runCli([...simulate, '--out', join(dir, 'rule-b'), '--json'], TOKEN),
+      runCli(['pool', 'list', ...modelArts], TOKEN),
+      runCli(['pool', 'show', '--pool', pool, ...modelArts], TOKEN),
+      runCli(['pool', 'show', '--pool', pool, ...modelArts, '-o', 'json'], TOKEN),
+    ]);
+    for (const result of [simTsv, simJson, listTsv, showTsv, showJson]) {
+      expect(result.code).toBe(0);
+      expect(result.stdout).not.toMatch(/[┌│└]/);
+      expect(result.stdout).not.toContain('\u001b[');
+    }
+    const header = (result: CliResult) => result.stdout.split('\n')[0]!.split('\t');
+    expect(header(simTsv).slice(0, 2)).toEqual(['strategy', 'node-hours']);
+    expect(simTsv.stdout.split('\n')[1]).toMatch(/^policy\t/);
+    expect(header(listTsv)[0]).toBe('name');
+    expect(header(showTsv).slice(0, 5)).toEqual(['pool', 'flavor', 'count', 'maxCount', 'azs']);
+    expect(showTsv.stdout).toContain(`${pool}\t`);
+    expect(Array.isArray(JSON.parse(simJson.stdout))).toBe(true);
+    expect(JSON.parse(showJson.stdout)).toMatchObject({ kind: 'Pool' });
+  });
+});
+
 describe('simulate says why', () => {
   it('names a flavor whose demand asked for more than its maxCount, on stderr beside the summary', async () => {
     const result = await runCli([

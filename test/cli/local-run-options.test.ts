@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ScaledClock } from '../../local/scaled-clock';
-import { parseLocalRunOptions } from '../../local/options';
+import { DEFAULT_POLICY, parseLocalRunOptions } from '../../local/options';
 
 describe('ScaledClock', () => {
   it('stands still until it begins, then runs speed times faster, in whole milliseconds', () => {
@@ -31,6 +31,27 @@ describe('local run options', () => {
       '--endpoint must be an https URL (http only for loopback)',
     );
     expect(() => parseLocalRunOptions({ logLevel: 'LOUD' })).toThrow(/^--log-level: /);
+  });
+});
+
+describe('the policy of a local run', () => {
+  it.each<[string, Record<string, unknown>, string, string]>([
+    ['no flags: the demo trace with the demo policy', {}, DEFAULT_POLICY, 'demo'],
+    [
+      'a trace with its own policy beside it: that one',
+      { trace: 'examples/traces/steady.csv' },
+      'examples/traces/steady.policy.json',
+      'trace',
+    ],
+    ['a trace without one: the demo policy', { trace: 'test/cli/fixtures/tiny.csv' }, DEFAULT_POLICY, 'demo'],
+    [
+      '--policy always wins',
+      { trace: 'examples/traces/steady.csv', policy: 'examples/policy.json' },
+      'examples/policy.json',
+      'given',
+    ],
+  ])('%s', (_name, raw, policy, origin) => {
+    expect(parseLocalRunOptions(raw)).toMatchObject({ policy, policyOrigin: origin });
   });
 });
 

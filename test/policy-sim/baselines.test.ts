@@ -257,6 +257,7 @@ describe('StaticStrategy', () => {
       desired: {},
       patches: 0,
       batchDeletes: 0,
+      decisions: {},
     });
   });
 });
