@@ -1,5 +1,6 @@
 import { waitBoundS, type SimulationResult } from '../results';
 import type { StrategyName, StrategyResult, TimelineRow, WaitStats } from '../types';
+import { frontierSection } from './frontier-chart';
 import { formatNumber } from './number-format';
 import { escapeHtml, stepChart, type StepSeries } from './svg-charts';
 import type { SummaryContext } from './summary-json';
@@ -198,6 +199,7 @@ export function reportHtml(result: SimulationResult, context: SummaryContext = {
 <p class="meta">${meta.join('<br>')}</p>
 <p>Node-hours count every node from its request until it is gone, creating time included. The oracle starts every job at its submit time on nodes that appear instantly: no strategy can use fewer node-hours without making jobs wait. Waits of jobs that never started count until the horizon. PATCHes and batch-deletes are the scale operations (PATCHes and scale operations count for the whole pool, also in the tables per flavor). Preempted jobs were killed by a node removed under them; starved jobs waited longer than the provisioning delay plus one sweep (${formatNumber(waitBoundS(s))} s) while their flavor was below maxCount for the whole wait.</p>
 ${resultsTable(overallRows(result.results))}
+${result.frontier === undefined ? '' : frontierSection(result.frontier, { oracleNodeHours: result.results.find((entry) => entry.strategy === 'oracle')?.node_hours ?? 0, colors: STRATEGY_COLORS })}
 ${sections.join('\n')}
 </body>
 </html>
