@@ -134,7 +134,7 @@ export const IdleNodesSchema = z
       .max(86_400)
       .default(0)
       .describe(
-        'An idle node is removed only once it has been idle this long: jobs arriving meanwhile start on it at once instead of waiting for a new node. 0: idle nodes may go as soon as the demand allows.',
+        'An idle node is removed only once it has been idle this long: jobs arriving meanwhile start on it at once, and nodes freed by one burst of departures go in one request. 0 (the default, so that stored policies keep their behavior): idle nodes may go as soon as the demand allows; the shipped policies set 300, one provisioning delay.',
       ),
   })
   .prefault({});
