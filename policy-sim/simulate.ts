@@ -2,12 +2,7 @@ import type { Policy } from '../functions/shared/engine';
 import { SimulationInputError } from './errors';
 import { checkTraceAgainstFlavors, flavorSetupsFromPolicy } from './flavor-setup';
 import { Replay, type ReplayResult } from './replay';
-import {
-  simulationResult,
-  strategyResult,
-  type SimulationResult,
-  type SimulationSettings,
-} from './results';
+import { simulationResult, strategyResult, type SimulationResult, type SimulationSettings } from './results';
 import { deriveSeed, seededRandom } from './rng';
 import { ClusterAutoscalerStrategy } from './strategies/cluster-autoscaler';
 import { HpaStrategy } from './strategies/hpa';

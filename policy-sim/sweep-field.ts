@@ -47,7 +47,8 @@ function readValue(text: string): string | number | boolean | null {
 /** Reads `FIELD=V1,V2,...`; every value non-empty, none repeated. */
 export function parseSweepSpec(text: string): SweepSpec {
   const at = text.indexOf('=');
-  if (at <= 0) throw sweepError(text, 'expected FIELD=V1,V2,... (e.g. scaleDown.stabilizationSeconds=0,300,900)');
+  if (at <= 0)
+    throw sweepError(text, 'expected FIELD=V1,V2,... (e.g. scaleDown.stabilizationSeconds=0,300,900)');
   const field = text.slice(0, at).trim();
   const labels = text
     .slice(at + 1)
@@ -65,7 +66,8 @@ function pathKeys(field: string): PathKey[] {
   for (const part of field.split('.')) {
     const match = /^([^[\]]*)((?:\[\d+\])*)$/.exec(part);
     if (match === null || (match[1] === '' && match[2] === '')) return [];
-    if (match[1] !== '') keys.push(/^\d+$/.test(match[1] as string) ? Number(match[1]) : (match[1] as string));
+    if (match[1] !== '')
+      keys.push(/^\d+$/.test(match[1] as string) ? Number(match[1]) : (match[1] as string));
     for (const index of (match[2] as string).matchAll(/\[(\d+)\]/g)) keys.push(Number(index[1]));
   }
   return keys;
@@ -75,7 +77,11 @@ function pathKeys(field: string): PathKey[] {
 function unwrapped(schema: z.ZodType): z.ZodType {
   let current: z.ZodType = schema;
   for (;;) {
-    if (current instanceof z.ZodDefault || current instanceof z.ZodPrefault || current instanceof z.ZodOptional)
+    if (
+      current instanceof z.ZodDefault ||
+      current instanceof z.ZodPrefault ||
+      current instanceof z.ZodOptional
+    )
       current = current.unwrap() as z.ZodType;
     else if (current instanceof z.ZodNullable) current = current.unwrap() as z.ZodType;
     else return current;
@@ -83,14 +89,21 @@ function unwrapped(schema: z.ZodType): z.ZodType {
 }
 
 function showPath(keys: readonly PathKey[]): string {
-  return keys.map((key, index) => (typeof key === 'number' ? `[${key}]` : index === 0 ? key : `.${key}`)).join('');
+  return keys
+    .map((key, index) => (typeof key === 'number' ? `[${key}]` : index === 0 ? key : `.${key}`))
+    .join('');
 }
 
 /**
  * Checks the path against the schema, from `schema` down; the error names the first key that is not a field
  * (with the closest known one) or the first key below a value that has no fields.
  */
-function checkPath(spec: string, schema: z.ZodType, keys: readonly PathKey[], prefix: readonly PathKey[]): void {
+function checkPath(
+  spec: string,
+  schema: z.ZodType,
+  keys: readonly PathKey[],
+  prefix: readonly PathKey[],
+): void {
   let current = unwrapped(schema);
   keys.forEach((key, index) => {
     const here = showPath([...prefix, ...keys.slice(0, index + 1)]);
@@ -127,7 +140,10 @@ export function resolveSweepPaths(spec: SweepSpec, policy: Policy): PathKey[][] 
   const flavorPaths = (flavors: readonly string[], rest: string): PathKey[][] => {
     const keys = pathKeys(rest);
     if (keys.length === 0) throw sweepError(text, `name a field of the flavor after flavors.<name>.`);
-    checkPath(text, FlavorPolicySchema, keys, ['flavors', flavors.length === 1 ? (flavors[0] as string) : '*']);
+    checkPath(text, FlavorPolicySchema, keys, [
+      'flavors',
+      flavors.length === 1 ? (flavors[0] as string) : '*',
+    ]);
     if (typeof keys[0] === 'string' && FIXED_FLAVOR_FIELDS.has(keys[0]))
       throw sweepError(text, `${keys[0]} is what a node holds, not a setting to sweep`);
     return flavors.map((name) => ['flavors', name, ...keys]);
@@ -140,7 +156,10 @@ export function resolveSweepPaths(spec: SweepSpec, policy: Policy): PathKey[][] 
       .filter((candidate) => rest.startsWith(`${candidate}.`))
       .sort((a, b) => b.length - a.length)[0];
     if (name === undefined)
-      throw sweepError(text, `no flavor of the policy starts the field (flavors: ${flavorNames.join(', ')}, or *)`);
+      throw sweepError(
+        text,
+        `no flavor of the policy starts the field (flavors: ${flavorNames.join(', ')}, or *)`,
+      );
     return flavorPaths([name], rest.slice(name.length + 1));
   }
   const keys = pathKeys(spec.field);
@@ -155,7 +174,8 @@ export function resolveSweepPaths(spec: SweepSpec, policy: Policy): PathKey[][] 
     return [keys];
   }
   if (typeof first === 'string' && flavorFields.includes(first)) return flavorPaths(flavorNames, spec.field);
-  const suggestion = typeof first === 'string' ? closestName(first, [...topFields, ...flavorFields]) : undefined;
+  const suggestion =
+    typeof first === 'string' ? closestName(first, [...topFields, ...flavorFields]) : undefined;
   throw sweepError(
     text,
     `${String(first)} is neither a policy field nor a flavor field${suggestion === undefined ? '' : ` (did you mean ${suggestion}?)`}`,
@@ -168,7 +188,10 @@ function setAt(target: unknown, keys: readonly PathKey[], value: unknown, spec: 
     const next = current[key];
     if (next === undefined) {
       if (typeof keys[index + 1] === 'number')
-        throw sweepError(spec, `${showPath(keys.slice(0, index + 1))} is not set in the policy: no element to change`);
+        throw sweepError(
+          spec,
+          `${showPath(keys.slice(0, index + 1))} is not set in the policy: no element to change`,
+        );
       current[key] = {};
     } else if (typeof next !== 'object' || next === null) {
       throw sweepError(spec, `${showPath(keys.slice(0, index + 1))} holds no fields`);
@@ -176,7 +199,10 @@ function setAt(target: unknown, keys: readonly PathKey[], value: unknown, spec: 
     if (Array.isArray(current[key]) && typeof keys[index + 1] === 'number') {
       const list = current[key] as unknown[];
       if ((keys[index + 1] as number) >= list.length)
-        throw sweepError(spec, `${showPath(keys.slice(0, index + 2))}: the list has ${list.length} element(s)`);
+        throw sweepError(
+          spec,
+          `${showPath(keys.slice(0, index + 2))}: the list has ${list.length} element(s)`,
+        );
     }
     current = current[key] as Record<PathKey, unknown>;
   });

@@ -21,9 +21,17 @@ const CLIP_MULTIPLE = 2;
 
 const px = (value: number): string => (Math.round(value * 10) / 10).toFixed(1);
 
-function pointText(point: FrontierPoint, clipped: boolean): string {
-  const figures = `${formatNumber(point.node_hours)} node-h, p95 ${formatNumber(point.wait_p95_s)} s`;
-  return clipped ? `${point.label} (${figures}) ↑` : point.label;
+const oneDecimal = (value: number): string => formatNumber(Math.round(value * 10) / 10);
+
+/** A sweep point by the field's last name and its value (the full field is in the title), a baseline by name. */
+function shortLabel(point: FrontierPoint, field: string): string {
+  if (point.value === undefined) return point.label;
+  return `${field.split('.').at(-1) ?? field}=${point.value}`;
+}
+
+function pointText(point: FrontierPoint, field: string, clipped: boolean): string {
+  const figures = `${oneDecimal(point.node_hours)} node-h, p95 ${formatNumber(point.wait_p95_s)} s`;
+  return clipped ? `${shortLabel(point, field)} (${figures}) ↑` : shortLabel(point, field);
 }
 
 /**
@@ -42,7 +50,10 @@ export function frontierChart(frontier: Frontier, options: FrontierChartOptions)
     cheapest * 1.05,
     ...points.map((p) => p.node_hours).filter((hours) => hours <= cheapest * CLIP_MULTIPLE),
   );
-  const yMin = Math.floor(cheapest * 0.95);
+  const low = cheapest * 0.95;
+  const step = niceTicks(yTop - low)[1] ?? 1;
+  // Ticks on round figures: the axis starts at a multiple of the tick step.
+  const yMin = Math.floor(low / step) * step;
   const yMax = yTop + (yTop - yMin) * 0.05;
   const xMax = Math.max(60, ...points.map((p) => p.wait_p95_s)) * 1.08;
   const x = (value: number): number => MARGIN.left + (value / xMax) * plotWidth;
@@ -53,8 +64,7 @@ export function frontierChart(frontier: Frontier, options: FrontierChartOptions)
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeHtml(title)}">`,
     `<text x="${MARGIN.left}" y="16" class="title">${escapeHtml(title)}</text>`,
   ];
-  for (const tick of niceTicks(yMax - yMin)) {
-    const value = yMin + tick;
+  for (let value = yMin; value <= yMax + step * 1e-9; value += step) {
     parts.push(
       `<line x1="${MARGIN.left}" x2="${MARGIN.left + plotWidth}" y1="${px(y(value))}" y2="${px(y(value))}" class="grid"/>`,
       `<text x="${MARGIN.left - 6}" y="${px(y(value) + 4)}" class="tick" text-anchor="end">${formatNumber(value)}</text>`,
@@ -69,27 +79,32 @@ export function frontierChart(frontier: Frontier, options: FrontierChartOptions)
     `<text x="${MARGIN.left + plotWidth / 2}" y="${height - 6}" class="axis" text-anchor="middle">p95 wait (s)</text>`,
     `<text x="14" y="${MARGIN.top + plotHeight / 2}" class="axis" text-anchor="middle" transform="rotate(-90 14 ${MARGIN.top + plotHeight / 2})">node-hours</text>`,
     `<line x1="${MARGIN.left}" x2="${MARGIN.left + plotWidth}" y1="${px(y(options.oracleNodeHours))}" y2="${px(y(options.oracleNodeHours))}" stroke="#9467bd" stroke-dasharray="4 3"/>`,
-    `<text x="${MARGIN.left + plotWidth + 4}" y="${px(y(options.oracleNodeHours) + 4)}" class="legend">oracle ${formatNumber(options.oracleNodeHours)}</text>`,
+    `<text x="${MARGIN.left + plotWidth + 4}" y="${px(y(options.oracleNodeHours) + 4)}" class="legend">oracle ${oneDecimal(options.oracleNodeHours)}</text>`,
   );
   const pareto = points.filter((p) => p.pareto).sort((a, b) => a.wait_p95_s - b.wait_p95_s);
   if (pareto.length > 1) {
     const line = pareto.map((p) => `${px(x(p.wait_p95_s))},${px(y(p.node_hours))}`).join(' ');
     parts.push(`<polyline points="${line}" fill="none" stroke="#bbb" stroke-width="1"/>`);
   }
-  // Labels of points at the same spot are stacked rather than drawn over each other.
-  const labelsAt = new Map<string, number>();
-  for (const point of points) {
+  // Labels of nearby points are moved down until they no longer overlap (12 px a line), top to bottom.
+  const placed: Array<{ x: number; y: number }> = [];
+  const labelY = (cx: number, cy: number): number => {
+    let at = cy + 4;
+    for (const label of [...placed].sort((a, b) => a.y - b.y))
+      if (Math.abs(label.x - cx) < 140 && Math.abs(label.y - at) < 12) at = label.y + 12;
+    placed.push({ x: cx, y: at });
+    return at;
+  };
+  const ordered = [...points].sort((a, b) => b.node_hours - a.node_hours);
+  for (const point of ordered) {
     const color = options.colors[point.strategy] ?? '#333';
     const clipped = point.node_hours > yMax;
     const cx = x(point.wait_p95_s);
     const cy = y(point.node_hours);
-    const spot = `${Math.round(cx / 8)}:${Math.round(cy / 8)}`;
-    const stacked = labelsAt.get(spot) ?? 0;
-    labelsAt.set(spot, stacked + 1);
     const fill = point.pareto ? color : 'white';
     parts.push(
       `<circle cx="${px(cx)}" cy="${px(cy)}" r="4.5" fill="${fill}" stroke="${color}" stroke-width="1.5"><title>${escapeHtml(`${point.label}: ${formatNumber(point.node_hours)} node-hours (${formatNumber(point.oracle_ratio)} × oracle), p95 wait ${formatNumber(point.wait_p95_s)} s, ${point.scale_operations} scale operations, ${point.preempted_jobs} preempted`)}</title></circle>`,
-      `<text x="${px(cx + 7)}" y="${px(cy + 4 + stacked * 12)}" class="legend" fill="${color}">${escapeHtml(pointText(point, clipped))}</text>`,
+      `<text x="${px(cx + 7)}" y="${px(labelY(cx, cy))}" class="legend" fill="${color}">${escapeHtml(pointText(point, frontier.field, clipped))}</text>`,
     );
   }
   parts.push(

@@ -198,7 +198,10 @@ describe('simulate --sweep', () => {
     ]);
     // The first value's replay is the result's policy; the baselines are the same runs in both tables.
     const policy = summary.results.find((entry) => entry.strategy === 'policy')!;
-    expect(frontier.points[0]).toMatchObject({ node_hours: policy.node_hours, wait_p95_s: policy.wait_s.p95 });
+    expect(frontier.points[0]).toMatchObject({
+      node_hours: policy.node_hours,
+      wait_p95_s: policy.wait_s.p95,
+    });
     for (const name of ['keda', 'cluster-autoscaler']) {
       const baseline = summary.results.find((entry) => entry.strategy === name)!;
       expect(frontier.points.find((point) => point.label === name)?.node_hours).toBe(baseline.node_hours);
@@ -238,7 +241,10 @@ describe('simulate --sweep', () => {
   });
 
   it.each([
-    ['scaleDown.stabilisationSeconds=0,300', /scaleDown\.stabilisationSeconds is not a policy field \(did you mean stabilizationSeconds\?\)/],
+    [
+      'scaleDown.stabilisationSeconds=0,300',
+      /scaleDown\.stabilisationSeconds is not a policy field \(did you mean stabilizationSeconds\?\)/,
+    ],
     ['flavors.*.minCount=0,2', /flavors\.gpu\.minCount must be at least 1/],
     ['flavors.npu.minCount=1', /no flavor of the policy starts the field/],
     ['scaleDown=1,2', /scaleDown is not a single value/],
