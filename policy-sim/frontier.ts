@@ -20,6 +20,8 @@ export interface FrontierPoint {
   scale_operations: number;
   preempted_jobs: number;
   unfinished_jobs: number;
+  /** Jobs that waited longer than the provisioning delay plus one sweep while their flavor was below maxCount. */
+  starved_jobs: number;
   /** No other point has fewer or equal node-hours and p95 wait with one of them strictly fewer. */
   pareto: boolean;
 }
@@ -43,6 +45,7 @@ function point(entry: StrategyResult, label: string, value?: string): Omit<Front
     scale_operations: entry.scale_operations,
     preempted_jobs: entry.preempted_jobs,
     unfinished_jobs: entry.unfinished_jobs,
+    starved_jobs: entry.starved_jobs,
   };
 }
 

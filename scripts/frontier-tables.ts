@@ -18,6 +18,7 @@ interface Result {
   starved_jobs: number;
 }
 interface Point {
+  value?: string;
   label: string;
   node_hours: number;
   oracle_ratio: number;
@@ -27,6 +28,7 @@ interface Point {
   scale_operations: number;
   preempted_jobs: number;
   unfinished_jobs: number;
+  starved_jobs: number;
   pareto: boolean;
 }
 interface Summary {
@@ -43,7 +45,7 @@ const number = (value: number, digits = 0): string =>
 const [mode, ...dirs] = process.argv.slice(2);
 if (mode === 'points') {
   process.stdout.write(
-    '| trace | value | node-hours | × oracle | p50 wait (s) | p95 wait (s) | max wait (s) | scale operations | preempted | unfinished | Pareto |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :---: |\n',
+    '| trace | value | node-hours | × oracle | p50 wait (s) | p95 wait (s) | max wait (s) | scale operations | preempted | unfinished | starved | Pareto |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :---: |\n',
   );
 }
 for (const dir of dirs) {
@@ -65,7 +67,7 @@ for (const dir of dirs) {
   } else if (mode === 'points' && summary.frontier !== undefined) {
     for (const p of summary.frontier.points.filter((point) => point.value !== undefined)) {
       process.stdout.write(
-        `| ${summary.trace.name} | ${p.value} | ${number(p.node_hours, 1)} | ${p.oracle_ratio.toFixed(3)} | ${number(p.wait_p50_s)} | ${number(p.wait_p95_s)} | ${number(p.wait_max_s)} | ${number(p.scale_operations)} | ${p.preempted_jobs} | ${p.unfinished_jobs} | ${p.pareto ? 'yes' : ''} |\n`,
+        `| ${summary.trace.name} | ${p.value} | ${number(p.node_hours, 1)} | ${p.oracle_ratio.toFixed(3)} | ${number(p.wait_p50_s)} | ${number(p.wait_p95_s)} | ${number(p.wait_max_s)} | ${number(p.scale_operations)} | ${p.preempted_jobs} | ${p.unfinished_jobs} | ${p.starved_jobs} | ${p.pareto ? 'yes' : ''} |\n`,
       );
     }
     continue;

@@ -85,6 +85,7 @@ export const FRONTIER_COLUMNS: readonly Column<FrontierPoint>[] = [
   { header: 'scale ops', value: (point) => String(point.scale_operations) },
   { header: 'preempted', value: (point) => String(point.preempted_jobs) },
   { header: 'unfinished', value: (point) => String(point.unfinished_jobs) },
+  { header: 'starved', value: (point) => String(point.starved_jobs) },
   { header: 'pareto', value: (point) => (point.pareto ? 'yes' : '') },
 ];
 
