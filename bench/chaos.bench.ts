@@ -154,6 +154,18 @@ async function sweepFigures(): Promise<void> {
       `sweep: ${sweep.pools} pools, ${sweep.sent} pool.evaluate messages queued in ${Math.round(fannedOut - started)} ms, ${evaluated()} evaluated by ${consumers} consumer handlers in ${seconds.toFixed(1)} s (${[...statuses].map(([status, n]) => `${status} ${n}`).join(', ')}), ${simulator.requestLog.length} ModelArts requests; ${failedEvaluations} evaluations failed and came back after the queue's visibility timeout`,
     );
     benchLine(`pipeline.sweep_pools_per_s.pools${poolCount}`, evaluated() / seconds, '1/s');
+    // Baseline on the same stack, now: policy reads from DynamoDB Local, one after another. The ratio is the
+    // pools one sweep evaluates in the time of one policy read.
+    const reads = Math.min(200, names.length);
+    const readsStarted = performance.now();
+    for (const pool of names.slice(0, reads)) await policies.get(pool);
+    const readsPerSecond = reads / ((performance.now() - readsStarted) / 1000);
+    benchLine('pipeline.policy_reads_per_s', readsPerSecond, '1/s');
+    benchLine(
+      `pipeline.sweep_vs_policy_reads.pools${poolCount}`,
+      evaluated() / seconds / readsPerSecond,
+      'x',
+    );
   } finally {
     await stack.stop();
   }

@@ -6,10 +6,15 @@ export { percentile, waitStats, ReversalCounter } from './metrics';
 export { replay, type ReplayOptions, type ReplayResult } from './replay';
 export {
   simulate,
+  simulatePolicies,
+  type PoliciesSimulation,
   DEFAULT_PROVISION_DELAY_S,
   DEFAULT_SWEEP_SECONDS,
   type SimulationOptions,
 } from './simulate';
+export { simulateSweep } from './sweep';
+export { parseSweepSpec, resolveSweepPaths, policyAtValue, type SweepSpec } from './sweep-field';
+export { sweepFrontier, markPareto, dominates, type Frontier, type FrontierPoint } from './frontier';
 export { simulationResult, type SimulationResult, type SimulationSettings } from './results';
 export { HpaController, HPA_DEFAULT_SCALE_DOWN, HPA_DEFAULT_SCALE_UP } from './strategies/hpa-controller';
 export { oracleFlavor } from './strategies/oracle';

@@ -1,3 +1,4 @@
+import type { Frontier } from './frontier';
 import { jobWaits, periodsAtMaxCount, roundFigure, starvedJobs, unfinishedJobs, waitStats } from './metrics';
 import type { ReplayResult } from './replay';
 import type { ScaleInMode } from './strategies/strategy';
@@ -51,6 +52,8 @@ export interface SimulationResult {
   decisions: DecisionMark[];
   /** Waits in seconds per strategy and flavor, in trace order (for the report's distribution charts). */
   waits: Partial<Record<StrategyName, Record<string, number[]>>>;
+  /** With `--sweep`: the policy at each value of the field and every baseline, on (node-hours, p95 wait). */
+  frontier?: Frontier;
 }
 
 /** One strategy's replay (or the local run's observation of the real handlers), reaching the horizon. */
@@ -119,7 +122,8 @@ function waitsByFlavor(run: ReplayResult, flavors: readonly FlavorSetup[], horiz
   );
 }
 
-function strategyResult(
+/** One strategy's figures over [0, horizon], its node-hours against the oracle's `oracleSeconds`. */
+export function strategyResult(
   name: StrategyName,
   run: ReplayResult,
   flavors: readonly FlavorSetup[],

@@ -1,7 +1,8 @@
 import type { Policy } from '../functions/shared/engine';
+import { SimulationInputError } from './errors';
 import { checkTraceAgainstFlavors, flavorSetupsFromPolicy } from './flavor-setup';
-import { Replay } from './replay';
-import { simulationResult, type SimulationResult, type SimulationSettings } from './results';
+import { Replay, type ReplayResult } from './replay';
+import { simulationResult, strategyResult, type SimulationResult, type SimulationSettings } from './results';
 import { deriveSeed, seededRandom } from './rng';
 import { ClusterAutoscalerStrategy } from './strategies/cluster-autoscaler';
 import { HpaStrategy } from './strategies/hpa';
@@ -11,7 +12,7 @@ import { PolicyStrategy } from './strategies/policy';
 import { StaticStrategy } from './strategies/static';
 import type { ScaleInMode, ScalingStrategy } from './strategies/strategy';
 import type { TraceJob } from './trace';
-import { BASELINES, type BaselineName } from './types';
+import { BASELINES, type BaselineName, type FlavorSetup, type StrategyResult } from './types';
 
 export interface SimulationOptions {
   /** Seconds from a node's request until it is available (ARCHITECTURE 3.4 default: 300). */
@@ -58,9 +59,42 @@ export function simulate(
   policy: Policy,
   options: SimulationOptions = {},
 ): SimulationResult {
+  return simulatePolicies(allJobs, [policy], options).result;
+}
+
+/** The replay of several versions of one policy against the same baselines, all measured to one horizon. */
+export interface PoliciesSimulation {
+  /** The first policy, the baselines and the oracle, as `simulate` gives them. */
+  result: SimulationResult;
+  /** Each policy's figures, in the order given (the first one's are also `result`'s). */
+  policies: StrategyResult[];
+}
+
+/**
+ * Replays the trace against each policy (versions of one pool's policy: same pool, flavors and units per node),
+ * the chosen baselines (from the first policy's flavors) and the oracle. Every strategy runs until its last job
+ * has ended; then all are measured to one horizon, so their figures compare.
+ */
+export function simulatePolicies(
+  allJobs: readonly TraceJob[],
+  policies: readonly Policy[],
+  options: SimulationOptions = {},
+): PoliciesSimulation {
+  const policy = policies[0];
+  if (policy === undefined) throw new SimulationInputError('no policy to replay');
   const flavors = flavorSetupsFromPolicy(policy);
+  const policyFlavors = policies.map((version) => flavorSetupsFromPolicy(version));
+  for (const setups of policyFlavors) {
+    const same =
+      setups.length === flavors.length &&
+      setups.every((setup, index) => {
+        const base = flavors[index];
+        return base !== undefined && base.flavor === setup.flavor && base.unitsPerNode === setup.unitsPerNode;
+      });
+    if (!same) throw new SimulationInputError('every policy replayed together must have the same flavors');
+  }
   const jobs = allJobs.filter((job) => job.pool === undefined || job.pool === policy.pool);
-  checkTraceAgainstFlavors(jobs, flavors);
+  for (const setups of policyFlavors) checkTraceAgainstFlavors(jobs, setups);
   const baselines = options.baselines ?? BASELINES;
   const seed = options.seed ?? 1;
   const delay = options.provisionDelaySeconds ?? DEFAULT_PROVISION_DELAY_S;
@@ -73,24 +107,36 @@ export function simulate(
   const eventLatencySeconds = options.eventLatencySeconds ?? DEFAULT_EVENT_LATENCY_S;
   const jitterS = options.provisionJitterSeconds ?? 0;
 
-  const strategies: ScalingStrategy[] = [
-    new PolicyStrategy({ policy, flavors, sweepSeconds, eventLatencySeconds, startEpochMs, scaleIn }),
-  ];
+  const strategies: Array<{ strategy: ScalingStrategy; flavors: readonly FlavorSetup[] }> = policies.map(
+    (version, index) => ({
+      strategy: new PolicyStrategy({
+        policy: version,
+        flavors: policyFlavors[index] as FlavorSetup[],
+        sweepSeconds,
+        eventLatencySeconds,
+        startEpochMs,
+        scaleIn: options.policyScaleIn ?? version.scaleIn,
+      }),
+      flavors: policyFlavors[index] as FlavorSetup[],
+    }),
+  );
   const peaks = Object.fromEntries(
     flavors.map((setup) => [setup.flavor, oracleFlavor(jobs, setup, traceEnd).peakNodes]),
   );
+  const baselineStrategies: ScalingStrategy[] = [];
   for (const baseline of baselines) {
-    if (baseline === 'static') strategies.push(new StaticStrategy(flavors, peaks));
-    if (baseline === 'keda') strategies.push(new KedaStrategy(flavors));
-    if (baseline === 'hpa') strategies.push(new HpaStrategy(flavors));
-    if (baseline === 'cluster-autoscaler') strategies.push(new ClusterAutoscalerStrategy(flavors));
+    if (baseline === 'static') baselineStrategies.push(new StaticStrategy(flavors, peaks));
+    if (baseline === 'keda') baselineStrategies.push(new KedaStrategy(flavors));
+    if (baseline === 'hpa') baselineStrategies.push(new HpaStrategy(flavors));
+    if (baseline === 'cluster-autoscaler') baselineStrategies.push(new ClusterAutoscalerStrategy(flavors));
   }
+  strategies.push(...baselineStrategies.map((strategy) => ({ strategy, flavors })));
   // Every strategy runs until its last job has ended; then all, and the oracle, are measured to one horizon.
   const replays = strategies.map(
-    (strategy) =>
+    ({ strategy, flavors: setups }) =>
       new Replay({
         jobs,
-        flavors,
+        flavors: setups,
         strategy,
         provisionDelayS: (flavor, az) => options.provisionDelayOverrides?.[flavor]?.[az] ?? delay,
         jitterS,
@@ -119,15 +165,30 @@ export function simulate(
     baselines: [...baselines],
     policy_scale_in: scaleIn,
   };
-  return simulationResult({
+  const runs = replays.map((replay) => replay.result(horizonS));
+  const policyCount = policies.length;
+  const result = simulationResult({
     pool: policy.pool,
     jobs,
     skippedJobs: allJobs.length - jobs.length,
     flavors,
     settings,
-    runs: strategies.map((strategy, index) => ({
-      strategy: strategy.name,
-      run: replays[index]!.result(horizonS),
-    })),
+    runs: [
+      { strategy: 'policy', run: runs[0] as ReplayResult },
+      ...baselineStrategies.map((strategy, index) => ({
+        strategy: strategy.name,
+        run: runs[policyCount + index] as ReplayResult,
+      })),
+    ],
   });
+  const oracleSeconds = flavors.reduce(
+    (sum, setup) => sum + oracleFlavor(jobs, setup, horizonS).nodeSeconds,
+    0,
+  );
+  const policyResults = runs
+    .slice(0, policyCount)
+    .map((run, index) =>
+      strategyResult('policy', run, policyFlavors[index] as FlavorSetup[], settings, oracleSeconds),
+    );
+  return { result, policies: policyResults };
 }

@@ -49,12 +49,16 @@ const DEFAULT_RULES = {
     ],
     select: 'Max',
   },
-  // A 10-minute window and one node a minute: slow enough that jobs leave nodes before they are taken away.
+  // A 5-minute window, and every node the window lets go in one batch-delete: one node a minute after a 10-minute
+  // window cost more and sent a request per node (docs/simulators.md, "Moving the frontier").
   scaleDown: {
-    stabilizationSeconds: 600,
-    policies: [{ type: 'Nodes', value: 1, periodSeconds: 60 }],
+    stabilizationSeconds: 300,
+    policies: [{ type: 'Percent', value: 100, periodSeconds: 60 }],
     select: 'Max',
   },
+  // An idle node stays one provisioning delay (300 s) before it may go: the break-even of keeping it against
+  // asking for a new one; nodes freed by one burst of departures then go together.
+  idleNodes: { keepSeconds: 300 },
 };
 
 export const DEFAULT_POLICY = {

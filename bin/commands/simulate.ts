@@ -4,7 +4,9 @@ import {
   BASELINES,
   loadTraceFile,
   simulate,
+  simulateSweep,
   writeSimulationOutputs,
+  type FrontierPoint,
   type BaselineName,
   type ScaleInMode,
   type SimulationResult,
@@ -27,6 +29,7 @@ interface SimulateFlags extends OutputOptions {
   tailSeconds: number;
   maxHorizonSeconds?: number;
   policyScaleIn?: ScaleInMode;
+  sweep?: string;
 }
 
 function wholeSeconds(name: string, minimum: number) {
@@ -71,6 +74,20 @@ function duration(seconds: number): string {
   if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
   return `${(seconds / 3600).toFixed(1)} h`;
 }
+
+export const FRONTIER_COLUMNS: readonly Column<FrontierPoint>[] = [
+  { header: 'point', value: (point) => point.label },
+  { header: 'node-hours', value: (point) => point.node_hours.toFixed(2) },
+  { header: 'x oracle', value: (point) => point.oracle_ratio.toFixed(3) },
+  { header: 'p50 wait s', value: (point) => String(point.wait_p50_s) },
+  { header: 'p95 wait s', value: (point) => String(point.wait_p95_s) },
+  { header: 'max wait s', value: (point) => String(point.wait_max_s) },
+  { header: 'scale ops', value: (point) => String(point.scale_operations) },
+  { header: 'preempted', value: (point) => String(point.preempted_jobs) },
+  { header: 'unfinished', value: (point) => String(point.unfinished_jobs) },
+  { header: 'starved', value: (point) => String(point.starved_jobs) },
+  { header: 'pareto', value: (point) => (point.pareto ? 'yes' : '') },
+];
 
 /**
  * Why the policy's waits are what they are, when its bounds decided them: each flavor whose demand asked for more
@@ -146,6 +163,10 @@ export function registerSimulateCommand(program: Command): void {
         "what-if: replace the policy's scaleIn: nodes (remove chosen idle nodes by name) or patch (lower the count; the service may remove busy nodes); default: the policy's own",
       ).choices(['nodes', 'patch']),
     )
+    .option(
+      '--sweep <field=values>',
+      'replay the policy once per value of one policy field (e.g. scaleDown.stabilizationSeconds=0,300,900 for every flavor, flavors.<name>.minCount=1,2, cooldownSeconds=0,60) and every baseline once; writes the cost/wait frontier to summary.json (frontier) and report.html and prints it',
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  $ pool-autoscaler simulate --trace examples/traces/steady.csv --policy examples/traces/steady.policy.json --out out/steady\n  $ pool-autoscaler simulate --trace t.csv --policy p.json --out out/t -o json | jq \'.[] | select(.strategy == "policy")\'',
@@ -158,7 +179,7 @@ export function registerSimulateCommand(program: Command): void {
         loadTraceFile(flags.trace),
         readPolicyDocument(flags.policy),
       ]);
-      const result = simulate(jobs, policy, {
+      const options = {
         provisionDelaySeconds: flags.provisionDelay,
         provisionJitterSeconds: flags.provisionJitter,
         baselines: flags.baselines,
@@ -167,17 +188,30 @@ export function registerSimulateCommand(program: Command): void {
         tailSeconds: flags.tailSeconds,
         ...(flags.maxHorizonSeconds !== undefined ? { maxHorizonSeconds: flags.maxHorizonSeconds } : {}),
         ...(flags.policyScaleIn !== undefined ? { policyScaleIn: flags.policyScaleIn } : {}),
-      });
+      };
+      const result =
+        flags.sweep === undefined
+          ? simulate(jobs, policy, options)
+          : simulateSweep(jobs, policy, flags.sweep, options);
       const written = await writeSimulationOutputs(flags.out, result, {
         traceName: basename(flags.trace),
         policyName: basename(flags.policy),
       });
-      printRecords(outputMode(flags), {
-        columns: SUMMARY_COLUMNS,
-        rows: result.results,
-        json: (entry) => entry,
-        empty: 'No strategies were run',
-      });
+      if (result.frontier === undefined) {
+        printRecords(outputMode(flags), {
+          columns: SUMMARY_COLUMNS,
+          rows: result.results,
+          json: (entry) => entry,
+          empty: 'No strategies were run',
+        });
+      } else {
+        printRecords(outputMode(flags), {
+          columns: FRONTIER_COLUMNS,
+          rows: result.frontier.points,
+          json: (point) => point,
+          empty: 'No points were run',
+        });
+      }
       for (const line of clampNotes(result)) note(line);
       if (result.settings.horizon_capped) {
         note(

@@ -15,6 +15,7 @@ import {
   staircases,
   staircaseText,
 } from './decision-marks';
+import { frontierSection } from './frontier-chart';
 import { formatDuration, formatNumber, formatSeconds } from './number-format';
 import { escapeHtml, stepChart, type StepSeries } from './svg-charts';
 import type { LocalRunSettings, SummaryContext } from './summary-json';
@@ -383,6 +384,7 @@ export function reportHtml(result: SimulationResult, context: SummaryContext = {
 <p class="meta">${meta.join('<br>')}</p>
 <p>Node-hours count every node from its request until it is gone, creating time included. ${measured} Waits of jobs that never started count until the horizon. The pool's table counts its PATCHes and scale operations (PATCHes and batch-deletes); the tables per flavor count the PATCHes and batch-deletes that changed that flavor (one PATCH may change several). Preempted jobs were killed by a node removed under them; starved jobs waited longer than the provisioning delay plus one sweep (${formatDuration(waitBoundS(s))}) while their flavor was below maxCount for the whole wait.</p>
 ${table(resultColumns('scale operations'), overallRows(result.results))}
+${result.frontier === undefined ? '' : frontierSection(result.frontier, { oracleNodeHours: result.results.find((entry) => entry.strategy === 'oracle')?.node_hours ?? 0, colors: STRATEGY_COLORS })}
 ${marksLegend()}
 ${sections.join('\n')}
 </body>

@@ -27,7 +27,10 @@ export interface LocalRunSettings {
   realSeconds: number;
 }
 
-/** `summary.json` (ARCHITECTURE 3.4): `results` holds one entry per strategy, the oracle last. */
+/**
+ * `summary.json` (ARCHITECTURE 3.4): `results` holds one entry per strategy, the oracle last; with a sweep,
+ * `frontier` holds its points.
+ */
 export function summaryJson(result: SimulationResult, context: SummaryContext = {}): string {
   const summary = {
     pool: result.pool,
@@ -47,6 +50,7 @@ export function summaryJson(result: SimulationResult, context: SummaryContext = 
     })),
     settings: result.settings,
     results: result.results,
+    ...(result.frontier !== undefined ? { frontier: result.frontier } : {}),
   };
   return `${JSON.stringify(summary, null, 2)}\n`;
 }

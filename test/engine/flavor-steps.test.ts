@@ -115,6 +115,7 @@ describe('FLAVOR_STEPS', () => {
       'scheduledBounds',
       'demandNodes',
       'queuedJobShapes',
+      'arrivalHeadroom',
       'demandWithinBounds',
       'hpaBehavior',
       'backWithinBounds',

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { decide, type DecisionInput } from '../../functions/shared/engine';
 import { updateAzHealth } from '../../functions/shared/engine/az-backoff';
 import { flavorContext } from '../../functions/shared/engine/flavor-decision';
+import { expectedArrivalNodes, recordArrivals } from '../../functions/shared/engine/arrivals';
 import {
+  arrivalHeadroom,
   initialProposal,
   queuedJobShapes,
   scaleInByName,
@@ -14,6 +16,7 @@ import {
   checkShapes,
   chooseNodesToRemove,
   freeUnits,
+  nodesInUse,
   type NodeOccupancy,
   type PendingJob,
   type PoolOccupancy,
@@ -474,5 +477,264 @@ describe('scale-in by name, whatever the nodes (fast-check)', () => {
     });
     expect(choice.remove.map((n) => n.name)).toEqual(['n1', 'n2']);
     expect(choice.kept).toEqual({ busy: 1 });
+  });
+});
+
+describe('idle nodes kept warm for reuse (idleNodes.keepSeconds)', () => {
+  const keep = { idleNodes: { keepSeconds: 300 } };
+  it.each<[string, Setup, { target: number; remove?: string[]; reason?: RegExp }]>([
+    [
+      'idle longer than keepSeconds: removed',
+      {
+        flavor: keep,
+        nodes: [node('n1'), busy('n2', 8), busy('n3', 8), busy('n4', 8)],
+        state: { idleSince: { n1: T0 - 301_000 } },
+      },
+      { target: 3, remove: ['n1'] },
+    ],
+    [
+      'idle for less: kept warm, and said so',
+      {
+        flavor: keep,
+        nodes: [node('n1'), busy('n2', 8), busy('n3', 8), busy('n4', 8)],
+        state: { idleSince: { n1: T0 - 299_000 } },
+      },
+      { target: 4, reason: /none removable \(3 running jobs, 1 kept warm for reuse\)/ },
+    ],
+    [
+      'idle since unknown (just seen idle): kept warm',
+      { flavor: keep, nodes: [node('n1'), busy('n2', 8), busy('n3', 8), busy('n4', 8)] },
+      { target: 4 },
+    ],
+    [
+      'only the nodes past keepSeconds go, in one batch',
+      {
+        flavor: keep,
+        nodes: [node('n1'), node('n2'), node('n3'), busy('n4', 1)],
+        state: { idleSince: { n1: T0 - 900_000, n2: T0 - 600_000, n3: T0 - 60_000 } },
+      },
+      { target: 2, remove: ['n1', 'n2'] },
+    ],
+    [
+      'a node stuck creating is not kept warm',
+      {
+        flavor: keep,
+        nodes: [
+          node('n1', { phase: 'Creating', createdAt: T0 - 3 * 3_600_000 }),
+          busy('n2', 8),
+          busy('n3', 8),
+          busy('n4', 8),
+        ],
+      },
+      { target: 3, remove: ['n1'] },
+    ],
+  ])('%s', (_name, setup, expected) => {
+    const proposal = run(scaleInByName, setup, 1);
+    expect(proposal.target).toBe(expected.target);
+    expect(proposal.remove?.map((n) => n.name)).toEqual(expected.remove);
+    if (expected.reason) expect(proposal.reasons.join(' | ')).toMatch(expected.reason);
+  });
+});
+
+describe('the arrival rate of nodes asked for', () => {
+  it.each<
+    [
+      string,
+      { arrivals?: Array<{ at: number; nodes: number }>; lastNodesInUse?: number },
+      number,
+      Array<{ at: number; nodes: number }>,
+    ]
+  >([
+    ['no earlier look: nothing counts as a rise', {}, 5, []],
+    ['a rise is recorded', { lastNodesInUse: 3 }, 5, [{ at: T0, nodes: 2 }]],
+    [
+      'a fall is not',
+      { lastNodesInUse: 6, arrivals: [{ at: T0 - 60_000, nodes: 1 }] },
+      5,
+      [{ at: T0 - 60_000, nodes: 1 }],
+    ],
+    [
+      'rises older than the window go',
+      {
+        lastNodesInUse: 5,
+        arrivals: [
+          { at: T0 - 1_800_000, nodes: 4 },
+          { at: T0 - 60_000, nodes: 1 },
+        ],
+      },
+      5,
+      [{ at: T0 - 60_000, nodes: 1 }],
+    ],
+  ])('%s', (_name, state, inUse, expected) => {
+    expect(recordArrivals(state, inUse, T0, 1800)).toEqual(expected);
+  });
+
+  it.each<[string, Array<{ at: number; nodes: number }>, number, number]>([
+    ['none', [], 300, 0],
+    ['6 nodes in 30 min, 5 min ahead', [{ at: T0 - 600_000, nodes: 6 }], 300, 1],
+    ['outside the window', [{ at: T0 - 1_800_000, nodes: 6 }], 300, 0],
+    ['2 nodes, 15 min ahead', [{ at: T0 - 60_000, nodes: 2 }], 900, 1],
+  ])('expected: %s', (_name, arrivals, lead, expected) => {
+    expect(expectedArrivalNodes(arrivals, T0, 1800, lead)).toBeCloseTo(expected);
+  });
+});
+
+describe('arrivalHeadroom (free nodes for the jobs the arrival rate expects)', () => {
+  const headroom = { headroom: { leadSeconds: 300, windowSeconds: 1800 } };
+  const rising = { arrivals: [{ at: T0 - 600_000, nodes: 6 }], lastNodesInUse: 3 };
+  it.each<[string, Setup, number, { target: number; needsOccupancy?: boolean; reason?: RegExp }]>([
+    ['off by default', { nodes: [busy('n1', 8)], state: rising }, 1, { target: 1 }],
+    [
+      'nodes not read: asks for them',
+      { flavor: headroom, running: 8, state: rising },
+      1,
+      { target: 1, needsOccupancy: true },
+    ],
+    [
+      'one free node beyond the 3 in use',
+      { flavor: headroom, running: 24, nodes: [busy('n1', 8), busy('n2', 8), busy('n3', 1)], state: rising },
+      3,
+      {
+        target: 4,
+        reason:
+          /headroom: the jobs of the last 1800 s asked for 1 nodes per 300 s: 1 free node beyond the 3 nodes in use → 4 nodes/,
+      },
+    ],
+    [
+      'a free node already there is the headroom',
+      { flavor: headroom, running: 16, nodes: [busy('n1', 8), busy('n2', 8), node('n3')], state: rising },
+      2,
+      { target: 3 },
+    ],
+    [
+      'units free on busy nodes are not headroom',
+      {
+        flavor: headroom,
+        running: 12,
+        nodes: [busy('n1', 4), busy('n2', 4), busy('n3', 4)],
+        state: { ...rising, lastNodesInUse: 3 },
+      },
+      2,
+      { target: 4 },
+    ],
+    [
+      'a higher target stays',
+      { flavor: headroom, running: 8, nodes: [busy('n1', 8)], state: rising },
+      6,
+      { target: 6 },
+    ],
+    [
+      'no arrivals: no headroom',
+      { flavor: headroom, running: 8, nodes: [busy('n1', 8)], state: { lastNodesInUse: 1 } },
+      1,
+      { target: 1 },
+    ],
+  ])('%s', (_name, setup, target, expected) => {
+    const proposal = run(arrivalHeadroom, setup, target);
+    expect(proposal.target).toBe(expected.target);
+    expect(proposal.needsOccupancy !== undefined).toBe(expected.needsOccupancy ?? false);
+    if (expected.reason) expect(proposal.reasons.join(' | ')).toMatch(expected.reason);
+  });
+
+  it('counts the nodes in use: busy ones, and those queued jobs need beyond the free ones', () => {
+    expect(nodesInUse([busy('n1', 4), node('n2'), node('n3')], [{ units: 8 }], 8).used).toBe(2);
+    expect(nodesInUse([busy('n1', 4)], [{ units: 16, nodes: 2 }], 8).used).toBe(3);
+  });
+
+  it('keeps the rises in the state across evaluations', () => {
+    const input: DecisionInput = {
+      policy: policy({ ...byName }, headroom),
+      pool: pool({ resources: [{ flavor: GPU, count: 2, maxCount: 2 }] }),
+      depth: depth(0, 16),
+      state: {
+        version: 1,
+        flavors: { [GPU]: { ...emptyFlavorState(), lastNodesInUse: 1, observedSince: T0 - 3_600_000 } },
+      },
+      now: T0,
+      occupancy: { nodes: [busy('n1', 8), busy('n2', 8)], pending: {}, pendingKnown: true },
+    };
+    const decision = decide(input);
+    expect(decision.state.flavors[GPU]).toMatchObject({
+      lastNodesInUse: 2,
+      arrivals: [{ at: T0, nodes: 1 }],
+    });
+    expect(decision.patch?.spec?.resources?.[0]?.count).toBe(3);
+  });
+});
+
+describe('headroom and warm idle nodes, whatever the nodes (fast-check)', () => {
+  it('never removes a busy or recently idle node, and the count stays within the bounds', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            used: fc.integer({ min: 0, max: 8 }),
+            idleMinutes: fc.option(fc.integer({ min: 0, max: 60 })),
+          }),
+          { minLength: 1, maxLength: 10 },
+        ),
+        fc.integer({ min: 0, max: 1800 }),
+        fc.integer({ min: 0, max: 1800 }),
+        fc.array(
+          fc.record({ agoMinutes: fc.integer({ min: 0, max: 60 }), nodes: fc.integer({ min: 1, max: 5 }) }),
+          { maxLength: 6 },
+        ),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 4, max: 14 }),
+        (specs, keepSeconds, leadSeconds, rises, minCount, maxCount) => {
+          const nodes = specs.map((spec, index) =>
+            node(`n${index}`, { busy: spec.used > 0, acceleratorsFree: 8 - spec.used }),
+          );
+          const idleSince = Object.fromEntries(
+            specs.flatMap((spec, index) =>
+              spec.used === 0 && spec.idleMinutes !== null
+                ? [[`n${index}`, T0 - spec.idleMinutes * 60_000]]
+                : [],
+            ),
+          );
+          const count = Math.min(maxCount, Math.max(minCount, nodes.length));
+          const running = specs.reduce((sum, spec) => sum + spec.used, 0);
+          const decision = decide({
+            policy: policy(
+              { ...byName },
+              {
+                minCount,
+                maxCount,
+                scaleDown: { stabilizationSeconds: 0 },
+                idleNodes: { keepSeconds },
+                headroom: { leadSeconds },
+              },
+            ),
+            pool: pool({ resources: [{ flavor: GPU, count, maxCount: count }] }),
+            depth: depth(0, running),
+            state: {
+              version: 1,
+              flavors: {
+                [GPU]: {
+                  ...emptyFlavorState(),
+                  observedSince: T0 - 86_400_000,
+                  idleSince,
+                  lastNodesInUse: 0,
+                  arrivals: rises.map((rise) => ({ at: T0 - rise.agoMinutes * 60_000, nodes: rise.nodes })),
+                },
+              },
+            },
+            now: T0,
+            occupancy: { nodes, pending: {}, pendingKnown: true },
+          });
+          for (const name of decision.deleteNodes ?? []) {
+            const chosen = nodes.find((n) => n.name === name)!;
+            expect(chosen.busy, name).toBe(false);
+            // Stated from the inputs: idle for at least keepSeconds, by what the state remembered.
+            if (keepSeconds > 0) expect(idleSince[name], name).toBeLessThanOrEqual(T0 - keepSeconds * 1000);
+          }
+          const after =
+            decision.patch?.spec?.resources?.[0]?.count ?? count - (decision.deleteNodes?.length ?? 0);
+          expect(after).toBeGreaterThanOrEqual(Math.min(count, minCount));
+          expect(after).toBeLessThanOrEqual(Math.max(count, maxCount));
+        },
+      ),
+      { numRuns: 300, seed: 17 },
+    );
   });
 });

@@ -153,3 +153,110 @@ describe('simulate command', () => {
     ).rejects.toThrow(/unknown baseline karpenter/);
   });
 });
+
+describe('simulate --sweep', () => {
+  const base = () => ['--trace', join(dir, 'trace.csv'), '--policy', join(dir, 'policy.json')];
+
+  it('replays the policy per value and every baseline once, and writes the frontier', async () => {
+    const out = join(dir, 'sweep');
+    const printed = await run([
+      ...base(),
+      '--out',
+      out,
+      '--baselines',
+      'keda,cluster-autoscaler',
+      '--sweep',
+      'scaleDown.stabilizationSeconds=0,900',
+    ]);
+    const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as {
+      results: Array<{ strategy: string; node_hours: number; wait_s: { p95: number } }>;
+      frontier: {
+        field: string;
+        points: Array<{
+          strategy: string;
+          label: string;
+          value?: string;
+          node_hours: number;
+          oracle_ratio: number;
+          wait_p50_s: number;
+          wait_p95_s: number;
+          wait_max_s: number;
+          scale_operations: number;
+          preempted_jobs: number;
+          unfinished_jobs: number;
+          pareto: boolean;
+        }>;
+      };
+    };
+    const { frontier } = summary;
+    expect(frontier.field).toBe('scaleDown.stabilizationSeconds');
+    expect(frontier.points.map((point) => point.label)).toEqual([
+      'scaleDown.stabilizationSeconds=0',
+      'scaleDown.stabilizationSeconds=900',
+      'keda',
+      'cluster-autoscaler',
+    ]);
+    // The first value's replay is the result's policy; the baselines are the same runs in both tables.
+    const policy = summary.results.find((entry) => entry.strategy === 'policy')!;
+    expect(frontier.points[0]).toMatchObject({
+      node_hours: policy.node_hours,
+      wait_p95_s: policy.wait_s.p95,
+    });
+    for (const name of ['keda', 'cluster-autoscaler']) {
+      const baseline = summary.results.find((entry) => entry.strategy === name)!;
+      expect(frontier.points.find((point) => point.label === name)?.node_hours).toBe(baseline.node_hours);
+    }
+    // A longer window keeps idle nodes longer: it never costs less.
+    expect(frontier.points[1]!.node_hours).toBeGreaterThanOrEqual(frontier.points[0]!.node_hours);
+    // Pareto: exactly the points no other beats on both node-hours and p95 wait.
+    for (const point of frontier.points) {
+      const beaten = frontier.points.some(
+        (other) =>
+          other !== point &&
+          other.node_hours <= point.node_hours &&
+          other.wait_p95_s <= point.wait_p95_s &&
+          (other.node_hours < point.node_hours || other.wait_p95_s < point.wait_p95_s),
+      );
+      expect(point.pareto).toBe(!beaten);
+    }
+    expect(printed).toContain('scaleDown.stabilizationSeconds=900');
+    expect(printed.split('\n')[0]).toContain('pareto');
+    const report = await readFile(join(out, 'report.html'), 'utf8');
+    expect(report).toContain('Cost/wait frontier');
+    for (const label of ['scaleDown.stabilizationSeconds=0', 'keda', 'cluster-autoscaler', 'oracle'])
+      expect(report).toContain(label);
+  });
+
+  it('sweeps one flavor by name and a top-level field, and keeps other flavors as they are', async () => {
+    const out = join(dir, 'sweep-flavor');
+    await run([...base(), '--out', out, '--baselines', 'none', '--sweep', 'flavors.gpu.minCount=1,3']);
+    const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as {
+      frontier: { points: Array<{ label: string; node_hours: number }> };
+    };
+    const [one, three] = summary.frontier.points;
+    expect(summary.frontier.points).toHaveLength(2);
+    // Three nodes kept at all times cost more than one.
+    expect(three!.node_hours).toBeGreaterThan(one!.node_hours);
+    await run([...base(), '--out', out, '--baselines', 'none', '--sweep', 'cooldownSeconds=0,120']);
+  });
+
+  it.each([
+    [
+      'scaleDown.stabilisationSeconds=0,300',
+      /scaleDown\.stabilisationSeconds is not a policy field \(did you mean stabilizationSeconds\?\)/,
+    ],
+    ['flavors.*.minCount=0,2', /flavors\.gpu\.minCount must be at least 1/],
+    ['flavors.npu.minCount=1', /no flavor of the policy starts the field/],
+    ['scaleDown=1,2', /scaleDown is not a single value/],
+    ['scaleDown.policies[3].value=1', /the list has 1 element/],
+    ['maxCont=4', /did you mean maxCount\?/],
+    ['unitsPerNode=4,8', /unitsPerNode is what a node holds/],
+    ['cooldownSeconds', /expected FIELD=V1,V2/],
+    ['cooldownSeconds=0,,60', /every value must be non-empty/],
+    ['scaleIn=nodes,sideways', /scaleIn/],
+  ])('rejects --sweep %s naming the field', async (sweep, message) => {
+    await expect(
+      run([...base(), '--out', join(dir, 'sweep-bad'), '--baselines', 'none', '--sweep', sweep]),
+    ).rejects.toThrow(message);
+  });
+});

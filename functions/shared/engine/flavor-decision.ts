@@ -1,9 +1,16 @@
 import type { Pool, PoolResource } from '../modelarts/schemas';
+import { recordArrivals } from './arrivals';
 import { withAzHealth, type AzHealthUpdate } from './az-backoff';
 import { pruneScaleEvents, recordRecommendation } from './behavior';
 import { effectiveBounds, type EffectiveBounds } from './bounds';
 import { recommendNodes } from './demand';
-import { proposeFlavor, type FlavorContext, type FlavorOccupancy, type FlavorProposal } from './flavor-steps';
+import {
+  flavorNodesInUse,
+  proposeFlavor,
+  type FlavorContext,
+  type FlavorOccupancy,
+  type FlavorProposal,
+} from './flavor-steps';
 import { earliestAfter } from './next-change';
 import { sizeChanged, sizeOf } from './patch-body';
 import type { FlavorPolicy, Policy } from './policy';
@@ -134,6 +141,14 @@ function idleSince(ctx: FlavorContext): FlavorScalerState['idleSince'] {
   return Object.fromEntries(idle.map((node) => [node.name, previous[node.name] ?? ctx.now]));
 }
 
+/** The rises of the nodes in use for the headroom's arrival rate: kept for a flavor with headroom, once read. */
+function arrivalState(ctx: FlavorContext): Pick<FlavorScalerState, 'arrivals' | 'lastNodesInUse'> {
+  const { leadSeconds, windowSeconds } = ctx.flavor.headroom;
+  if (leadSeconds === 0 || ctx.demand.hold || ctx.occupancy === undefined) return {};
+  const used = flavorNodesInUse(ctx);
+  return { arrivals: recordArrivals(ctx.state, used, ctx.now, windowSeconds), lastNodesInUse: used };
+}
+
 /** The decision, the PATCH target (or the nodes to remove) and the next states from what the steps proposed. */
 export function flavorResult(ctx: FlavorContext, proposal: FlavorProposal): FlavorResult {
   const { before, current, flavor, now } = ctx;
@@ -148,7 +163,12 @@ export function flavorResult(ctx: FlavorContext, proposal: FlavorProposal): Flav
   );
   const idle = idleSince(ctx);
   const notApplied = withAzHealth(
-    { ...ctx.state, recommendations, ...(idle !== undefined ? { idleSince: idle } : {}) },
+    {
+      ...ctx.state,
+      recommendations,
+      ...(idle !== undefined ? { idleSince: idle } : {}),
+      ...arrivalState(ctx),
+    },
     ctx.health,
   );
   const removed = proposal.remove?.map((node) => node.name);

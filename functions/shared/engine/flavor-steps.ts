@@ -2,6 +2,7 @@ import type { Pool, PoolResource } from '../modelarts/schemas';
 import type { AzHealthUpdate } from './az-backoff';
 import { splitAcrossAzs } from './azs';
 import { normalizeWithBehavior } from './behavior';
+import { expectedArrivalNodes, recordArrivals } from './arrivals';
 import { clampToBounds, roundToStep, type EffectiveBounds } from './bounds';
 import type { DemandRecommendation } from './demand';
 import { nodesPerAz } from './patch-body';
@@ -9,6 +10,7 @@ import {
   checkShapes,
   chooseNodesToRemove,
   isLive,
+  nodesInUse,
   type KeptBecause,
   type NodeOccupancy,
   type PendingJob,
@@ -144,6 +146,38 @@ export function queuedJobShapes(ctx: FlavorContext, proposal: FlavorProposal): F
   const whole = check.multiNode > 0 ? `, ${check.multiNode} of them on whole nodes` : '';
   const reason = `${countOf(check.unplaced, 'queued job')} fit no live node's free units${whole}: ${countOf(check.newNodes, 'node')} more → ${countOf(needed, 'node')}`;
   return { ...noting(proposal, reason), target: needed };
+}
+
+/**
+ * Headroom from the recent arrival rate: free whole nodes for the nodes the jobs are expected to ask for while a
+ * new node provisions (`headroom.leadSeconds`), beyond the nodes the running and queued jobs use, so the next
+ * jobs start at once. Units spread over busy nodes are not counted as free: a whole-node job could not use them.
+ * It reads the pool's nodes at every evaluation; without them the evaluation is asked to read them.
+ */
+export function arrivalHeadroom(ctx: FlavorContext, proposal: FlavorProposal): FlavorProposal {
+  const { leadSeconds, windowSeconds } = ctx.flavor.headroom;
+  if (leadSeconds === 0 || ctx.demand.hold) return proposal;
+  if (ctx.occupancy === undefined) {
+    return { ...proposal, needsOccupancy: `${ctx.name}: headroom: counting the nodes in use` };
+  }
+  const used = flavorNodesInUse(ctx);
+  const arrivals = recordArrivals(ctx.state, used, ctx.now, windowSeconds);
+  const expected = expectedArrivalNodes(arrivals, ctx.now, windowSeconds, leadSeconds);
+  const spare = Math.ceil(expected - 1e-9);
+  const needed = used + spare;
+  if (spare === 0 || needed <= proposal.target) return proposal;
+  const reason = `headroom: the jobs of the last ${windowSeconds} s asked for ${formatNodes(expected)} nodes per ${leadSeconds} s: ${countOf(spare, 'free node')} beyond the ${countOf(used, 'node')} in use → ${countOf(needed, 'node')}`;
+  return { ...noting(proposal, reason), target: needed };
+}
+
+/** Nodes the flavor's jobs use, from its occupancy (0 without it). */
+export function flavorNodesInUse(ctx: FlavorContext): number {
+  if (ctx.occupancy === undefined) return 0;
+  return nodesInUse(ctx.occupancy.nodes, ctx.occupancy.pending ?? [], ctx.flavor.unitsPerNode).used;
+}
+
+function formatNodes(nodes: number): string {
+  return Number.isInteger(nodes) ? String(nodes) : nodes.toFixed(1);
 }
 
 /**
@@ -344,11 +378,18 @@ function keptText(kept: Partial<Record<KeptBecause, number>>): string {
     protected: 'protected',
     coming: 'still coming up',
     deleting: 'already deleting',
+    warm: 'kept warm for reuse',
   };
   const parts = (Object.keys(words) as KeptBecause[])
     .filter((why) => (kept[why] ?? 0) > 0)
     .map((why) => `${kept[why]} ${words[why]}`);
   return parts.length === 0 ? 'no node' : parts.join(', ');
+}
+
+/** How long an idle node is kept for reuse before scale-in may take it. */
+function warmRule(ctx: FlavorContext): { warmSince?: number } {
+  const seconds = ctx.flavor.idleNodes.keepSeconds;
+  return seconds > 0 ? { warmSince: ctx.now - seconds * 1000 } : {};
 }
 
 /**
@@ -379,6 +420,7 @@ export function scaleInByName(ctx: FlavorContext, proposal: FlavorProposal): Fla
     stuckSince: ctx.now - ctx.flavor.azBackoff.afterSeconds * 1000,
     idleSince: ctx.state.idleSince ?? {},
     azTargets: Object.fromEntries(nodesPerAz(proposal.after.azs ?? [])),
+    ...warmRule(ctx),
     now: ctx.now,
   });
   const seen = nodes.filter((node) => node.phase !== 'Deleting').length;
@@ -420,6 +462,7 @@ export const FLAVOR_STEPS = [
   scheduledBounds,
   demandNodes,
   queuedJobShapes,
+  arrivalHeadroom,
   demandWithinBounds,
   hpaBehavior,
   backWithinBounds,

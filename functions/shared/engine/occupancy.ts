@@ -89,6 +89,8 @@ export interface ShapeCheck {
   newNodes: number;
   /** Queued jobs that need more than one whole node. */
   multiNode: number;
+  /** Live and new nodes left entirely free once the queued jobs are placed. */
+  wholeFree: number;
 }
 
 /**
@@ -122,11 +124,31 @@ export function checkShapes(
     for (const placement of placements) placement.node.freeUnits -= placement.units;
   });
   const multiNode = units.filter((jobUnits) => jobUnits > unitsPerNode).length;
-  return { unplaced, newNodes: added.length, multiNode };
+  const taken = new Map<UnitNode, number>();
+  for (const placements of placed)
+    for (const placement of placements ?? [])
+      taken.set(placement.node, (taken.get(placement.node) ?? 0) + placement.units);
+  const wholeFree =
+    live.filter((node) => node.freeUnits - (taken.get(node) ?? 0) >= unitsPerNode).length +
+    added.filter((node) => node.freeUnits >= unitsPerNode).length;
+  return { unplaced, newNodes: added.length, multiNode, wholeFree };
+}
+
+/**
+ * Nodes the flavor's running and queued jobs use: the live nodes not left entirely free once the queue is
+ * placed, and the new ones the jobs left over need.
+ */
+export function nodesInUse(
+  nodes: readonly NodeOccupancy[],
+  pending: readonly PendingJob[],
+  unitsPerNode: number,
+): { used: number; check: ShapeCheck } {
+  const check = checkShapes(nodes, pending, unitsPerNode);
+  return { used: nodes.filter(isLive).length + check.newNodes - check.wholeFree, check };
 }
 
 /** Why a node of the flavor cannot be removed; undefined when it can. */
-export type KeptBecause = 'busy' | 'prepaid' | 'protected' | 'coming' | 'deleting';
+export type KeptBecause = 'busy' | 'prepaid' | 'protected' | 'coming' | 'deleting' | 'warm';
 
 /**
  * Whether a node may be removed by name: pay-per-use, unlocked, without a protection label, running nothing
@@ -151,6 +173,12 @@ function isSet(value: string | undefined): boolean {
   return value !== undefined && value.toLowerCase() !== 'false';
 }
 
+/** An available idle node idle for less than the reuse window is kept warm; one whose idle start is unknown too. */
+function warmBecause(node: NodeOccupancy, rules: RemovalRules): KeptBecause | undefined {
+  if (rules.warmSince === undefined || node.phase !== 'Available') return undefined;
+  return (rules.idleSince[node.name] ?? rules.now) > rules.warmSince ? 'warm' : undefined;
+}
+
 export interface RemovalChoice {
   /** The nodes to remove, in the order chosen. */
   remove: NodeOccupancy[];
@@ -166,6 +194,11 @@ export interface RemovalRules {
   idleSince: Readonly<Record<string, number>>;
   /** Nodes per AZ the flavor should keep: ties go to the AZ furthest above its share. */
   azTargets: Readonly<Record<string, number>>;
+  /**
+   * Available idle nodes seen idle since after this are kept warm for the jobs expected to reuse them; undefined
+   * when none is.
+   */
+  warmSince?: number;
   now: number;
 }
 
@@ -181,7 +214,7 @@ export function chooseNodesToRemove(
   const kept: Partial<Record<KeptBecause, number>> = {};
   const removable: NodeOccupancy[] = [];
   for (const node of nodes) {
-    const reason = keptBecause(node, rules.protectionLabels, rules.stuckSince);
+    const reason = keptBecause(node, rules.protectionLabels, rules.stuckSince) ?? warmBecause(node, rules);
     if (reason === undefined) removable.push(node);
     else kept[reason] = (kept[reason] ?? 0) + 1;
   }

@@ -127,6 +127,36 @@ export const AzBackoffSchema = z
   })
   .prefault({});
 
+/** What scale-in does with idle nodes that jobs are likely to reuse. */
+export const IdleNodesSchema = z
+  .strictObject({
+    keepSeconds: seconds
+      .max(86_400)
+      .default(0)
+      .describe(
+        'An idle node is removed only once it has been idle this long: jobs arriving meanwhile start on it at once, and nodes freed by one burst of departures go in one request. 0 (the default, so that stored policies keep their behavior): idle nodes may go as soon as the demand allows; the shipped policies set 300, one provisioning delay.',
+      ),
+  })
+  .prefault({});
+
+/** Free whole nodes kept ahead of the demand, sized by the recent arrival rate. */
+export const HeadroomSchema = z
+  .strictObject({
+    leadSeconds: seconds
+      .max(3600)
+      .default(0)
+      .describe(
+        "Keep free whole nodes for the units expected to arrive within this many seconds (a node's provisioning time), at the rate of the last windowSeconds: jobs then start at once instead of waiting for a new node. Each evaluation then reads the pool's nodes. 0: no headroom.",
+      ),
+    windowSeconds: z
+      .int()
+      .min(60)
+      .max(86_400)
+      .default(1800)
+      .describe('How far back the rises of the demand are counted for the arrival rate.'),
+  })
+  .prefault({});
+
 export const FlavorPolicySchema = z
   .strictObject({
     minCount: z
@@ -168,6 +198,10 @@ export const FlavorPolicySchema = z
       .default([])
       .describe('Windows overriding minCount/maxCount while active.'),
     azBackoff: AzBackoffSchema.describe('Steering around an AZ whose nodes stay creating or abnormal.'),
+    headroom: HeadroomSchema.describe('Free whole nodes kept for the jobs the recent arrival rate expects.'),
+    idleNodes: IdleNodesSchema.describe(
+      'How long scale-in keeps idle nodes for the jobs expected to reuse them.',
+    ),
   })
   .superRefine((flavor, ctx) => {
     const floor = flavor.allowZero ? 0 : 1;

@@ -21,6 +21,9 @@ export const AzHealthSchema = z.object({
   backoffUntil: z.number().optional(),
 });
 
+/** Nodes by which the flavor's nodes in use rose since the evaluation before, for the arrival rate. */
+export const DemandArrivalSchema = z.object({ at: z.number(), nodes: z.int().min(1) });
+
 export const FlavorScalerStateSchema = z.object({
   recommendations: z.array(TimedRecommendationSchema).default([]),
   scaleUpEvents: z.array(ScaleEventSchema).default([]),
@@ -31,6 +34,10 @@ export const FlavorScalerStateSchema = z.object({
   azs: z.record(z.string(), AzHealthSchema).default({}),
   /** Since when each node of the flavor has been seen idle (kept only for nodes idle at the last look). */
   idleSince: z.record(z.string(), z.number()).optional(),
+  /** Rises of the nodes in use within the headroom's window (kept only when the flavor has headroom). */
+  arrivals: z.array(DemandArrivalSchema).optional(),
+  /** The nodes in use the last evaluation saw (kept only when the flavor has headroom). */
+  lastNodesInUse: z.int().min(0).optional(),
 });
 
 export const ScalerStateSchema = z.object({
@@ -42,6 +49,7 @@ export type TimedRecommendation = z.output<typeof TimedRecommendationSchema>;
 export type ScaleEvent = z.output<typeof ScaleEventSchema>;
 export type AzHealth = z.output<typeof AzHealthSchema>;
 export type FlavorScalerState = z.output<typeof FlavorScalerStateSchema>;
+export type DemandArrival = z.output<typeof DemandArrivalSchema>;
 export type ScalerState = z.output<typeof ScalerStateSchema>;
 
 export function initialScalerState(): ScalerState {
