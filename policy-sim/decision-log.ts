@@ -1,19 +1,12 @@
-import type { DecisionMark, DecisionRequest, StrategyName } from './types';
+import type { DecisionMark, StrategyName } from './types';
 
 /** A reason with its figures blanked: `stabilized: ... is 12 → 12` and `... is 9 → 9` are the same kind. */
 export function reasonKind(reason: string): string {
   return reason.replace(/\d+(?:\.\d+)?/g, '#');
 }
 
-export interface DecisionEntry {
-  tS: number;
-  flavor: string;
-  request: DecisionRequest;
-  requests: number;
-  nodesBefore: number;
-  nodesAfter: number;
-  reason: string;
-}
+/** A decision as the strategy that took it logs it; the mark adds the strategy. */
+export type DecisionEntry = Omit<DecisionMark, 'strategy'>;
 
 /**
  * The decision marks of one strategy, in time order: every request is kept; a decision that sent nothing only

@@ -6,37 +6,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import type { FrontierPoint } from '../policy-sim/frontier';
+import type { StrategyResult } from '../policy-sim/types';
 
-interface Result {
-  strategy: string;
-  node_hours: number;
-  oracle_ratio: number;
-  wait_s: { p50: number; p95: number; max: number };
-  scale_operations: number;
-  preempted_jobs: number;
-  unfinished_jobs: number;
-  starved_jobs: number;
-}
-interface Point {
-  value?: string;
-  label: string;
-  node_hours: number;
-  oracle_ratio: number;
-  wait_p50_s: number;
-  wait_p95_s: number;
-  wait_max_s: number;
-  scale_operations: number;
-  preempted_jobs: number;
-  unfinished_jobs: number;
-  starved_jobs: number;
-  pareto: boolean;
-}
 interface Summary {
   trace: { name: string; jobs: number };
   flavors: Array<{ flavor: string }>;
   settings: { horizon_s: number };
-  results: Result[];
-  frontier?: { field: string; points: Point[] };
+  results: StrategyResult[];
+  frontier?: { field: string; points: FrontierPoint[] };
 }
 
 const number = (value: number, digits = 0): string =>
