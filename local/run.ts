@@ -84,8 +84,20 @@ export class LocalRunInputError extends Error {
 }
 
 const TICK_MS = 100;
-/** After the trace, the run ends once no target has moved for this long (virtual seconds), at minimum. */
+/** After the last job ended, the run ends once no target has moved for this long (virtual seconds), at minimum. */
 const SETTLE_S = 600;
+
+/**
+ * How long after the trace no target may move before the run ends: at least SETTLE_S, and longer than the slowest
+ * flavor's way down (its scale-down window, plus the time an idle node is kept, plus two sweeps), so a run never
+ * ends just before the scale-in it is waiting for.
+ */
+function settleSeconds(policy: Policy, sweepS: number): number {
+  const waysDown = Object.values(policy.flavors).map(
+    (rules) => rules.scaleDown.stabilizationSeconds + (rules.idleNodes?.keepSeconds ?? 0) + 2 * sweepS,
+  );
+  return Math.max(SETTLE_S, ...waysDown);
+}
 
 async function readPolicyDocument(
   path: string,
@@ -305,6 +317,8 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
     let stopReason: StopReason = 'duration';
     let lastTargets = '';
     let lastChangeS = 0;
+    const settle = settleSeconds(policy, options.sweep);
+    let doneAtS: number | undefined;
     let states: FlavorState[] = [];
     for (;;) {
       const tS = clock.elapsedS();
@@ -344,7 +358,12 @@ export async function runLocal(options: LocalRunOptions, io: LocalRunIo): Promis
         break;
       }
       if (clock.realElapsedMs() >= options.duration * 1000) break;
-      if (replay.done() && (atRest(states, policy) || tS - lastChangeS >= SETTLE_S)) {
+      // Once every job has ended, the pool gets its whole way down before the run ends without reaching rest.
+      if (replay.done()) doneAtS ??= tS;
+      if (
+        doneAtS !== undefined &&
+        (atRest(states, policy) || tS - Math.max(lastChangeS, doneAtS) >= settle)
+      ) {
         stopReason = 'finished';
         break;
       }
