@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseRetryAfter, retryDelayMs } from '../../functions/shared/modelarts';
+import { anchoredNow } from '../clock-anchor';
 
 describe('retryDelayMs', () => {
   it('stays within the full-jitter window [0, min(max, base * 2^(retry-1)))', () => {
@@ -30,14 +31,15 @@ describe('retryDelayMs', () => {
 });
 
 describe('parseRetryAfter', () => {
-  const now = Date.parse('2026-11-23T12:00:00Z');
+  const now = anchoredNow();
+  const httpDate = (offsetMs: number): string => new Date(now + offsetMs).toUTCString();
   it.each([
     ['5', 5_000],
     ['0', 0],
     ['1.5', 1_500],
     [' 2 ', 2_000],
-    ['Mon, 23 Nov 2026 12:00:30 GMT', 30_000],
-    ['Mon, 23 Nov 2026 11:59:00 GMT', 0],
+    [httpDate(30_000), 30_000],
+    [httpDate(-60_000), 0],
   ])('reads %j as %i ms', (value, expected) => {
     expect(parseRetryAfter(value, now)).toBe(expected);
   });
