@@ -52,6 +52,13 @@ function flavorSummary(document: Record<string, unknown>): string {
 }
 
 /** A stored policy as `policy get` prints it: the document, then its version and last write. */
+/** The stored policy of a pool, or the not-found error (exit 4) the policy commands share. */
+async function existingPolicy(repository: PolicyRepository, pool: string): Promise<StoredPolicy> {
+  const stored = await repository.get(pool);
+  if (!stored) throw new PolicyNotFoundError(pool);
+  return stored;
+}
+
 function printable(policy: StoredPolicy): Record<string, unknown> {
   return { ...policy.document, version: policy.version, updatedAt: isoTime(policy.updatedAt) };
 }
@@ -334,8 +341,7 @@ export function registerPolicyCommand(program: Command): void {
     async (positional: string | undefined, options: CommonOptions & { pool?: string }, command: Command) =>
       run(command, async () => {
         const pool = poolFrom(positional, options.pool);
-        const stored = await new PolicyRepository(storeFromOptions(options)).get(pool);
-        if (!stored) throw new PolicyNotFoundError(pool);
+        const stored = await existingPolicy(new PolicyRepository(storeFromOptions(options)), pool);
         // A policy is a document to edit and put back: JSON unless a table is asked for.
         const mode = outputMode(options, 'json');
         if (mode === 'json') write(JSON.stringify(printable(stored), null, 2));
@@ -371,8 +377,7 @@ export function registerPolicyCommand(program: Command): void {
       run(command, async () => {
         const pool = poolFrom(positional, options.pool);
         const repository = new PolicyRepository(storeFromOptions(options));
-        const stored = await repository.get(pool);
-        if (!stored) throw new PolicyNotFoundError(pool);
+        const stored = await existingPolicy(repository, pool);
         await repository.delete(pool);
         if (outputMode(options) === 'json')
           write(JSON.stringify({ pool, deleted: true, version: stored.version }));
@@ -402,8 +407,7 @@ export function registerPolicyCommand(program: Command): void {
         run(command, async () => {
           const pool = poolFrom(positional, options.pool);
           const repository = new PolicyRepository(storeFromOptions(options));
-          const stored = await repository.get(pool);
-          if (!stored) throw new PolicyNotFoundError(pool);
+          const stored = await existingPolicy(repository, pool);
           const word = enabled ? 'resumed' : 'paused';
           // Asking twice changes nothing the second time: no write, no new version.
           const changed = (stored.document.enabled !== false) !== enabled;
