@@ -6,13 +6,21 @@ import { simulationResult, strategyResult, type SimulationResult, type Simulatio
 import { deriveSeed, seededRandom } from './rng';
 import { ClusterAutoscalerStrategy } from './strategies/cluster-autoscaler';
 import { HpaStrategy } from './strategies/hpa';
+import { IdleReferenceStrategy } from './strategies/idle-reference';
 import { KedaStrategy } from './strategies/keda';
 import { oracleFlavor, traceEndS } from './strategies/oracle';
 import { PolicyStrategy } from './strategies/policy';
 import { StaticStrategy } from './strategies/static';
 import type { ScaleInMode, ScalingStrategy } from './strategies/strategy';
 import type { TraceJob } from './trace';
-import { BASELINES, type BaselineName, type FlavorSetup, type StrategyResult } from './types';
+import {
+  BASELINES,
+  IDLE_REFERENCES,
+  type BaselineName,
+  type FlavorSetup,
+  type IdleReferenceName,
+  type StrategyResult,
+} from './types';
 
 export interface SimulationOptions {
   /** Seconds from a node's request until it is available (ARCHITECTURE 3.4 default: 300). */
@@ -129,6 +137,9 @@ export function simulatePolicies(
     if (baseline === 'keda') baselineStrategies.push(new KedaStrategy(flavors));
     if (baseline === 'hpa') baselineStrategies.push(new HpaStrategy(flavors));
     if (baseline === 'cluster-autoscaler') baselineStrategies.push(new ClusterAutoscalerStrategy(flavors));
+    if (isIdleReference(baseline)) {
+      baselineStrategies.push(new IdleReferenceStrategy({ name: baseline, flavors, eventLatencySeconds }));
+    }
   }
   strategies.push(...baselineStrategies.map((strategy) => ({ strategy, flavors })));
   // Every strategy runs until its last job has ended; then all, and the oracle, are measured to one horizon.
@@ -191,4 +202,8 @@ export function simulatePolicies(
       strategyResult('policy', run, policyFlavors[index] as FlavorSetup[], settings, oracleSeconds),
     );
   return { result, policies: policyResults };
+}
+
+function isIdleReference(name: BaselineName): name is IdleReferenceName {
+  return (IDLE_REFERENCES as readonly string[]).includes(name);
 }

@@ -19,8 +19,17 @@ export type AzCounts = Record<string, number>;
 
 /** The strategies one run compares; `policy` is the real engine. */
 export type StrategyName = 'policy' | BaselineName | 'oracle';
-export type BaselineName = 'static' | 'keda' | 'hpa' | 'cluster-autoscaler';
-export const BASELINES: readonly BaselineName[] = ['static', 'keda', 'hpa', 'cluster-autoscaler'];
+/** The first-fit idle-only reference at three idle times (policy-sim/strategies/idle-reference.ts). */
+export type IdleReferenceName = 'idle-0' | 'idle-300' | 'idle-900';
+export const IDLE_REFERENCES: readonly IdleReferenceName[] = ['idle-0', 'idle-300', 'idle-900'];
+export type BaselineName = 'static' | 'keda' | 'hpa' | 'cluster-autoscaler' | IdleReferenceName;
+export const BASELINES: readonly BaselineName[] = [
+  'static',
+  'keda',
+  'hpa',
+  'cluster-autoscaler',
+  ...IDLE_REFERENCES,
+];
 
 /** A job's life in one strategy's replay. */
 export interface JobOutcome {

@@ -26,6 +26,9 @@ export const STRATEGY_COLORS: Record<StrategyName, string> = {
   keda: '#ff7f0e',
   hpa: '#2ca02c',
   'cluster-autoscaler': '#8c564b',
+  'idle-0': '#bcbd22',
+  'idle-300': '#17becf',
+  'idle-900': '#e377c2',
   oracle: '#9467bd',
 };
 

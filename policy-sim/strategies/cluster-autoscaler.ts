@@ -1,16 +1,8 @@
-import {
-  freeUnits,
-  isLive,
-  placeJob,
-  placeQueue,
-  placementUnits,
-  type NodeOccupancy,
-  type PendingJob,
-  type PlacementNode,
-} from '../../functions/shared/engine';
+import { isLive, type NodeOccupancy } from '../../functions/shared/engine';
 import type { AzCounts, FlavorSetup } from '../types';
 import { splitOverAzs } from './az-split';
 import { currentNodes } from './hpa';
+import { unschedulableJobs } from './unschedulable';
 import { emptyStep, minimumNodes, type PoolView, type ScalingStrategy, type StrategyStep } from './strategy';
 
 /**
@@ -68,12 +60,10 @@ export class ClusterAutoscalerStrategy implements ScalingStrategy {
     const options: ScaleUpOption[] = [];
     for (const setup of this.flavors) {
       const nodes = occupancy.nodes.filter((node) => node.flavor === setup.flavor);
-      const option = scaleUpOption(
+      const option = {
         setup,
-        nodes,
-        occupancy.pending[setup.flavor] ?? [],
-        currentNodes(view, setup),
-      );
+        ...unschedulableJobs(setup, nodes, occupancy.pending[setup.flavor] ?? [], currentNodes(view, setup)),
+      };
       step.desired[setup.flavor] = nodes.filter(isLive).length + option.newNodes;
       if (option.newNodes > 0) options.push(option);
     }
@@ -132,43 +122,6 @@ export class ClusterAutoscalerStrategy implements ScalingStrategy {
   }
 }
 
-function isEmpty(node: NodeOccupancy): boolean {
+export function isEmpty(node: NodeOccupancy): boolean {
   return node.phase === 'Available' && !node.busy;
-}
-
-/**
- * The new nodes one flavor's unschedulable jobs need: the queued jobs are first placed, in queue order, on the
- * free units of the live nodes (available, then still creating), as the scheduler would once those are up; the
- * rest are packed largest first onto new nodes, as long as the group's maximum allows.
- */
-function scaleUpOption(
-  setup: FlavorSetup,
-  nodes: readonly NodeOccupancy[],
-  pending: readonly PendingJob[],
-  current: number,
-): ScaleUpOption {
-  const { unitsPerNode } = setup;
-  const live = nodes
-    .filter(isLive)
-    .map((node) => ({ freeUnits: freeUnits(node, unitsPerNode), coming: node.phase !== 'Available' }))
-    .sort((a, b) => Number(a.coming) - Number(b.coming));
-  const units = pending.map((job) => placementUnits(job, unitsPerNode));
-  const placed = placeQueue(live, units, unitsPerNode);
-  const unschedulable = units.filter((_, index) => placed[index] === undefined).sort((a, b) => b - a);
-  const room = Math.max(0, setup.maxCount - current);
-  const added: PlacementNode[] = [];
-  let placedJobs = 0;
-  for (const jobUnits of unschedulable) {
-    let placements = placeJob(added, jobUnits, unitsPerNode);
-    if (placements === undefined) {
-      const needed = Math.ceil(jobUnits / unitsPerNode);
-      if (added.length + needed > room) continue;
-      const fresh = Array.from({ length: needed }, () => ({ freeUnits: unitsPerNode }));
-      added.push(...fresh);
-      placements = placeJob(fresh, jobUnits, unitsPerNode) ?? [];
-    }
-    for (const placement of placements) placement.node.freeUnits -= placement.units;
-    placedJobs++;
-  }
-  return { setup, newNodes: added.length, placedJobs };
 }

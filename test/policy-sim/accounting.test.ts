@@ -19,7 +19,11 @@ describe('simulation accounting on hand-computed traces', () => {
   // Two whole-node jobs at t=0 for 1000 s; one node exists. Provisioning 100 s. The second job ends at 1100 in the
   // slowest strategies, so every figure covers [0, 1100 + 100 tail].
   const twoJobs = parseTrace('job_id,submit_s,flavor,units,duration_s\nj1,0,gpu,8,1000\nj2,0,gpu,8,1000\n');
-  const run = simulate(twoJobs, policy, { provisionDelaySeconds: 100, tailSeconds: 100 });
+  const run = simulate(twoJobs, policy, {
+    provisionDelaySeconds: 100,
+    tailSeconds: 100,
+    baselines: ['static', 'keda', 'hpa', 'cluster-autoscaler'],
+  });
 
   it('orders results policy, baselines, oracle', () => {
     expect(run.results.map((entry) => entry.strategy)).toEqual([
@@ -80,6 +84,33 @@ describe('simulation accounting on hand-computed traces', () => {
     // The nodes are empty from 1000 s: 600 s later is past the horizon (1200 s), so both stay: 2 x 1200 s.
     expect(ca).toMatchObject({ node_seconds: 2400, patches: 1, scale_operations: 1, preempted_jobs: 0 });
     expect(ca.wait_s.max).toBe(100);
+  });
+
+  it('runs the first-fit idle-only reference one event latency after job events, removing idle nodes after 0, 300 or 900 s', () => {
+    const reference = simulate(twoJobs, policy, {
+      provisionDelaySeconds: 100,
+      tailSeconds: 100,
+      baselines: ['idle-0', 'idle-300', 'idle-900'],
+    });
+    // j2 is queued at 0; the reference asks for its node at 1 s (the event latency), up at 101 s, so j2 ends at
+    // 1101 s and every figure covers [0, 1201].
+    expect(reference.settings.horizon_s).toBe(1201);
+    const idle0 = result(reference.results, 'idle-0');
+    // node-0 is idle from j1's end (1000 s), seen at 1001 s and removed then; node-1 stays as the minCount node.
+    expect(idle0).toMatchObject({
+      node_seconds: 1001 + 1200,
+      patches: 1,
+      scale_operations: 2,
+      preempted_jobs: 0,
+    });
+    expect(idle0.wait_s.max).toBe(101);
+    for (const name of ['idle-300', 'idle-900'] as const) {
+      // Idle from 1001 s: 300 s later is past the horizon, so both nodes stay.
+      expect(result(reference.results, name)).toMatchObject({
+        node_seconds: 1201 + 1200,
+        scale_operations: 1,
+      });
+    }
   });
 
   it("takes the policy's scaleIn, or the what-if that replaces it, and records it in the settings", () => {

@@ -3,6 +3,7 @@ import type { NodeOccupancy } from '../../functions/shared/engine';
 import { ClusterAutoscalerStrategy } from '../../policy-sim/strategies/cluster-autoscaler';
 import { HpaStrategy } from '../../policy-sim/strategies/hpa';
 import { HpaController } from '../../policy-sim/strategies/hpa-controller';
+import { IdleReferenceStrategy } from '../../policy-sim/strategies/idle-reference';
 import { KedaStrategy } from '../../policy-sim/strategies/keda';
 import { StaticStrategy } from '../../policy-sim/strategies/static';
 import type { PoolView } from '../../policy-sim/strategies/strategy';
@@ -241,6 +242,87 @@ describe('ClusterAutoscalerStrategy: scale-up for unschedulable jobs, removal of
     expect(removals[0]).toEqual([610, ['node-1', 'node-2']]);
     const atMin = view(GPU, { nodes: idle(1) });
     expect(ca.evaluate(2000, atMin).removeNodes).toEqual([]);
+  });
+});
+
+describe('IdleReferenceStrategy: new nodes for unschedulable jobs at once, idle nodes removed after their idle time', () => {
+  const reference = (name: 'idle-0' | 'idle-300' | 'idle-900') =>
+    new IdleReferenceStrategy({ name, flavors: [GPU], eventLatencySeconds: 1 });
+
+  it('evaluates one event latency after job events, and not before', () => {
+    const idle300 = reference('idle-300');
+    expect(idle300.nextWakeAt()).toBe(Infinity);
+    idle300.onJobEvents(40);
+    idle300.onJobEvents(40.5);
+    expect(idle300.nextWakeAt()).toBe(41);
+    idle300.evaluate(41, view(GPU, { nodes: [[0, 'Available']], running: [8] }));
+    expect(idle300.nextWakeAt()).toBe(Infinity);
+  });
+
+  it.each([
+    [
+      'jobs that fit on free units or coming nodes: none',
+      {
+        nodes: [
+          [4, 'Available'],
+          [8, 'Creating'],
+        ],
+        queued: [4, 8],
+      },
+      0,
+    ],
+    [
+      '1-unit jobs bin-packed: 9 jobs on 2 new nodes',
+      { nodes: [[0, 'Available']], queued: [1, 1, 1, 1, 1, 1, 1, 1, 1] },
+      2,
+    ],
+    ['a 16-unit job: 2 whole new nodes', { nodes: [[2, 'Available']], queued: [16] }, 2],
+    ['never above maxCount', { nodes: [[0, 'Available']], queued: Array.from({ length: 12 }, () => 8) }, 9],
+  ] as const)('scale-up: %s', (_name, input, newNodes) => {
+    const step = reference('idle-0').evaluate(1, view(GPU, input));
+    expect(step.resize.gpu?.['az-a'] ?? input.nodes.length).toBe(input.nodes.length + newNodes);
+    expect(step.patches).toBe(newNodes > 0 ? 1 : 0);
+    expect(step.removeNodes).toEqual([]);
+  });
+
+  it('removes every node idle for its idle time in one batch-delete, wakes when the next one will be, never below minCount', () => {
+    const idle300 = reference('idle-300');
+    const quiet = view(GPU, { nodes: [[0, 'Available'], ...idle(2), [8, 'Creating']], running: [8] });
+    const first = idle300.evaluate(100, quiet);
+    expect(first.removeNodes).toEqual([]);
+    expect(idle300.nextWakeAt()).toBe(400);
+    const due = idle300.evaluate(400, quiet);
+    expect(due.removeNodes).toEqual(['node-1', 'node-2']);
+    expect(due.batchDeletes).toBe(1);
+    const atMin = view(GPU, { nodes: idle(1) });
+    expect(reference('idle-0').evaluate(1, atMin).removeNodes).toEqual([]);
+  });
+
+  it('forgets a node that runs a job again: its idle time starts over', () => {
+    const idle300 = reference('idle-300');
+    idle300.evaluate(0, view(GPU, { nodes: idle(2) }));
+    idle300.evaluate(
+      200,
+      view(GPU, {
+        nodes: [
+          [7, 'Available'],
+          [8, 'Available'],
+        ],
+        running: [1],
+      }),
+    );
+    // node-1 stayed idle since 0: due at 300; node-0 ran a job until 300: due at 600.
+    expect(idle300.evaluate(300, view(GPU, { nodes: idle(2) })).removeNodes).toEqual(['node-1']);
+    expect(idle300.nextWakeAt()).toBe(600);
+  });
+
+  it('keeps an idle node a queued multi-node job is placed on while it waits for the rest', () => {
+    const step = reference('idle-0').evaluate(
+      1,
+      view(GPU, { nodes: [...idle(2), [8, 'Creating']], queued: [24] }),
+    );
+    expect(step.removeNodes).toEqual([]);
+    expect(step.patches).toBe(0);
   });
 });
 
