@@ -536,6 +536,82 @@ describe('idle nodes kept warm for reuse (idleNodes.keepSeconds)', () => {
   });
 });
 
+describe('reuse-aware scale-in (idleNodes.reuseLeadSeconds)', () => {
+  const reuse = { idleNodes: { reuseLeadSeconds: 300, reuseWindowSeconds: 1200 } };
+  const idleLong = { n1: T0 - 3_600_000, n2: T0 - 1_800_000, n3: T0 - 600_000 };
+  const threeIdle = [node('n1'), node('n2'), node('n3'), busy('n4', 8)];
+  it.each<[string, Setup & { target?: number }, { target: number; remove?: string[]; reason?: RegExp }]>([
+    [
+      'no node asked for in the window: every idle node goes',
+      { flavor: reuse, nodes: threeIdle, state: { idleSince: idleLong, lastNodesInUse: 1 } },
+      { target: 1, remove: ['n1', 'n2', 'n3'] },
+    ],
+    [
+      'an ask 10 minutes ago: the most recently idle node stays, the others go',
+      {
+        flavor: reuse,
+        nodes: threeIdle,
+        state: { idleSince: idleLong, lastNodesInUse: 1, arrivals: [{ at: T0 - 600_000, nodes: 1 }] },
+      },
+      { target: 2, remove: ['n1', 'n2'], reason: /1 kept warm for reuse/ },
+    ],
+    [
+      'asks older than the window do not count',
+      {
+        flavor: reuse,
+        nodes: threeIdle,
+        state: { idleSince: idleLong, lastNodesInUse: 1, arrivals: [{ at: T0 - 1_300_000, nodes: 4 }] },
+      },
+      { target: 1, remove: ['n1', 'n2', 'n3'] },
+    ],
+    [
+      '9 nodes asked for in 20 minutes (2.25 per 300 s): three stay, none goes',
+      {
+        flavor: reuse,
+        nodes: threeIdle,
+        state: { idleSince: idleLong, lastNodesInUse: 1, arrivals: [{ at: T0 - 60_000, nodes: 9 }] },
+      },
+      { target: 4, reason: /none removable \(1 running jobs?, 3 kept warm for reuse\)/ },
+    ],
+    [
+      'idle nodes the target leaves anyway count toward the ones to keep',
+      {
+        flavor: reuse,
+        nodes: threeIdle,
+        state: { idleSince: idleLong, lastNodesInUse: 1, arrivals: [{ at: T0 - 60_000, nodes: 1 }] },
+        target: 2,
+      },
+      { target: 2, remove: ['n1', 'n2'] },
+    ],
+    [
+      "this evaluation's rise counts: one more node in use than last time",
+      { flavor: reuse, nodes: threeIdle, state: { idleSince: idleLong, lastNodesInUse: 0 } },
+      { target: 2, remove: ['n1', 'n2'] },
+    ],
+  ])('%s', (_name, setup, expected) => {
+    const proposal = run(scaleInByName, setup, setup.target ?? 1);
+    expect(proposal.target).toBe(expected.target);
+    expect(proposal.remove?.map((n) => n.name)).toEqual(expected.remove);
+    if (expected.reason) expect(proposal.reasons.join(' | ')).toMatch(expected.reason);
+  });
+
+  it('reads the nodes at every evaluation to count the rises, and keeps them in the state', () => {
+    const input: DecisionInput = {
+      policy: policy({ ...byName }, reuse),
+      pool: pool({ resources: [{ flavor: GPU, count: 2, maxCount: 2 }] }),
+      depth: depth(0, 16),
+      state: { version: 1, flavors: { [GPU]: { ...emptyFlavorState(), observedSince: T0 - 3_600_000 } } },
+      now: T0,
+    };
+    expect(decide(input).needsOccupancy).toMatch(/arrival rate/);
+    const decision = decide({
+      ...input,
+      occupancy: { nodes: [busy('n1', 8), busy('n2', 8)], pending: {}, pendingKnown: true },
+    });
+    expect(decision.state.flavors[GPU]).toMatchObject({ lastNodesInUse: 2 });
+  });
+});
+
 describe('the arrival rate of nodes asked for', () => {
   it.each<
     [
@@ -681,7 +757,8 @@ describe('headroom and warm idle nodes, whatever the nodes (fast-check)', () => 
         ),
         fc.integer({ min: 1, max: 3 }),
         fc.integer({ min: 4, max: 14 }),
-        (specs, keepSeconds, leadSeconds, rises, minCount, maxCount) => {
+        fc.constantFrom(0, 300, 900),
+        (specs, keepSeconds, leadSeconds, rises, minCount, maxCount, reuseLeadSeconds) => {
           const nodes = specs.map((spec, index) =>
             node(`n${index}`, { busy: spec.used > 0, acceleratorsFree: 8 - spec.used }),
           );
@@ -701,7 +778,7 @@ describe('headroom and warm idle nodes, whatever the nodes (fast-check)', () => 
                 minCount,
                 maxCount,
                 scaleDown: { stabilizationSeconds: 0 },
-                idleNodes: { keepSeconds },
+                idleNodes: { keepSeconds, reuseLeadSeconds },
                 headroom: { leadSeconds },
               },
             ),

@@ -1,3 +1,4 @@
+import type { FlavorPolicy } from './policy';
 import type { DemandArrival, FlavorScalerState } from './state';
 
 /**
@@ -31,4 +32,14 @@ export function expectedArrivalNodes(
   const cutoff = now - windowSeconds * 1000;
   const nodes = arrivals.reduce((sum, arrival) => (arrival.at > cutoff ? sum + arrival.nodes : sum), 0);
   return (nodes * leadSeconds) / windowSeconds;
+}
+
+/**
+ * How far back a flavor's rises are kept: the longest window of the rules that use the arrival rate (headroom,
+ * reuse-aware scale-in); 0 when none does.
+ */
+export function arrivalWindowSeconds(flavor: Pick<FlavorPolicy, 'headroom' | 'idleNodes'>): number {
+  const headroom = flavor.headroom.leadSeconds > 0 ? flavor.headroom.windowSeconds : 0;
+  const reuse = flavor.idleNodes.reuseLeadSeconds > 0 ? flavor.idleNodes.reuseWindowSeconds : 0;
+  return Math.max(headroom, reuse);
 }

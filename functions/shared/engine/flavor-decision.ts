@@ -1,5 +1,5 @@
 import type { Pool, PoolResource } from '../modelarts/schemas';
-import { recordArrivals } from './arrivals';
+import { arrivalWindowSeconds, recordArrivals } from './arrivals';
 import { withAzHealth, type AzHealthUpdate } from './az-backoff';
 import { pruneScaleEvents, recordRecommendation } from './behavior';
 import { effectiveBounds, type EffectiveBounds } from './bounds';
@@ -141,10 +141,10 @@ function idleSince(ctx: FlavorContext): FlavorScalerState['idleSince'] {
   return Object.fromEntries(idle.map((node) => [node.name, previous[node.name] ?? ctx.now]));
 }
 
-/** The rises of the nodes in use for the headroom's arrival rate: kept for a flavor with headroom, once read. */
+/** The rises of the nodes in use for the arrival rate: kept for a flavor with headroom or reuse, once read. */
 function arrivalState(ctx: FlavorContext): Pick<FlavorScalerState, 'arrivals' | 'lastNodesInUse'> {
-  const { leadSeconds, windowSeconds } = ctx.flavor.headroom;
-  if (leadSeconds === 0 || ctx.demand.hold || ctx.occupancy === undefined) return {};
+  const windowSeconds = arrivalWindowSeconds(ctx.flavor);
+  if (windowSeconds === 0 || ctx.demand.hold || ctx.occupancy === undefined) return {};
   const used = flavorNodesInUse(ctx);
   return { arrivals: recordArrivals(ctx.state, used, ctx.now, windowSeconds), lastNodesInUse: used };
 }

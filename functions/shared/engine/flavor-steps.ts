@@ -2,7 +2,7 @@ import type { Pool, PoolResource } from '../modelarts/schemas';
 import type { AzHealthUpdate } from './az-backoff';
 import { splitAcrossAzs } from './azs';
 import { normalizeWithBehavior } from './behavior';
-import { expectedArrivalNodes, recordArrivals } from './arrivals';
+import { arrivalWindowSeconds, expectedArrivalNodes, recordArrivals } from './arrivals';
 import { clampToBounds, roundToStep, type EffectiveBounds } from './bounds';
 import type { DemandRecommendation } from './demand';
 import { nodesPerAz } from './patch-body';
@@ -156,18 +156,29 @@ export function queuedJobShapes(ctx: FlavorContext, proposal: FlavorProposal): F
  */
 export function arrivalHeadroom(ctx: FlavorContext, proposal: FlavorProposal): FlavorProposal {
   const { leadSeconds, windowSeconds } = ctx.flavor.headroom;
-  if (leadSeconds === 0 || ctx.demand.hold) return proposal;
+  if (arrivalWindowSeconds(ctx.flavor) === 0 || ctx.demand.hold) return proposal;
   if (ctx.occupancy === undefined) {
-    return { ...proposal, needsOccupancy: `${ctx.name}: headroom: counting the nodes in use` };
+    return { ...proposal, needsOccupancy: `${ctx.name}: arrival rate: counting the nodes in use` };
   }
+  if (leadSeconds === 0) return proposal;
   const used = flavorNodesInUse(ctx);
-  const arrivals = recordArrivals(ctx.state, used, ctx.now, windowSeconds);
-  const expected = expectedArrivalNodes(arrivals, ctx.now, windowSeconds, leadSeconds);
+  const expected = expectedNodeAsks(ctx, leadSeconds, windowSeconds);
   const spare = Math.ceil(expected - 1e-9);
   const needed = used + spare;
   if (spare === 0 || needed <= proposal.target) return proposal;
   const reason = `headroom: the jobs of the last ${windowSeconds} s asked for ${formatNodes(expected)} nodes per ${leadSeconds} s: ${countOf(spare, 'free node')} beyond the ${countOf(used, 'node')} in use → ${countOf(needed, 'node')}`;
   return { ...noting(proposal, reason), target: needed };
+}
+
+/** Nodes the flavor's jobs are expected to ask for over the next `leadSeconds`, at the rate of `windowSeconds`. */
+function expectedNodeAsks(ctx: FlavorContext, leadSeconds: number, windowSeconds: number): number {
+  const arrivals = recordArrivals(
+    ctx.state,
+    flavorNodesInUse(ctx),
+    ctx.now,
+    arrivalWindowSeconds(ctx.flavor),
+  );
+  return expectedArrivalNodes(arrivals, ctx.now, windowSeconds, leadSeconds);
 }
 
 /** Nodes the flavor's jobs use, from its occupancy (0 without it). */
@@ -386,6 +397,19 @@ function keptText(kept: Partial<Record<KeptBecause, number>>): string {
   return parts.length === 0 ? 'no node' : parts.join(', ');
 }
 
+/**
+ * Reuse-aware scale-in: of the idle nodes chosen for removal, how many stay so that the flavor keeps as many idle
+ * nodes as its jobs are expected to ask for over `idleNodes.reuseLeadSeconds` (the last chosen, the most recently
+ * idle, stay).
+ */
+function reuseKeep(ctx: FlavorContext, nodes: readonly NodeOccupancy[], chosen: number): number {
+  const { reuseLeadSeconds, reuseWindowSeconds } = ctx.flavor.idleNodes;
+  if (reuseLeadSeconds === 0 || chosen === 0) return 0;
+  const idle = nodes.filter((node) => node.phase === 'Available' && !node.busy).length;
+  const wanted = Math.ceil(expectedNodeAsks(ctx, reuseLeadSeconds, reuseWindowSeconds) - 1e-9);
+  return Math.min(chosen, Math.max(0, wanted - (idle - chosen)));
+}
+
 /** How long an idle node is kept for reuse before scale-in may take it. */
 function warmRule(ctx: FlavorContext): { warmSince?: number } {
   const seconds = ctx.flavor.idleNodes.keepSeconds;
@@ -423,12 +447,15 @@ export function scaleInByName(ctx: FlavorContext, proposal: FlavorProposal): Fla
     ...warmRule(ctx),
     now: ctx.now,
   });
+  const reused = reuseKeep(ctx, nodes, choice.remove.length);
+  if (reused > 0) choice.kept.warm = (choice.kept.warm ?? 0) + reused;
+  const removable = choice.remove.slice(0, choice.remove.length - reused);
   const seen = nodes.filter((node) => node.phase !== 'Deleting').length;
-  if (proposal.target === 0 && seen === ctx.current && choice.remove.length === seen) {
+  if (proposal.target === 0 && seen === ctx.current && removable.length === seen) {
     return noting(proposal, 'every node is idle: the PATCH to 0 removes no job');
   }
   // The service keeps the last node of an entry: zero is reached by PATCH once all nodes are idle (above).
-  const remove = choice.remove.slice(0, Math.min(choice.remove.length, ctx.current - 1));
+  const remove = removable.slice(0, Math.min(removable.length, ctx.current - 1));
   const heldBack = toRemove - remove.length;
   if (remove.length === 0) {
     const held = `${countOf(toRemove, 'node')} to remove, none removable (${keptText(choice.kept)}): held at ${ctx.current}`;
@@ -436,7 +463,7 @@ export function scaleInByName(ctx: FlavorContext, proposal: FlavorProposal): Fla
   }
   const count = ctx.current - remove.length;
   const reasons = [`removing ${remove.map((node) => node.name).join(', ')} by name`];
-  if (remove.length < choice.remove.length) {
+  if (remove.length < removable.length) {
     reasons.push('the entry keeps its last node: the service removes no entry by batch-delete');
   } else if (heldBack > 0) {
     reasons.push(

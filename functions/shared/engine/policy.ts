@@ -136,6 +136,18 @@ export const IdleNodesSchema = z
       .describe(
         'An idle node is removed only once it has been idle this long: jobs arriving meanwhile start on it at once, and nodes freed by one burst of departures go in one request. 0 (the default, so that stored policies keep their behavior): idle nodes may go as soon as the demand allows; the shipped policies set 300, one provisioning delay.',
       ),
+    reuseLeadSeconds: seconds
+      .max(3600)
+      .default(0)
+      .describe(
+        "Reuse-aware scale-in: beyond keepSeconds, as many idle nodes stay as the flavor's jobs asked for new nodes per this many seconds over the last reuseWindowSeconds, so a busy flavor keeps the nodes its next jobs will take and a quiet one lets them go. It never adds a node. Each evaluation then reads the pool's nodes. 0 (the default): off; the shipped policies set 300, one provisioning delay.",
+      ),
+    reuseWindowSeconds: z
+      .int()
+      .min(60)
+      .max(86_400)
+      .default(1200)
+      .describe('How far back the requests of new nodes are counted for reuseLeadSeconds.'),
   })
   .prefault({});
 
