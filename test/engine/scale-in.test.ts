@@ -547,11 +547,11 @@ describe('reuse-aware scale-in (idleNodes.reuseLeadSeconds)', () => {
       { target: 1, remove: ['n1', 'n2', 'n3'] },
     ],
     [
-      'an ask 10 minutes ago: the most recently idle node stays, the others go',
+      '2 nodes asked for 10 minutes ago (0.5 per 300 s, rounded to 1): the most recently idle node stays',
       {
         flavor: reuse,
         nodes: threeIdle,
-        state: { idleSince: idleLong, lastNodesInUse: 1, arrivals: [{ at: T0 - 600_000, nodes: 1 }] },
+        state: { idleSince: idleLong, lastNodesInUse: 1, arrivals: [{ at: T0 - 600_000, nodes: 2 }] },
       },
       { target: 2, remove: ['n1', 'n2'], reason: /1 kept warm for reuse/ },
     ],
@@ -565,11 +565,29 @@ describe('reuse-aware scale-in (idleNodes.reuseLeadSeconds)', () => {
       { target: 1, remove: ['n1', 'n2', 'n3'] },
     ],
     [
-      '9 nodes asked for in 20 minutes (2.25 per 300 s): three stay, none goes',
+      'one node asked for (0.25 per 300 s): too few to keep one, every idle node goes',
+      {
+        flavor: reuse,
+        nodes: threeIdle,
+        state: { idleSince: idleLong, lastNodesInUse: 1, arrivals: [{ at: T0 - 60_000, nodes: 1 }] },
+      },
+      { target: 1, remove: ['n1', 'n2', 'n3'] },
+    ],
+    [
+      '9 nodes asked for in 20 minutes (2.25 per 300 s): two stay, one goes',
       {
         flavor: reuse,
         nodes: threeIdle,
         state: { idleSince: idleLong, lastNodesInUse: 1, arrivals: [{ at: T0 - 60_000, nodes: 9 }] },
+      },
+      { target: 3, remove: ['n1'], reason: /2 kept warm for reuse/ },
+    ],
+    [
+      '12 nodes asked for (3 per 300 s): all three stay, and said so',
+      {
+        flavor: reuse,
+        nodes: threeIdle,
+        state: { idleSince: idleLong, lastNodesInUse: 1, arrivals: [{ at: T0 - 60_000, nodes: 12 }] },
       },
       { target: 4, reason: /none removable \(1 running jobs?, 3 kept warm for reuse\)/ },
     ],
@@ -578,14 +596,18 @@ describe('reuse-aware scale-in (idleNodes.reuseLeadSeconds)', () => {
       {
         flavor: reuse,
         nodes: threeIdle,
-        state: { idleSince: idleLong, lastNodesInUse: 1, arrivals: [{ at: T0 - 60_000, nodes: 1 }] },
+        state: { idleSince: idleLong, lastNodesInUse: 1, arrivals: [{ at: T0 - 60_000, nodes: 2 }] },
         target: 2,
       },
       { target: 2, remove: ['n1', 'n2'] },
     ],
     [
-      "this evaluation's rise counts: one more node in use than last time",
-      { flavor: reuse, nodes: threeIdle, state: { idleSince: idleLong, lastNodesInUse: 0 } },
+      "this evaluation's rise counts: one more node in use than last time, beside one asked for before",
+      {
+        flavor: reuse,
+        nodes: threeIdle,
+        state: { idleSince: idleLong, lastNodesInUse: 0, arrivals: [{ at: T0 - 60_000, nodes: 1 }] },
+      },
       { target: 2, remove: ['n1', 'n2'] },
     ],
   ])('%s', (_name, setup, expected) => {

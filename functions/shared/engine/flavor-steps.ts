@@ -399,14 +399,15 @@ function keptText(kept: Partial<Record<KeptBecause, number>>): string {
 
 /**
  * Reuse-aware scale-in: of the idle nodes chosen for removal, how many stay so that the flavor keeps as many idle
- * nodes as its jobs are expected to ask for over `idleNodes.reuseLeadSeconds` (the last chosen, the most recently
- * idle, stay).
+ * nodes as its jobs are expected to ask for over `idleNodes.reuseLeadSeconds`, rounded (half a node or more keeps
+ * one: fewer asks would rarely find the node before it cost more than a new one). The last chosen, the most
+ * recently idle, stay.
  */
 function reuseKeep(ctx: FlavorContext, nodes: readonly NodeOccupancy[], chosen: number): number {
   const { reuseLeadSeconds, reuseWindowSeconds } = ctx.flavor.idleNodes;
   if (reuseLeadSeconds === 0 || chosen === 0) return 0;
   const idle = nodes.filter((node) => node.phase === 'Available' && !node.busy).length;
-  const wanted = Math.ceil(expectedNodeAsks(ctx, reuseLeadSeconds, reuseWindowSeconds) - 1e-9);
+  const wanted = Math.round(expectedNodeAsks(ctx, reuseLeadSeconds, reuseWindowSeconds));
   return Math.min(chosen, Math.max(0, wanted - (idle - chosen)));
 }
 

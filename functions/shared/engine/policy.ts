@@ -140,7 +140,7 @@ export const IdleNodesSchema = z
       .max(3600)
       .default(0)
       .describe(
-        "Reuse-aware scale-in: beyond keepSeconds, as many idle nodes stay as the flavor's jobs asked for new nodes per this many seconds over the last reuseWindowSeconds, so a busy flavor keeps the nodes its next jobs will take and a quiet one lets them go. It never adds a node. Each evaluation then reads the pool's nodes. 0 (the default): off; the shipped policies set 300, one provisioning delay.",
+        "Reuse-aware scale-in: beyond keepSeconds, as many idle nodes stay as the flavor's jobs asked for new nodes per this many seconds over the last reuseWindowSeconds (rounded: half a node or more keeps one), so a busy flavor keeps the nodes its next jobs will take and a quiet one lets them go. It never adds a node. Each evaluation then reads the pool's nodes. 0 (the default): off; the shipped policies set 300, one provisioning delay.",
       ),
     reuseWindowSeconds: z
       .int()
