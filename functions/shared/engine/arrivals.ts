@@ -3,9 +3,9 @@ import type { DemandArrival, FlavorScalerState } from './state';
 
 /**
  * The recent rate at which a flavor's jobs asked for nodes, from what the evaluations saw: each rise of the
- * nodes in use (nodes running jobs, and those the queued jobs need) since the previous evaluation counts as
- * nodes asked for then. A job that fits in the free units of a busy node asks for none; jobs ending between two
- * evaluations hide some rises, so the rate errs low, never high. Plain functions over the scaler state.
+ * nodes running jobs since the previous evaluation counts as nodes asked for then. A job that fits in the free
+ * units of a busy node asks for none; jobs ending between two evaluations hide some rises, so the rate errs low,
+ * never high. Plain functions over the scaler state.
  */
 
 /** The rises kept: those within the window, and this evaluation's when the nodes in use rose. */

@@ -5,7 +5,7 @@ import { pruneScaleEvents, recordRecommendation } from './behavior';
 import { effectiveBounds, type EffectiveBounds } from './bounds';
 import { recommendNodes } from './demand';
 import {
-  flavorNodesInUse,
+  flavorBusyNodes,
   proposeFlavor,
   type FlavorContext,
   type FlavorOccupancy,
@@ -145,8 +145,8 @@ function idleSince(ctx: FlavorContext): FlavorScalerState['idleSince'] {
 function arrivalState(ctx: FlavorContext): Pick<FlavorScalerState, 'arrivals' | 'lastNodesInUse'> {
   const windowSeconds = arrivalWindowSeconds(ctx.flavor);
   if (windowSeconds === 0 || ctx.demand.hold || ctx.occupancy === undefined) return {};
-  const used = flavorNodesInUse(ctx);
-  return { arrivals: recordArrivals(ctx.state, used, ctx.now, windowSeconds), lastNodesInUse: used };
+  const busy = flavorBusyNodes(ctx);
+  return { arrivals: recordArrivals(ctx.state, busy, ctx.now, windowSeconds), lastNodesInUse: busy };
 }
 
 /** The decision, the PATCH target (or the nodes to remove) and the next states from what the steps proposed. */

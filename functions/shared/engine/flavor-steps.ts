@@ -172,13 +172,16 @@ export function arrivalHeadroom(ctx: FlavorContext, proposal: FlavorProposal): F
 
 /** Nodes the flavor's jobs are expected to ask for over the next `leadSeconds`, at the rate of `windowSeconds`. */
 function expectedNodeAsks(ctx: FlavorContext, leadSeconds: number, windowSeconds: number): number {
-  const arrivals = recordArrivals(
-    ctx.state,
-    flavorNodesInUse(ctx),
-    ctx.now,
-    arrivalWindowSeconds(ctx.flavor),
-  );
+  const arrivals = recordArrivals(ctx.state, flavorBusyNodes(ctx), ctx.now, arrivalWindowSeconds(ctx.flavor));
   return expectedArrivalNodes(arrivals, ctx.now, windowSeconds, leadSeconds);
+}
+
+/**
+ * Nodes running the flavor's jobs, from its occupancy (0 without it): what the arrival rate counts the rises of.
+ * Queued jobs count once they run, so a queued-job marker that comes and goes (a lost job event) asks for nothing.
+ */
+export function flavorBusyNodes(ctx: FlavorContext): number {
+  return ctx.occupancy?.nodes.filter((node) => node.busy).length ?? 0;
 }
 
 /** Nodes the flavor's jobs use, from its occupancy (0 without it). */

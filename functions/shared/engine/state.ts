@@ -34,9 +34,9 @@ export const FlavorScalerStateSchema = z.object({
   azs: z.record(z.string(), AzHealthSchema).default({}),
   /** Since when each node of the flavor has been seen idle (kept only for nodes idle at the last look). */
   idleSince: z.record(z.string(), z.number()).optional(),
-  /** Rises of the nodes in use within the headroom's window (kept only when the flavor has headroom). */
+  /** Rises of the nodes running jobs within the arrival-rate window (kept only for headroom or reuse). */
   arrivals: z.array(DemandArrivalSchema).optional(),
-  /** The nodes in use the last evaluation saw (kept only when the flavor has headroom). */
+  /** The nodes running jobs the last evaluation saw (kept only for headroom or reuse). */
   lastNodesInUse: z.int().min(0).optional(),
 });
 
