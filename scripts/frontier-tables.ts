@@ -2,7 +2,8 @@
  * Prints the measured tables of docs/simulators.md from the `summary.json` files the commands shown there write:
  * `npx tsx scripts/frontier-tables.ts results out/<trace> ...` (one table per run: every strategy) and
  * `npx tsx scripts/frontier-tables.ts frontier out/<trace>-<sweep> ...` (one table per run: its frontier) and
- * `npx tsx scripts/frontier-tables.ts points out/<trace>-<sweep> ...` (one table of every run's sweep points).
+ * `npx tsx scripts/frontier-tables.ts points out/<trace>-<sweep> ...` (one table of every run's sweep points) and
+ * `npx tsx scripts/frontier-tables.ts goal out/<trace> ...` (one row per run: the policy against the cost/wait goal).
  */
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -20,7 +21,44 @@ interface Summary {
 const number = (value: number, digits = 0): string =>
   value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
+/** Whether `a` is at least as good as `b` on node-hours and p95 wait, and better on one. */
+function dominates(a: StrategyResult, b: StrategyResult): boolean {
+  const noWorse = a.node_hours <= b.node_hours && a.wait_s.p95 <= b.wait_s.p95;
+  return noWorse && (a.node_hours < b.node_hours || a.wait_s.p95 < b.wait_s.p95);
+}
+
+/** The policy of one run against the goal of docs/simulators.md, "The goal". */
+function goalRow(summary: Summary): string {
+  const named = (name: string): StrategyResult | undefined =>
+    summary.results.find((r) => r.strategy === name);
+  const policy = named('policy');
+  const keda = named('keda');
+  const ca = named('cluster-autoscaler');
+  const references = summary.results.filter((r) => r.strategy.startsWith('idle-'));
+  if (policy === undefined || keda === undefined || ca === undefined || references.length === 0) {
+    throw new Error(
+      `${summary.trace.name}: the goal needs the policy, keda, cluster-autoscaler and idle-* results`,
+    );
+  }
+  const cheapest = references.reduce((best, r) => (r.node_hours < best.node_hours ? r : best));
+  const over = (policy.node_hours / cheapest.node_hours - 1) * 100;
+  const mark = (ok: boolean): string => (ok ? 'yes' : '**no**');
+  const baselines = summary.results.filter((r) => r.strategy !== 'policy' && r.strategy !== 'oracle');
+  const dominatedBy = baselines.filter((r) => dominates(r, policy)).map((r) => r.strategy);
+  const safe = policy.preempted_jobs === 0 && policy.unfinished_jobs === 0;
+  return `| ${summary.trace.name} | ${mark(safe)} | ${number(policy.node_hours, 1)} | ${cheapest.strategy} ${number(cheapest.node_hours, 1)} | ${over >= 0 ? '+' : ''}${over.toFixed(1)} % ${mark(over <= 1)} | ${number(policy.wait_s.p95)} s ${mark(policy.wait_s.p95 <= 60)} | ${number(policy.scale_operations)} / ${number(keda.scale_operations)} ${mark(policy.scale_operations <= keda.scale_operations)} | ${dominatedBy.length === 0 ? 'none' : `**${dominatedBy.join(', ')}**`} | ${number(ca.node_hours, 1)}, ${number(ca.wait_s.p95)} s ${mark(!dominates(ca, policy) && dominates(policy, ca))} |\n`;
+}
+
 const [mode, ...dirs] = process.argv.slice(2);
+if (mode === 'goal') {
+  process.stdout.write(
+    '| trace | none preempted or unfinished | policy node-hours | cheapest reference | policy above it (≤ 1 %) | p95 wait (≤ 60 s) | scale operations / keda | dominated by | cluster-autoscaler (node-hours, p95): policy better |\n| --- | :---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |\n',
+  );
+  for (const dir of dirs) {
+    process.stdout.write(goalRow(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Summary));
+  }
+  process.exit(0);
+}
 if (mode === 'points') {
   process.stdout.write(
     '| trace | value | node-hours | × oracle | p50 wait (s) | p95 wait (s) | max wait (s) | scale operations | preempted | unfinished | starved | Pareto |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :---: |\n',

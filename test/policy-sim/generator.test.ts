@@ -23,7 +23,7 @@ describe('trace generator', () => {
       const policy = JSON.parse(await readFile(join(SHIPPED, `${name}.policy.json`), 'utf8')) as unknown;
       expect(policy).toEqual(policyFile(policyForTrace(jobs)));
       expect(() => parsePolicy(policy)).not.toThrow();
-      expect(jobs.length).toBeLessThanOrEqual(3000);
+      expect(jobs.length).toBeLessThanOrEqual(10_000);
       expect(parseTrace(formatTrace(jobs))).toEqual(jobs);
     },
   );
