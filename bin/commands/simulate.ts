@@ -121,7 +121,7 @@ export function registerSimulateCommand(program: Command): void {
   const command = program
     .command('simulate')
     .description(
-      'Replay a job trace in virtual time through the real scaling engine, against baselines (static, KEDA, HPA, Cluster Autoscaler) and the zero-wait oracle; writes summary.json, timeline.csv and report.html',
+      'Replay a job trace in virtual time through the real scaling engine, against baselines (static, KEDA, HPA, Cluster Autoscaler, the idle-only reference idle-0/300/900) and the zero-wait oracle; writes summary.json, timeline.csv and report.html',
     )
     .requiredOption('--trace <file>', 'trace CSV: job_id,submit_s,flavor,units,duration_s[,pool] (required)')
     .requiredOption('--policy <file>', 'policy item JSON (the pool and its flavors) (required)')
