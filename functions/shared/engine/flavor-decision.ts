@@ -141,7 +141,7 @@ function idleSince(ctx: FlavorContext): FlavorScalerState['idleSince'] {
   return Object.fromEntries(idle.map((node) => [node.name, previous[node.name] ?? ctx.now]));
 }
 
-/** The rises of the nodes in use for the arrival rate: kept for a flavor with headroom or reuse, once read. */
+/** The rises of the nodes running jobs for the arrival rate: kept for a flavor with headroom or reuse, once read. */
 function arrivalState(ctx: FlavorContext): Pick<FlavorScalerState, 'arrivals' | 'lastNodesInUse'> {
   const windowSeconds = arrivalWindowSeconds(ctx.flavor);
   if (windowSeconds === 0 || ctx.demand.hold || ctx.occupancy === undefined) return {};
