@@ -5,6 +5,7 @@ import {
   ModelArtsApiError,
   ModelArtsClient,
   ModelArtsNetworkError,
+  ModelArtsOutcomeUnknownError,
   ModelArtsRequestError,
   ModelArtsResponseError,
   ModelArtsTimeoutError,
@@ -292,6 +293,36 @@ describe('retries', () => {
       error: 'ModelArtsNetworkError',
       status: undefined,
     });
+  });
+
+  it.each([
+    ['a throttle', errorBody(429, 'APIGW.0308', 'throttled')],
+    ['a refusal', errorBody(400, 'ModelArts.50004000', 'bad request')],
+    ['a server error', errorBody(503, 'APIGW.0201', 'Backend unavailable.')],
+  ])(
+    'a PATCH whose earlier attempt may have been applied ends in an unknown outcome, even after %s',
+    async (_name, last) => {
+      server.script(dropConnection, last);
+      const error = await rejection(
+        client({ maxRetries: 1 }).updatePool(POOL_NAME, { spec: { resources: [] } }),
+      );
+      expect(error).toBeInstanceOf(ModelArtsOutcomeUnknownError);
+      expect(error).toMatchObject({ attempts: 2 });
+      expect((error as ModelArtsOutcomeUnknownError).message).toMatch(/read the pool before trying again/);
+      expect(server.requests).toHaveLength(2);
+    },
+  );
+
+  it('a PATCH refused at every attempt ends in that refusal: nothing was applied', async () => {
+    server.script(
+      errorBody(503, 'APIGW.0201', 'Backend unavailable.'),
+      errorBody(429, 'APIGW.0308', 'throttled'),
+    );
+    const error = await rejection(
+      client({ maxRetries: 1 }).updatePool(POOL_NAME, { spec: { resources: [] } }),
+    );
+    expect(error).toBeInstanceOf(ModelArtsApiError);
+    expect(error).toMatchObject({ status: 429, attempts: 2 });
   });
 
   it('reports a network error once retries are exhausted', async () => {

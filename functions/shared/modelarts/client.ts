@@ -431,6 +431,8 @@ export class ModelArtsClient {
     const body = call.body === undefined ? undefined : Buffer.from(JSON.stringify(call.body), 'utf8');
     const url = new URL(`${call.path}${call.query ? `?${call.query}` : ''}`, this.endpoint.origin);
 
+    // A change whose earlier attempt may have taken effect has an unknown outcome, however the last one ended.
+    let earlierMayHaveApplied = false;
     for (let attempt = 1; ; attempt++) {
       await this.#beforeAttempt?.({ method: call.method, path: call.path, attempt });
       const started = performance.now();
@@ -468,9 +470,18 @@ export class ModelArtsClient {
           ? failure.retryable
           : failure instanceof ModelArtsTimeoutError || failure instanceof ModelArtsNetworkError;
       if (!retryable || attempt > this.#maxRetries) {
-        this.#report({ call, attempt, status, started, outcome: 'failure', error: failure.name });
-        throw failure;
+        const final =
+          earlierMayHaveApplied && call.method !== 'GET'
+            ? new ModelArtsOutcomeUnknownError(
+                { method: call.method, path: call.path, attempts: attempt },
+                failure,
+                'an earlier attempt may have been applied: read the pool before trying again',
+              )
+            : failure;
+        this.#report({ call, attempt, status, started, outcome: 'failure', error: final.name });
+        throw final;
       }
+      if (mayHaveBeenApplied(failure)) earlierMayHaveApplied = true;
       const retryAfterMs = failure instanceof ModelArtsApiError ? failure.retryAfterMs : undefined;
       const waitMs = retryDelayMs(
         attempt,

@@ -104,12 +104,8 @@ export class ModelArtsOutcomeUnknownError extends ModelArtsError {
   /** Always true: the outcome of the request is unknown. */
   readonly outcomeUnknown = true;
 
-  constructor(facts: RequestFacts, cause: ModelArtsError) {
-    super(
-      `${facts.method} ${facts.path}: outcome unknown (${cause.message}); list the nodes before trying again`,
-      facts,
-      { cause },
-    );
+  constructor(facts: RequestFacts, cause: ModelArtsError, check = 'list the nodes before trying again') {
+    super(`${facts.method} ${facts.path}: outcome unknown (${cause.message}); ${check}`, facts, { cause });
   }
 }
 
