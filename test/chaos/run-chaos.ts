@@ -22,7 +22,7 @@ import { PoolEvaluator } from '../../functions/shared/pipeline/evaluate-pool';
 import { PolicyRepository } from '../../functions/shared/store/policy-repository';
 import { localLambdaContext, pollQueueOnce } from '../../local/sqs-lambda-poller';
 import { type LocalStack, startLocalStack } from '../../local/stack';
-import { DEMO_FLAVORS, type FaultRule, demoPool } from '../../simulator/index';
+import { DEMO_FLAVORS, type FaultRule, type RequestLogEntry, demoPool } from '../../simulator/index';
 import {
   type FlavorBounds,
   checkPatches,
@@ -572,8 +572,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     for (const [pool, n] of missing) details.push(`unrecorded PATCH or batch-delete attempts ${pool}: ${n}`);
     const changesMissing = unrecordedChanges(log, activities);
     const unrecordedChangeCount = [...changesMissing.values()].reduce((sum, n) => sum + Math.abs(n), 0);
-    for (const [pool, n] of changesMissing)
+    for (const [pool, n] of changesMissing) {
       details.push(`changes of ${pool} not recorded exactly once: ${n}`);
+      details.push(...changeTrail(pool, log, activities.get(pool) ?? []));
+    }
 
     return {
       events: script.events,
@@ -626,4 +628,31 @@ export function closingLine(report: ChaosReport): string {
     `rate_violations=${report.rateViolations} unrecorded=${report.unrecorded} ` +
     `unrecorded_changes=${report.unrecordedChanges}`
   );
+}
+
+/**
+ * What a pool whose changes do not match its records went through, for the run's details: every accepted or
+ * failed change request (time, method, status, fault, body) and every scale activity (time, flavor, status,
+ * correlation id, first reason), in time order.
+ */
+function changeTrail(
+  pool: string,
+  log: readonly RequestLogEntry[],
+  activities: readonly StoredActivity[],
+): string[] {
+  const requests = log
+    .filter(
+      (entry) => entry.pool === pool && (entry.method === 'PATCH' || entry.path.endsWith('batch-delete')),
+    )
+    .map((entry) => ({
+      at: entry.at,
+      line: `  request ${new Date(entry.at).toISOString()} ${entry.method} ${entry.status}${entry.fault ? ` (${entry.fault})` : ''} ${JSON.stringify(entry.patch ?? entry.body)}`,
+    }));
+  const records = activities
+    .filter((activity) => activity.action === 'scale' || activity.reasons[0]?.startsWith('reconciled:'))
+    .map((activity) => ({
+      at: Date.parse(activity.at),
+      line: `  activity ${activity.at} ${activity.flavor} ${activity.action} ${activity.status} ${activity.correlationId} ${activity.reasons[0] ?? ''}`,
+    }));
+  return [...requests, ...records].sort((a, b) => a.at - b.at).map((entry) => entry.line);
 }
