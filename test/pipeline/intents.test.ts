@@ -41,18 +41,18 @@ function failingStore(deps: PipelineDependencies): { deps: PipelineDependencies;
 }
 
 /** Successful scale records of the GPU flavor: one per change, under the correlation id that sent it. */
-async function gpuChanges(): Promise<string[]> {
-  const records = await harness.activities().listByPool(harness.pool, { limit: 500 });
+async function gpuChanges(on: Harness = harness): Promise<string[]> {
+  const records = await on.activities().listByPool(on.pool, { limit: 500 });
   return records
     .filter((record) => record.flavor === GPU && record.action === 'scale' && record.status === 'Successful')
     .map((record) => record.correlationId);
 }
 
-async function queueJobs(prefix: string, count: number): Promise<void> {
-  const { store, settings } = harness.dependencies();
+async function queueJobs(prefix: string, count: number, on: Harness = harness): Promise<void> {
+  const { store, settings } = on.dependencies();
   const depth = new DepthRepository(store, settings);
   for (let i = 0; i < count; i += 1)
-    await depth.applyJobEvent(jobEvent('job.submitted', harness.pool, `${prefix}-${i}`), harness.clock.now());
+    await depth.applyJobEvent(jobEvent('job.submitted', on.pool, `${prefix}-${i}`), on.clock.now());
 }
 
 describe('a change whose outcome was not recorded', () => {
@@ -182,5 +182,48 @@ describe('the invocation deadline', () => {
     });
     expect(sent.status).toBe('Successful');
     expect(harness.patches()).toBe(patchesBefore + 1);
+  });
+});
+
+describe('a change whose answer was lost and whose retry was refused', () => {
+  // A pool of its own: the tests above leave the shared one at its maxCount.
+  let own: Harness;
+  beforeAll(async () => {
+    own = await startHarness('intents-refused-retry');
+  });
+  afterAll(() => own?.stop());
+
+  it('is found and recorded once when its answer was lost and the retry was throttled', async () => {
+    await own.putPolicy(gpuPolicy(own.pool, { cooldownSeconds: 0 }));
+    await queueJobs('throttled', 6, own);
+    const simulator = own.stack.simulator!;
+    const before = gpuEntry(own).count;
+    // The first PATCH takes effect and its answer is lost; the retry is refused with a 429 (the second rule sees
+    // only the requests the first one let through).
+    simulator.setFaults([
+      { method: 'PATCH', nth: [1], action: { type: 'lose-response' } },
+      { method: 'PATCH', nth: [1], action: { type: 'throttle' } },
+    ]);
+    const oneRetry = { ...own.dependencies(), modelArts: testClientFactory({ maxRetries: 1 }) };
+    const lost = await new PoolEvaluator(oneRetry).evaluate({ pool: own.pool, trigger: 'throttled' });
+    simulator.setFaults([]);
+    const grown = gpuEntry(own).count;
+    expect(grown).toBeGreaterThan(before);
+    const failed = lost.activities.find((activity) => activity.flavor === GPU);
+    expect(failed?.reasons.join(' | ')).toMatch(/outcome unknown: the PATCH may have taken effect/);
+
+    own.clock.advance(20 * 60_000);
+    const next = await new PoolEvaluator(own.dependencies()).evaluate({
+      pool: own.pool,
+      trigger: 'next',
+    });
+    expect(next.activities[0]).toMatchObject({
+      flavor: GPU,
+      status: 'Successful',
+      before: { count: before },
+      after: { count: grown },
+      correlationId: lost.correlationId,
+    });
+    expect((await gpuChanges(own)).filter((id) => id === lost.correlationId)).toHaveLength(1);
   });
 });
