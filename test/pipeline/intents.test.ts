@@ -55,6 +55,24 @@ async function queueJobs(prefix: string, count: number, on: Harness = harness): 
     await depth.applyJobEvent(jobEvent('job.submitted', on.pool, `${prefix}-${i}`), on.clock.now());
 }
 
+/** After the failure back-off, the next evaluation finds the open intent and records its change once. */
+async function expectRecordedByNextEvaluation(
+  on: Harness,
+  correlationId: string,
+  counts: { before: number; grown: number },
+): Promise<void> {
+  on.clock.advance(20 * 60_000);
+  const next = await new PoolEvaluator(on.dependencies()).evaluate({ pool: on.pool, trigger: 'next' });
+  expect(next.activities[0]).toMatchObject({
+    flavor: GPU,
+    status: 'Successful',
+    before: { count: counts.before },
+    after: { count: counts.grown },
+    correlationId,
+  });
+  expect((await gpuChanges(on)).filter((id) => id === correlationId)).toHaveLength(1);
+}
+
 describe('a change whose outcome was not recorded', () => {
   it('is found and recorded once when the store failed after the PATCH was sent', async () => {
     await harness.putPolicy(gpuPolicy(harness.pool, { cooldownSeconds: 0 }));
@@ -139,19 +157,7 @@ describe('a change whose outcome was not recorded', () => {
     expect(await gpuChanges()).not.toContain(lost.correlationId);
 
     // After the failure back-off, the next evaluation finds the intent open and records the change.
-    harness.clock.advance(20 * 60_000);
-    const next = await new PoolEvaluator(harness.dependencies()).evaluate({
-      pool: harness.pool,
-      trigger: 'next',
-    });
-    expect(next.activities[0]).toMatchObject({
-      flavor: GPU,
-      status: 'Successful',
-      before: { count: before },
-      after: { count: grown },
-      correlationId: lost.correlationId,
-    });
-    expect((await gpuChanges()).filter((id) => id === lost.correlationId)).toHaveLength(1);
+    await expectRecordedByNextEvaluation(harness, lost.correlationId, { before, grown });
   });
 });
 
@@ -212,18 +218,6 @@ describe('a change whose answer was lost and whose retry was refused', () => {
     const failed = lost.activities.find((activity) => activity.flavor === GPU);
     expect(failed?.reasons.join(' | ')).toMatch(/outcome unknown: the PATCH may have taken effect/);
 
-    own.clock.advance(20 * 60_000);
-    const next = await new PoolEvaluator(own.dependencies()).evaluate({
-      pool: own.pool,
-      trigger: 'next',
-    });
-    expect(next.activities[0]).toMatchObject({
-      flavor: GPU,
-      status: 'Successful',
-      before: { count: before },
-      after: { count: grown },
-      correlationId: lost.correlationId,
-    });
-    expect((await gpuChanges(own)).filter((id) => id === lost.correlationId)).toHaveLength(1);
+    await expectRecordedByNextEvaluation(own, lost.correlationId, { before, grown });
   });
 });
