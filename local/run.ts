@@ -89,8 +89,8 @@ const SETTLE_S = 600;
 
 /**
  * How long after the trace no target may move before the run ends: at least SETTLE_S, and longer than the slowest
- * flavor's way down (its scale-down window, plus the time an idle node is kept, or kept for reuse, plus two sweeps), so a run never
- * ends just before the scale-in it is waiting for.
+ * flavor's way down (its scale-down window, plus the time an idle node is kept, or kept for reuse, plus two
+ * sweeps), so a run never ends just before the scale-in it is waiting for.
  */
 function settleSeconds(policy: Policy, sweepS: number): number {
   const waysDown = Object.values(policy.flavors).map(

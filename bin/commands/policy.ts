@@ -51,7 +51,6 @@ function flavorSummary(document: Record<string, unknown>): string {
     .join(', ');
 }
 
-/** A stored policy as `policy get` prints it: the document, then its version and last write. */
 /** The stored policy of a pool, or the not-found error (exit 4) the policy commands share. */
 async function existingPolicy(repository: PolicyRepository, pool: string): Promise<StoredPolicy> {
   const stored = await repository.get(pool);
@@ -59,6 +58,7 @@ async function existingPolicy(repository: PolicyRepository, pool: string): Promi
   return stored;
 }
 
+/** A stored policy as `policy get` prints it: the document, then its version and last write. */
 function printable(policy: StoredPolicy): Record<string, unknown> {
   return { ...policy.document, version: policy.version, updatedAt: isoTime(policy.updatedAt) };
 }

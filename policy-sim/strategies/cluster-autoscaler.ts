@@ -1,4 +1,4 @@
-import { isLive, type NodeOccupancy } from '../../functions/shared/engine';
+import { isIdle, isLive, type NodeOccupancy } from '../../functions/shared/engine';
 import type { AzCounts, FlavorSetup } from '../types';
 import { splitOverAzs } from './az-split';
 import { currentNodes } from './hpa';
@@ -98,7 +98,7 @@ export class ClusterAutoscalerStrategy implements ScalingStrategy {
   }
 
   private trackEmptyNodes(nodes: readonly NodeOccupancy[], t: number): void {
-    const empty = new Set(nodes.filter(isEmpty).map((node) => node.name));
+    const empty = new Set(nodes.filter(isIdle).map((node) => node.name));
     for (const name of this.emptySince.keys()) if (!empty.has(name)) this.emptySince.delete(name);
     for (const name of empty) if (!this.emptySince.has(name)) this.emptySince.set(name, t);
   }
@@ -113,15 +113,11 @@ export class ClusterAutoscalerStrategy implements ScalingStrategy {
     const allowed = Math.min(CA_MAX_EMPTY_BULK_DELETE, current - setup.minCount);
     if (allowed <= 0) return [];
     return nodes
-      .filter((node) => node.flavor === setup.flavor && isEmpty(node))
+      .filter((node) => node.flavor === setup.flavor && isIdle(node))
       .map((node) => ({ name: node.name, since: this.emptySince.get(node.name) ?? t }))
       .filter((entry) => t - entry.since >= CA_SCALE_DOWN_UNNEEDED_S)
       .sort((a, b) => a.since - b.since || (a.name < b.name ? -1 : 1))
       .slice(0, allowed)
       .map((entry) => entry.name);
   }
-}
-
-export function isEmpty(node: NodeOccupancy): boolean {
-  return node.phase === 'Available' && !node.busy;
 }

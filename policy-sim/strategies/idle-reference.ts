@@ -1,7 +1,6 @@
-import type { NodeOccupancy } from '../../functions/shared/engine';
+import { isIdle, type NodeOccupancy } from '../../functions/shared/engine';
 import type { AzCounts, FlavorSetup, IdleReferenceName } from '../types';
 import { splitOverAzs } from './az-split';
-import { isEmpty } from './cluster-autoscaler';
 import { currentNodes } from './hpa';
 import { emptyStep, minimumNodes, type PoolView, type ScalingStrategy, type StrategyStep } from './strategy';
 import { unschedulableJobs } from './unschedulable';
@@ -59,13 +58,13 @@ export class IdleReferenceStrategy implements ScalingStrategy {
     const step = emptyStep();
     const occupancy = view.occupancy();
     const removable: string[] = [];
-    const grown: string[] = [];
+    let grown = false;
     this.nextRemovalAt = Infinity;
     for (const setup of this.options.flavors) {
       const nodes = occupancy.nodes.filter((node) => node.flavor === setup.flavor);
       const current = currentNodes(view, setup);
       const queued = unschedulableJobs(setup, nodes, occupancy.pending[setup.flavor] ?? [], current);
-      const idle = nodes.filter((node) => isEmpty(node) && !queued.claimedNodes.has(node.name));
+      const idle = nodes.filter((node) => isIdle(node) && !queued.claimedNodes.has(node.name));
       step.desired[setup.flavor] = current + queued.newNodes;
       if (queued.newNodes > 0) {
         step.resize[setup.flavor] = splitOverAzs(
@@ -77,7 +76,7 @@ export class IdleReferenceStrategy implements ScalingStrategy {
           reason: `${this.name}: ${queued.placedJobs} queued jobs fit on no node, ${queued.newNodes} new nodes`,
           requests: 1,
         };
-        grown.push(setup.flavor);
+        grown = true;
       }
       const due = this.dueNodes(idle, t).slice(0, Math.max(0, current - setup.minCount));
       if (due.length > 0) {
@@ -90,7 +89,7 @@ export class IdleReferenceStrategy implements ScalingStrategy {
       }
     }
     this.forgetBusyNodes(occupancy.nodes, removable);
-    if (grown.length > 0) step.patches = 1;
+    if (grown) step.patches = 1;
     if (removable.length > 0) {
       step.removeNodes = removable;
       step.batchDeletes = 1;
@@ -112,7 +111,7 @@ export class IdleReferenceStrategy implements ScalingStrategy {
 
   /** Drops the idle marks of nodes that run a job again, and of those removed now. */
   private forgetBusyNodes(nodes: readonly NodeOccupancy[], removed: readonly string[]): void {
-    const idle = new Set(nodes.filter(isEmpty).map((node) => node.name));
+    const idle = new Set(nodes.filter(isIdle).map((node) => node.name));
     for (const name of removed) idle.delete(name);
     for (const name of this.idleSince.keys()) if (!idle.has(name)) this.idleSince.delete(name);
   }

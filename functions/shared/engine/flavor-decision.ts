@@ -12,6 +12,7 @@ import {
   type FlavorProposal,
 } from './flavor-steps';
 import { earliestAfter } from './next-change';
+import { isIdle } from './occupancy';
 import { sizeChanged, sizeOf } from './patch-body';
 import type { FlavorPolicy, Policy } from './policy';
 import type { FlavorStatus } from './pool-view';
@@ -137,7 +138,7 @@ function patchTarget(ctx: FlavorContext, after: FlavorSize): FlavorTarget {
 function idleSince(ctx: FlavorContext): FlavorScalerState['idleSince'] {
   if (ctx.occupancy === undefined) return ctx.state.idleSince;
   const previous = ctx.state.idleSince ?? {};
-  const idle = ctx.occupancy.nodes.filter((node) => node.phase === 'Available' && !node.busy);
+  const idle = ctx.occupancy.nodes.filter(isIdle);
   return Object.fromEntries(idle.map((node) => [node.name, previous[node.name] ?? ctx.now]));
 }
 

@@ -9,6 +9,7 @@ import { nodesPerAz } from './patch-body';
 import {
   checkShapes,
   chooseNodesToRemove,
+  isIdle,
   isLive,
   nodesInUse,
   type KeptBecause,
@@ -409,7 +410,7 @@ function keptText(kept: Partial<Record<KeptBecause, number>>): string {
 function reuseKeep(ctx: FlavorContext, nodes: readonly NodeOccupancy[], chosen: number): number {
   const { reuseLeadSeconds, reuseWindowSeconds } = ctx.flavor.idleNodes;
   if (reuseLeadSeconds === 0 || chosen === 0) return 0;
-  const idle = nodes.filter((node) => node.phase === 'Available' && !node.busy).length;
+  const idle = nodes.filter(isIdle).length;
   const wanted = Math.round(expectedNodeAsks(ctx, reuseLeadSeconds, reuseWindowSeconds));
   return Math.min(chosen, Math.max(0, wanted - (idle - chosen)));
 }

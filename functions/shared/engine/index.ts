@@ -47,6 +47,7 @@ export {
   checkShapes,
   chooseNodesToRemove,
   freeUnits,
+  isIdle,
   isLive,
   keptBecause,
   placementUnits,

@@ -63,6 +63,11 @@ export function isLive(node: NodeOccupancy): boolean {
   return node.phase === 'Available' || COMING.includes(node.phase);
 }
 
+/** An available node no workload runs on: what scale-in may remove and the idle times are kept for. */
+export function isIdle(node: NodeOccupancy): boolean {
+  return node.phase === 'Available' && !node.busy;
+}
+
 /**
  * Free capacity units of a live node. A node still coming up is free; an available one is free in the share of
  * its accelerators no workload uses (a node without accelerators is free only when nothing runs on it), rounded
