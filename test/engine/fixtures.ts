@@ -5,10 +5,25 @@ import type {
   PoolResourceFlavorCount,
 } from '../../functions/shared/modelarts/schemas';
 import { parsePolicy, type FlavorDepth, type Policy } from '../../functions/shared/engine';
+import { anchoredNow } from '../clock-anchor';
 
 export const GPU = 'modelarts.vm.gpu.8v100';
 export const CPU = 'modelarts.vm.cpu.8u';
-export const T0 = Date.parse('2026-11-23T12:00:00Z');
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The engine tests' clock: 12:00 UTC on the Monday of the anchored week (the real date's, see clock-anchor.ts),
+ * so that weekday schedules see a working day and nothing depends on the calendar.
+ */
+function mondayNoon(now: number): number {
+  const noon = Math.floor(now / DAY_MS) * DAY_MS + 12 * 3_600_000;
+  const sinceMonday = (new Date(noon).getUTCDay() + 6) % 7;
+  const monday = noon - sinceMonday * DAY_MS;
+  return monday > now ? monday - 7 * DAY_MS : monday;
+}
+
+export const T0 = mondayNoon(anchoredNow());
 
 type FlavorPolicyInput = Record<string, unknown>;
 
